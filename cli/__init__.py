@@ -1,0 +1,1 @@
+"""The headless command line: `python main.py train|devices|--selftest`. No Qt here."""

@@ -1,0 +1,52 @@
+"""`--selftest`: train the seed problem, export every format, load each back, compare predictions.
+
+Prints one line and returns 0, or 1 naming what failed. Meant for a freshly built bundle, where it
+proves torch, the exporters and onnxruntime all made it in."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+TOLERANCE = 1e-5
+
+
+def run_selftest() -> int:
+    started = time.perf_counter()
+    failures: list[str] = []
+    try:
+        from engine.export import EXPORT_FORMATS, export_model
+        from engine.model_loading import predict_with_file
+        from engine.points import PointSet
+        from engine.trainer import train
+
+        result = train(PointSet.seed())
+        if result.stop_reason != "completed" or abs(result.weight - 2) > 0.05 or abs(result.bias) > 0.1:
+            failures.append(f"training gave y = {result.weight:.4f}·x + {result.bias:.4f}")
+        xs = np.array([-3.0, 0.0, 1.5, 10.0])
+        expected = result.weight * xs + result.bias
+        with tempfile.TemporaryDirectory(prefix="gds-selftest-") as folder:
+            for suffix in EXPORT_FORMATS:
+                path = Path(folder) / f"model{suffix}"
+                try:
+                    export_model(result, path)
+                    got = predict_with_file(path, xs)
+                    if not np.allclose(got, expected, rtol=TOLERANCE, atol=TOLERANCE):
+                        failures.append(f"{suffix} predicts {got.tolist()}, expected {expected.tolist()}")
+                except Exception as error:  # noqa: BLE001 - the verdict must name every failing format
+                    failures.append(f"{suffix}: {type(error).__name__}: {error}")
+    except Exception as error:  # noqa: BLE001
+        traceback.print_exc(file=sys.stderr)
+        failures.append(f"{type(error).__name__}: {error}")
+    elapsed = time.perf_counter() - started
+    if failures:
+        print(f"selftest FAILED in {elapsed:.1f} s: " + "; ".join(failures))
+        return 1
+    print(f"selftest passed in {elapsed:.1f} s: trained y = {result.weight:.4f}·x + {result.bias:.4f}, "
+          f"exported and reloaded {', '.join(EXPORT_FORMATS)}")
+    return 0

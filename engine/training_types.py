@@ -1,0 +1,90 @@
+"""What the trainer hands out: progress batches while it runs, a result when it ends, and the control
+object through which another thread asks it to pause or stop."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+COMPLETED = "completed"
+STOPPED = "stopped"
+DIVERGED = "diverged"
+
+
+@dataclass(frozen=True)
+class ProgressBatch:
+    """The epochs finished since the previous batch. `weights`/`biases` are the parameters after each
+    of those epochs (the optimizer's path); `weight`/`bias` the latest."""
+
+    epochs: np.ndarray  # 1-based epoch numbers, int64
+    losses: np.ndarray  # mean squared error at each epoch, float64
+    weights: np.ndarray
+    biases: np.ndarray
+    weight: float
+    bias: float
+    epochs_total: int
+    steps_per_second: float
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    weight: float
+    bias: float
+    final_loss: float
+    loss_history: np.ndarray
+    epochs_run: int
+    stop_reason: str  # COMPLETED, STOPPED or DIVERGED
+    device: str
+    elapsed_s: float
+    path: str = "autograd"  # which training loop ran: "fused" or "autograd"
+    message: str = ""
+    initial_weight: float = 0.0
+    initial_bias: float = 0.0
+    config: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """The fields a script wants, JSON-ready."""
+        return {
+            "weight": self.weight,
+            "bias": self.bias,
+            "final_loss": self.final_loss,
+            "epochs_run": self.epochs_run,
+            "stop_reason": self.stop_reason,
+            "device": self.device,
+            "path": self.path,
+            "elapsed_s": round(self.elapsed_s, 6),
+            "message": self.message,
+        }
+
+
+class TrainingControl:
+    """Cooperative pause and stop, safe to call from any thread; the trainer checks it every step."""
+
+    def __init__(self) -> None:
+        self._stop = False
+        self._running = threading.Event()
+        self._running.set()
+
+    def request_stop(self) -> None:
+        self._stop = True
+        self._running.set()  # a paused run must wake up to stop
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def wait_while_paused(self) -> None:
+        self._running.wait()

@@ -1,0 +1,1 @@
+"""Everything Qt: the main window, its widgets, item models and the training worker thread."""

@@ -1,0 +1,30 @@
+"""Gradient Descent Studio. `python main.py` opens the desktop app; `train`, `devices` and `--selftest`
+run headless (see `python main.py --help`)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+
+CLI_WORDS = {"train", "devices", "--selftest", "-h", "--help"}
+
+
+def main() -> int:
+    multiprocessing.freeze_support()
+    arguments = sys.argv[1:]
+    if arguments and arguments[0] in CLI_WORDS:
+        from cli.commands import run
+
+        code = run(arguments)
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+        os._exit(code)  # skips torch's slow interpreter teardown (0.4-0.8 s); all output is flushed
+    from gui.app import run_app
+
+    return run_app(arguments)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
