@@ -42,7 +42,9 @@ find_python() {
 }
 
 install_python_packages() {
-  local requirements="$1" stamp=".venv/.installed-$(basename "$requirements")"
+  local requirements="$1"
+  local stamp
+  stamp=".venv/.installed-$(basename "$requirements")"
   local want
   want=$(cat requirements.txt "$requirements" | sha256sum | cut -d' ' -f1)
   if [ -x .venv/bin/python ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
