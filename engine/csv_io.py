@@ -21,7 +21,7 @@ from engine.points import PointSet
 _SEPARATORS = ("\t", ";", ",")
 
 
-def read_csv(path: str | os.PathLike[str]) -> PointSet:
+def read_csv(path: str | os.PathLike[str], *, for_fitting: bool = True) -> PointSet:
     """Load and validate points; every error names the file and, where there is one, the line."""
     name = str(path)
     try:
@@ -33,11 +33,12 @@ def read_csv(path: str | os.PathLike[str]) -> PointSet:
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise DataError(f"{name}, line {line}: the file is not UTF-8 text.", line=line, path=name) from None
-    return parse_csv_text(text, source=name)
+    return parse_csv_text(text, source=name, for_fitting=for_fitting)
 
 
-def parse_csv_text(text: str, *, source: str = "<text>") -> PointSet:
-    """Parse CSV text (as pasted or read from a file) into a validated PointSet."""
+def parse_csv_text(text: str, *, source: str = "<text>", for_fitting: bool = True) -> PointSet:
+    """Parse CSV text (as pasted or read from a file) into a validated PointSet. With `for_fitting`
+    False (a paste of a few rows) any number of finite points is accepted."""
     if text.startswith("\ufeff"):
         text = text[1:]
     head = text[:4096].splitlines()  # enough to find the header; the body is never split in Python
@@ -68,7 +69,7 @@ def parse_csv_text(text: str, *, source: str = "<text>") -> PointSet:
                         f"{values.shape[1]}.", line=(line or 0) + 1, path=source)
     points = PointSet.from_columns(values[:, 0], values[:, 1], validate=False)
     try:
-        points.validate()
+        points.validate(for_fitting=for_fitting)
     except DataError as error:
         if error.row is None:
             raise DataError(f"{source}: {error}", path=source) from None

@@ -63,13 +63,16 @@ class PointSet:
     def pairs(self) -> list[tuple[float, float]]:
         return list(zip(self.x.tolist(), self.y.tolist(), strict=True))
 
-    def validate(self) -> None:
-        """Raise DataError naming the first problem: a non-finite value, < 2 points, all x equal."""
+    def validate(self, *, for_fitting: bool = True) -> None:
+        """Raise DataError naming the first problem: a non-finite value, then (when `for_fitting`)
+        fewer than 2 points or all x equal."""
         for name, column in (("x", self.x), ("y", self.y)):
             bad = np.flatnonzero(~np.isfinite(column))
             if bad.size:
                 row = int(bad[0])
                 raise DataError(f"Row {row + 1}: {name} = {float(column[row])} is not a finite number.", row=row)
+        if not for_fitting:
+            return
         if len(self) < 2:
             raise DataError(f"At least 2 points are needed to fit a line; there {_are(len(self))}.")
         if np.all(self.x == self.x[0]):

@@ -96,7 +96,7 @@ class _Loop:
         self.last_flush = time.perf_counter()
 
     def run(self, stepper: Stepper, control: TrainingControl | None) -> str:
-        next_flush = self.last_flush + PROGRESS_INTERVAL_S
+        next_flush = self.last_flush  # the first epoch goes out at once: a live plot starts without delay
         for _ in range(self.config.epochs):
             if control is not None:
                 if control.paused:

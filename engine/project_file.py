@@ -1,0 +1,95 @@
+"""The `.gdsproj` project file: JSON with a version field holding the points, the hyperparameters,
+and the last result with its loss history. Saved atomically; a bad file gives a DataError that says
+what is wrong, never a crash."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine.atomic_write import write_text_atomic
+from engine.config import TrainingConfig
+from engine.errors import DataError, EngineError
+from engine.points import PointSet
+from engine.training_types import TrainingResult
+
+PROJECT_SUFFIX = ".gdsproj"
+PROJECT_FORMAT = "gradient-descent-studio/project"
+PROJECT_VERSION = 1
+
+
+@dataclass
+class Project:
+    points: PointSet
+    config: TrainingConfig = field(default_factory=TrainingConfig)
+    result: TrainingResult | None = None
+
+
+def save_project(project: Project, path: str | os.PathLike[str]) -> None:
+    document: dict[str, Any] = {
+        "format": PROJECT_FORMAT,
+        "version": PROJECT_VERSION,
+        "points": {"x": project.points.x.tolist(), "y": project.points.y.tolist()},
+        "config": project.config.to_dict(),
+        "result": _result_to_json(project.result) if project.result is not None else None,
+    }
+    write_text_atomic(path, json.dumps(document, allow_nan=True) + "\n")
+
+
+def load_project(path: str | os.PathLike[str]) -> Project:
+    name = str(path)
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except OSError as error:
+        raise DataError(f"{name}: cannot read the file ({error.strerror or error}).", path=name) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        line = getattr(error, "lineno", None)
+        where = f", line {line}" if line else ""
+        raise DataError(f"{name}{where}: not a Gradient Descent Studio project (invalid JSON).",
+                        line=line, path=name) from None
+    if not isinstance(document, dict) or document.get("format") != PROJECT_FORMAT:
+        raise DataError(f"{name}: not a Gradient Descent Studio project.", path=name)
+    version = document.get("version")
+    if not isinstance(version, int) or version > PROJECT_VERSION:
+        raise DataError(f"{name}: project version {version} is newer than this app understands "
+                        f"({PROJECT_VERSION}); please update the app.", path=name)
+    try:
+        raw_points = document["points"]
+        points = PointSet.from_columns(raw_points["x"], raw_points["y"], validate=False)
+        points.validate(for_fitting=False)
+        config = TrainingConfig.from_dict(document.get("config") or {})
+        result = _result_from_json(document["result"]) if document.get("result") else None
+    except EngineError as error:
+        raise DataError(f"{name}: {error}", path=name) from None
+    except (KeyError, TypeError, ValueError) as error:
+        raise DataError(f"{name}: the project file is damaged ({type(error).__name__}: {error}).",
+                        path=name) from None
+    return Project(points=points, config=config, result=result)
+
+
+def _result_to_json(result: TrainingResult) -> dict[str, Any]:
+    return {
+        "weight": result.weight, "bias": result.bias, "final_loss": result.final_loss,
+        "loss_history": result.loss_history.tolist(), "epochs_run": result.epochs_run,
+        "stop_reason": result.stop_reason, "device": result.device, "elapsed_s": result.elapsed_s,
+        "path": result.path, "message": result.message, "initial_weight": result.initial_weight,
+        "initial_bias": result.initial_bias, "config": result.config,
+    }
+
+
+def _result_from_json(data: dict[str, Any]) -> TrainingResult:
+    history = np.asarray(data.get("loss_history", []), dtype=np.float64)
+    final_loss = float(data.get("final_loss", math.nan))
+    return TrainingResult(
+        weight=float(data["weight"]), bias=float(data["bias"]), final_loss=final_loss,
+        loss_history=history, epochs_run=int(data.get("epochs_run", history.size)),
+        stop_reason=str(data.get("stop_reason", "completed")), device=str(data.get("device", "cpu")),
+        elapsed_s=float(data.get("elapsed_s", 0.0)), path=str(data.get("path", "fused")),
+        message=str(data.get("message", "")), initial_weight=float(data.get("initial_weight", 0.0)),
+        initial_bias=float(data.get("initial_bias", 0.0)), config=dict(data.get("config", {})))

@@ -1,0 +1,51 @@
+"""Start the desktop app: the window is shown first; torch loads in the background afterwards."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from gui.main_window import APP_NAME, MainWindow
+
+ORGANIZATION = "GradientDescentStudio"
+ICON_PATH = Path(__file__).resolve().parent.parent / "assets" / "icon.png"
+
+
+def configure_logging() -> Path | None:
+    """Log to a file in the user's data folder (a windowed bundle has no stdout), and to stderr if any."""
+    folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+    handlers: list[logging.Handler] = []
+    log_file: Path | None = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        log_file = folder / "studio.log"
+        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+    except OSError:
+        log_file = None
+    if sys.stderr is not None:
+        handlers.append(logging.StreamHandler(sys.stderr))
+    logging.basicConfig(level=logging.INFO, handlers=handlers,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return log_file
+
+
+def run_app(arguments: list[str]) -> int:
+    QApplication.setApplicationName(APP_NAME)
+    QApplication.setOrganizationName(ORGANIZATION)
+    app = QApplication(sys.argv[:1] + arguments)
+    configure_logging()
+    window = MainWindow()
+    if ICON_PATH.exists():
+        icon = QIcon(str(ICON_PATH))
+        app.setWindowIcon(icon)
+        window.set_icon(icon)
+    window.show()
+    project = next((Path(arg) for arg in arguments if not arg.startswith("-")), None)
+    if project is not None:
+        window.open_project(project, confirmed=True)
+    return app.exec()

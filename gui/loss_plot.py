@@ -1,0 +1,124 @@
+"""The loss plot: the current run's loss per epoch, streamed live, with earlier runs faded behind it.
+
+Batches from the worker only append to numpy buffers; a timer redraws at display rate when something
+changed, so a run of millions of epochs costs a few dozen setData calls a second, never one per epoch.
+Peak-mode downsampling and clip-to-view keep long curves fast.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+
+from engine.loss_history import GrowingBuffer
+from gui import plot_style
+
+REDRAW_INTERVAL_MS = 16
+MAX_EARLIER_RUNS = 8
+
+
+class LossPlotWidget(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plot = pg.PlotWidget()
+        self.plot.setObjectName("lossPlot")
+        self.plot.setAccessibleName("lossPlot")
+        self.plot.setToolTip("Loss (mean squared error) per epoch. Earlier runs stay faded until cleared.")
+        item = self.plot.getPlotItem()
+        item.setLabel("bottom", "epoch")
+        item.setLabel("left", "loss (MSE)")
+        item.showGrid(x=True, y=True, alpha=0.15)
+        item.setDownsampling(auto=True, mode="peak")
+        item.setClipToView(True)
+        self.curve = item.plot(pen=plot_style.LOSS_PEN, name="current run")
+        self.earlier: list[pg.PlotDataItem] = []
+        self.epochs = GrowingBuffer(dtype=np.float64)
+        self.losses = GrowingBuffer(dtype=np.float64)
+        self._dirty = False
+
+        self.log_scale = QCheckBox("Log scale")
+        self.log_scale.setObjectName("logScaleCheck")
+        self.log_scale.setAccessibleName("Log scale")
+        self.log_scale.setToolTip("Show the loss on a logarithmic axis")
+        self.log_scale.setChecked(True)
+        self.log_scale.toggled.connect(self.set_log_scale)
+        self.clear_button = QPushButton("Clear earlier runs")
+        self.clear_button.setObjectName("clearRunsButton")
+        self.clear_button.setAccessibleName("Clear earlier runs")
+        self.clear_button.setToolTip("Remove the faded curves of earlier runs")
+        self.clear_button.clicked.connect(self.clear_earlier_runs)
+        controls = QHBoxLayout()
+        controls.addWidget(self.log_scale)
+        controls.addStretch(1)
+        controls.addWidget(self.clear_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(controls)
+        layout.addWidget(self.plot)
+        self.set_log_scale(True)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(REDRAW_INTERVAL_MS)
+        self.timer.timeout.connect(self.redraw)
+
+    def start_run(self) -> None:
+        """Fade the current curve into the earlier runs and start an empty one."""
+        if len(self.losses):
+            faded = self.plot.getPlotItem().plot(self.epochs.copy(), self._shown(self.losses.copy()),
+                                                 pen=plot_style.faded_pen(0))
+            faded.setZValue(-1)
+            self.earlier.insert(0, faded)
+            while len(self.earlier) > MAX_EARLIER_RUNS:
+                self.plot.removeItem(self.earlier.pop())
+            for age, curve in enumerate(self.earlier):
+                curve.setPen(plot_style.faded_pen(age))
+        self.epochs.clear()
+        self.losses.clear()
+        self.curve.setData([], [])
+        self.timer.start()
+
+    def append(self, epochs: np.ndarray, losses: np.ndarray) -> None:
+        self.epochs.extend(epochs)
+        self.losses.extend(losses)
+        self._dirty = True
+
+    def finish_run(self) -> None:
+        self.timer.stop()
+        self.redraw()
+
+    def show_history(self, losses: np.ndarray) -> None:
+        """Show a finished run's whole history (a reopened project)."""
+        self.epochs.clear()
+        self.losses.clear()
+        self.append(np.arange(1, losses.size + 1, dtype=np.float64), losses)
+        self.redraw()
+
+    def clear_earlier_runs(self) -> None:
+        for curve in self.earlier:
+            self.plot.removeItem(curve)
+        self.earlier.clear()
+
+    def set_log_scale(self, enabled: bool) -> None:
+        self.plot.getPlotItem().setLogMode(y=enabled)
+        for curve in self.earlier:
+            x, y = curve.getOriginalDataset()
+            curve.setData(x, self._shown(y) if y is not None else y)
+        self._dirty = True
+        self.redraw()
+
+    def point_count(self) -> int:
+        return len(self.losses)
+
+    def redraw(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        self.curve.setData(self.epochs.view(), self._shown(self.losses.view()))
+
+    def _shown(self, losses: np.ndarray) -> np.ndarray:
+        """A loss of exactly 0 has no logarithm: on the log axis it is drawn at the smallest float."""
+        if self.log_scale.isChecked():
+            return np.maximum(losses, np.finfo(np.float64).tiny)
+        return losses

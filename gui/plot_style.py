@@ -1,0 +1,24 @@
+"""Colours, pens and brushes for the plots, built once (pyqtgraph redraws faster with shared pens)."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtGui import QColor
+
+pg.setConfigOptions(antialias=True, background="w", foreground="#333")
+
+POINT_BRUSH = pg.mkBrush("#1f77b4")
+POINT_PEN = pg.mkPen("#0b3c5d", width=1)
+SELECTED_BRUSH = pg.mkBrush("#ff7f0e")
+SELECTED_PEN = pg.mkPen("#a04c00", width=2)
+FIT_PEN = pg.mkPen("#d62728", width=2)
+LOSS_PEN = pg.mkPen("#2ca02c", width=2)
+POINT_SIZE = 9
+HIT_RADIUS_PX = 8
+
+
+def faded_pen(index: int) -> pg.QtGui.QPen:
+    """Earlier runs in the loss plot: grey-blue, fainter the older they are."""
+    color = QColor("#6b7b8c")
+    color.setAlpha(max(40, 140 - 15 * index))
+    return pg.mkPen(color, width=1)

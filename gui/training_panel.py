@@ -1,0 +1,192 @@
+"""The training panel: hyperparameters, Train / Pause / Stop, live progress, and the result."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractSpinBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QVBoxLayout,
+                               QWidget)
+
+from engine.config import TrainingConfig
+from engine.training_types import TrainingResult
+
+OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
+
+
+def _named(widget: QWidget, name: str, tooltip: str) -> QWidget:
+    widget.setObjectName(name)
+    widget.setAccessibleName(name)
+    widget.setToolTip(tooltip)
+    return widget
+
+
+class TrainingPanel(QWidget):
+    trainRequested = Signal()
+    pauseToggled = Signal(bool)  # True: pause
+    stopRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.device_combo = _named(QComboBox(), "deviceCombo", "Where training runs: the devices this "
+                                   "machine really has")
+        self.device_combo.addItem("auto — best available (detecting…)", "auto")
+        self.optimizer_combo = _named(QComboBox(), "optimizerCombo", "How each step uses the gradient")
+        for key, label in OPTIMIZER_LABELS.items():
+            self.optimizer_combo.addItem(label, key)
+        self.learning_rate_spin = _named(QDoubleSpinBox(), "learningRateSpin", "Step size of gradient descent")
+        self.learning_rate_spin.setDecimals(6)
+        self.learning_rate_spin.setRange(1e-6, 100.0)
+        self.learning_rate_spin.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.momentum_spin = _named(QDoubleSpinBox(), "momentumSpin", "Momentum factor (SGD with momentum)")
+        self.momentum_spin.setDecimals(3)
+        self.momentum_spin.setRange(0.0, 0.999)
+        self.momentum_spin.setSingleStep(0.05)
+        self.epochs_spin = _named(QSpinBox(), "epochsSpin", "How many passes over the points")
+        self.epochs_spin.setRange(1, 100_000_000)
+        self.epochs_spin.setGroupSeparatorShown(True)
+        self.batch_size_spin = _named(QSpinBox(), "batchSizeSpin", "Points per step; 'Full batch' uses all")
+        self.batch_size_spin.setRange(0, 100_000_000)
+        self.batch_size_spin.setSpecialValueText("Full batch")
+        self.seed_spin = _named(QSpinBox(), "seedSpin", "Random seed: the same seed gives the same run")
+        self.seed_spin.setRange(0, 2**31 - 1)
+
+        form = QFormLayout()
+        form.addRow("&Device", self.device_combo)
+        form.addRow("&Optimizer", self.optimizer_combo)
+        form.addRow("&Learning rate", self.learning_rate_spin)
+        form.addRow("&Momentum", self.momentum_spin)
+        form.addRow("&Epochs", self.epochs_spin)
+        form.addRow("&Batch size", self.batch_size_spin)
+        form.addRow("&Seed", self.seed_spin)
+        settings_box = QGroupBox("Hyperparameters")
+        settings_box.setLayout(form)
+
+        self.train_button = _named(QPushButton("Train"), "trainButton", "Start training (Ctrl+Return)")
+        self.pause_button = _named(QPushButton("Pause"), "pauseButton", "Pause or resume the run")
+        self.pause_button.setCheckable(True)
+        self.stop_button = _named(QPushButton("Stop"), "stopButton", "Stop training (Esc)")
+        self.train_button.setDefault(True)
+        self.train_button.clicked.connect(self.trainRequested)
+        self.pause_button.toggled.connect(self._on_pause_toggled)
+        self.stop_button.clicked.connect(self.stopRequested)
+        buttons = QHBoxLayout()
+        for button in (self.train_button, self.pause_button, self.stop_button):
+            buttons.addWidget(button)
+
+        self.progress_bar = _named(QProgressBar(), "trainingProgress", "Epochs done")
+        self.progress_bar.setFormat("%p%")
+        self.status_label = _named(QLabel("Ready."), "trainingStatus", "Epoch, loss and speed of the run")
+        self.status_label.setWordWrap(True)
+
+        self.equation_label = _named(QLabel("y = w·x + b"), "equationLabel", "The fitted line")
+        font = self.equation_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.equation_label.setFont(font)
+        self.equation_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result_label = _named(QLabel("Not trained yet."), "resultLabel", "Weight, bias and final loss")
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        result_box = QGroupBox("Result")
+        result_layout = QVBoxLayout(result_box)
+        result_layout.addWidget(self.equation_label)
+        result_layout.addWidget(self.result_label)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(settings_box)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.status_label)
+        layout.addWidget(result_box)
+        layout.addStretch(1)
+
+        self._preferred_device = "auto"
+        self.optimizer_combo.currentIndexChanged.connect(self._update_momentum_enabled)
+        self.set_config(TrainingConfig())
+        self.set_running(False)
+
+    # --- configuration -------------------------------------------------------------------------------
+    def config(self) -> TrainingConfig:
+        batch = self.batch_size_spin.value()
+        return TrainingConfig(
+            learning_rate=self.learning_rate_spin.value(), epochs=self.epochs_spin.value(),
+            optimizer=self.optimizer_combo.currentData(), momentum=self.momentum_spin.value(),
+            batch_size=batch or None, seed=self.seed_spin.value(), device=self.device_combo.currentData())
+
+    def set_config(self, config: TrainingConfig) -> None:
+        self.learning_rate_spin.setValue(config.learning_rate)
+        self.epochs_spin.setValue(config.epochs)
+        self.optimizer_combo.setCurrentIndex(max(0, self.optimizer_combo.findData(config.optimizer)))
+        self.momentum_spin.setValue(config.momentum)
+        self.batch_size_spin.setValue(config.batch_size or 0)
+        self.seed_spin.setValue(config.seed)
+        self._preferred_device = config.device
+        self._select_device(config.device)
+        self._update_momentum_enabled()
+
+    def set_devices(self, devices: list[tuple[str, str]]) -> None:
+        """(id, label) pairs from the engine's device list; keeps the current choice where it still exists."""
+        current = self.device_combo.currentData()
+        if current == "auto" and self._preferred_device != "auto":
+            current = self._preferred_device  # chosen before the device list arrived
+        self.device_combo.clear()
+        best = devices[-1][0] if devices else "cpu"
+        self.device_combo.addItem(f"auto (uses {best})", "auto")
+        for device_id, label in devices:
+            self.device_combo.addItem(label, device_id)
+        self._select_device(current)
+
+    # --- run state -----------------------------------------------------------------------------------
+    def set_running(self, running: bool) -> None:
+        self.train_button.setEnabled(not running)
+        self.pause_button.setEnabled(running)
+        self.stop_button.setEnabled(running)
+        if not running:
+            self.pause_button.blockSignals(True)
+            self.pause_button.setChecked(False)
+            self.pause_button.setText("Pause")
+            self.pause_button.blockSignals(False)
+
+    def show_started(self, epochs: int, device: str) -> None:
+        self.progress_bar.setRange(0, epochs)
+        self.progress_bar.setValue(0)
+        self.status_label.setText(f"Starting on {device}…")
+
+    def show_progress(self, epoch: int, total: int, loss: float, steps_per_second: float,
+                      weight: float, bias: float) -> None:
+        self.progress_bar.setValue(epoch)
+        self.status_label.setText(f"Epoch {epoch:,} / {total:,} · loss {loss:.6g} · {steps_per_second:,.0f} steps/s")
+        self.equation_label.setText(_equation(weight, bias))
+
+    def show_result(self, result: TrainingResult) -> None:
+        self.equation_label.setText(_equation(result.weight, result.bias))
+        how = {"completed": "Completed", "stopped": "Stopped", "diverged": "Diverged"}[result.stop_reason]
+        rate = result.epochs_run / result.elapsed_s if result.elapsed_s > 0 else math.inf
+        self.result_label.setText(
+            f"weight w = {result.weight:.8g}\nbias b = {result.bias:.8g}\nfinal loss = {result.final_loss:.6g}\n"
+            f"{how} after {result.epochs_run:,} epochs in {result.elapsed_s:.2f} s ({rate:,.0f} steps/s) "
+            f"on {result.device}, {result.path} path.")
+        self.status_label.setText(result.message or f"{how}.")
+        self.progress_bar.setValue(result.epochs_run if result.stop_reason == "completed" else self.progress_bar.value())
+
+    def clear_result(self) -> None:
+        self.equation_label.setText("y = w·x + b")
+        self.result_label.setText("Not trained yet.")
+
+    def _on_pause_toggled(self, paused: bool) -> None:
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pauseToggled.emit(paused)
+
+    def _select_device(self, device: str) -> None:
+        index = self.device_combo.findData(device)
+        self.device_combo.setCurrentIndex(index if index >= 0 else 0)
+
+    def _update_momentum_enabled(self) -> None:
+        self.momentum_spin.setEnabled(self.optimizer_combo.currentData() == "momentum")
+
+
+def _equation(weight: float, bias: float) -> str:
+    sign = "−" if bias < 0 else "+"
+    return f"y = {weight:.6g}·x {sign} {abs(bias):.6g}"
