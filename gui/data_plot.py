@@ -19,6 +19,14 @@ from gui import plot_style
 from gui.points_model import PointsTableModel
 
 
+class PassiveScatter(pg.ScatterPlotItem):
+    """A scatter that leaves clicks to the ViewBox (pyqtgraph's own would swallow clicks on points and
+    search them by building one object per point, slow at a million)."""
+
+    def mouseClickEvent(self, ev) -> None:  # noqa: ANN001
+        ev.ignore()
+
+
 class PointsViewBox(pg.ViewBox):
     """A ViewBox that turns clicks and drags on the plot into point edits, and leaves pan/zoom to
     pyqtgraph everywhere else."""
@@ -110,9 +118,10 @@ class DataPlotWidget(pg.PlotWidget):
         item.setLabel("left", "y")
         item.showGrid(x=True, y=True, alpha=0.15)
         item.setMenuEnabled(True)
-        self.scatter = pg.ScatterPlotItem(size=plot_style.POINT_SIZE, pen=plot_style.POINT_PEN,
+        plot_style.cache_axes(item)
+        self.scatter = PassiveScatter(size=plot_style.POINT_SIZE, pen=plot_style.POINT_PEN,
                                           brush=plot_style.POINT_BRUSH)
-        self.highlight = pg.ScatterPlotItem(size=plot_style.POINT_SIZE + 4, pen=plot_style.SELECTED_PEN,
+        self.highlight = PassiveScatter(size=plot_style.POINT_SIZE + 4, pen=plot_style.SELECTED_PEN,
                                             brush=plot_style.SELECTED_BRUSH)
         self.fit_line = pg.InfiniteLine(angle=0, pen=plot_style.FIT_PEN, movable=False)
         self.fit_line.setVisible(False)

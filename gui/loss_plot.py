@@ -32,6 +32,7 @@ class LossPlotWidget(QWidget):
         item.showGrid(x=True, y=True, alpha=0.15)
         item.setDownsampling(auto=True, mode="peak")
         item.setClipToView(True)
+        plot_style.cache_axes(item)
         self.curve = item.plot(pen=plot_style.LOSS_PEN, name="current run")
         self.earlier: list[pg.PlotDataItem] = []
         self.epochs = GrowingBuffer(dtype=np.float64)

@@ -12,7 +12,6 @@ from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QMainWindow, QMessageBox, QPushButton, QSplitter,
                                QVBoxLayout, QWidget)
 
-from engine.config import TrainingConfig
 from engine.csv_io import read_csv, write_csv
 from engine.errors import ConfigError, DataError, EngineError
 from engine.export import EXPORT_FORMATS
@@ -113,6 +112,7 @@ class MainWindow(QMainWindow):
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
         self.runner.runningChanged.connect(self._on_running_changed)
+        self.runner.devicesReady.connect(self.panel.set_devices)
 
     # --- training -------------------------------------------------------------------------------------
     def start_training(self) -> bool:
@@ -164,21 +164,9 @@ class MainWindow(QMainWindow):
         self.menus.set_running(running)
 
     def detect_devices(self) -> None:
-        """Import torch off the GUI thread (it takes over a second), then list the real devices and warm
-        up the training path so the first Train responds at once."""
-
-        def load() -> list[tuple[str, str]]:
-            from engine.devices import list_devices
-            from engine.trainer import train
-
-            train(PointSet.seed(), TrainingConfig(epochs=3, device="cpu"))
-            return [(device.id, device.label) for device in list_devices()]
-
-        def failed(error: Exception) -> None:
-            log.error("device detection failed: %s", error)
-            self.show_status(f"Could not list devices: {error}")
-
-        run_in_background(load, self.panel.set_devices, failed)
+        """Start the training process now: it imports torch (over a second) away from the GUI, warms up
+        the training path so the first Train responds at once, and reports the real devices."""
+        self.runner.prepare()
 
     # --- files ----------------------------------------------------------------------------------------
     def new_project(self) -> None:
@@ -299,15 +287,14 @@ class MainWindow(QMainWindow):
             self.export_plot(which, target)
 
     def export_plot(self, which: str, path: Path) -> bool:
-        import pyqtgraph.exporters as exporters
-
         from engine.atomic_write import atomic_path
+        from gui.plot_export import save_plot_png, save_plot_svg
 
         plot = self.data_plot if which == "data" else self.loss_plot.plot
-        exporter_type = exporters.SVGExporter if path.suffix.lower() == ".svg" else exporters.ImageExporter
+        save = save_plot_svg if path.suffix.lower() == ".svg" else save_plot_png
         try:
             with atomic_path(path) as temporary:
-                exporter_type(plot.getPlotItem()).export(str(temporary))
+                save(plot, temporary)
         except OSError as error:
             self.show_error("Cannot export plot", f"{path}: {error.strerror or error}")
             return False

@@ -17,6 +17,15 @@ POINT_SIZE = 9
 HIT_RADIUS_PX = 8
 
 
+def cache_axes(plot_item: pg.PlotItem) -> None:
+    """Let Qt keep each axis as a pixmap until its range changes: replaying the tick labels costs
+    several milliseconds a frame otherwise, paid on every redraw of a streaming plot."""
+    from PySide6.QtWidgets import QGraphicsItem
+
+    for name in ("left", "bottom"):
+        plot_item.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
 def faded_pen(index: int) -> pg.QtGui.QPen:
     """Earlier runs in the loss plot: grey-blue, fainter the older they are."""
     color = QColor("#6b7b8c")

@@ -1,112 +1,186 @@
-"""Training off the GUI thread: a QObject worker moved to a QThread, and the runner that owns them.
+"""Training off the GUI thread and out of the GUI's interpreter.
 
-The worker trains on a snapshot of the points taken when Train was pressed. The engine already batches
-its progress (at most ~30 batches a second), so each batch becomes one queued signal. Stop and pause go
-through the engine's cooperative TrainingControl; nothing is ever terminated.
+The engine runs in a child process (engine/training_server.py): pyqtgraph paints in Python while
+holding the interpreter lock, and an in-process training thread measured 8x slower while the plots
+streamed. A QObject worker moved to a QThread reads the child's pipe and turns each message into a
+queued signal; the engine already batches progress (~30 batches a second), so the GUI gets batches,
+not epochs. The child is started once, in the background, and reused: it imports torch and warms the
+training path before the first Train, and it reports the machine's devices.
+
+Stop and pause are shared bytes the trainer reads at every step. Nothing is ever terminated, except a
+child that ignores a quit request at shutdown.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+from multiprocessing.connection import Connection
+from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from engine.config import TrainingConfig
-from engine.errors import EngineError
 from engine.points import PointSet
-from engine.training_types import ProgressBatch, TrainingControl
+from engine.training_server import PAUSE, STOP, serve
 
 log = logging.getLogger(__name__)
+QUIT_TIMEOUT_S = 5.0
 
 
-class TrainingWorker(QObject):
-    progress = Signal(object)  # ProgressBatch
-    finished = Signal(object)  # TrainingResult
-    failed = Signal(str)  # a message for the user
-    done = Signal()  # after finished or failed: the thread may quit
+class PipeReader(QObject):
+    """The worker: lives in a QThread, blocks on the pipe (without the interpreter lock), emits."""
 
-    def __init__(self, points: PointSet, config: TrainingConfig) -> None:
+    message = Signal(object)
+    closed = Signal()
+
+    def __init__(self, connection: Connection) -> None:
         super().__init__()  # no parent, or moveToThread fails
-        self.points = points
-        self.config = config
-        self.control = TrainingControl()
+        self.connection = connection
 
     @Slot()
     def run(self) -> None:
-        try:
-            from engine.trainer import train
-
-            result = train(self.points, self.config, on_progress=self._emit_progress, control=self.control)
-            self.finished.emit(result)
-        except EngineError as error:
-            self.failed.emit(str(error))
-        except Exception as error:  # noqa: BLE001 - shown to the user, logged with its traceback
-            log.exception("training failed")
-            self.failed.emit(f"Training failed unexpectedly: {type(error).__name__}: {error}")
-        finally:
-            self.done.emit()
-
-    def _emit_progress(self, batch: ProgressBatch) -> None:
-        self.progress.emit(batch)
+        while True:
+            try:
+                message = self.connection.recv()
+            except (EOFError, OSError):
+                break
+            self.message.emit(message)
+        self.closed.emit()
 
 
 class TrainingRunner(QObject):
-    """Starts one training run at a time and forwards its signals to the GUI thread."""
+    """One training run at a time, in a reusable child process."""
 
-    progress = Signal(object)
-    finished = Signal(object)
-    failed = Signal(str)
+    progress = Signal(object)  # ProgressBatch
+    finished = Signal(object)  # TrainingResult
+    failed = Signal(str)  # a message for the user
     runningChanged = Signal(bool)
+    devicesReady = Signal(list)  # [(device id, label)]
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._context = multiprocessing.get_context("spawn")  # never fork a process that runs Qt
+        self._process: Any = None
+        self._connection: Connection | None = None
+        self._flags: Any = None
         self._thread: QThread | None = None
-        self._worker: TrainingWorker | None = None
-        self._control: TrainingControl | None = None  # kept apart: the worker is deleted when done
+        self._next_run_id = 0
+        self._active_run: int | None = None
 
+    # --- public ----------------------------------------------------------------------------------------
     def is_running(self) -> bool:
-        return self._thread is not None
+        return self._active_run is not None
+
+    def is_alive(self) -> bool:
+        """A child process or its reader thread still exists (tests use this to catch leaks)."""
+        return self._thread is not None or (self._process is not None and self._process.is_alive())
+
+    def child_pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def prepare(self) -> None:
+        """Start the child now (after the window is shown) so the first Train does not wait for torch."""
+        self._ensure_process()
 
     def start(self, points: PointSet, config: TrainingConfig) -> None:
-        if self._thread is not None:
+        if self._active_run is not None:
             raise RuntimeError("a training run is already in progress")
-        thread = QThread()
-        thread.setObjectName("training")
-        worker = TrainingWorker(points, config)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.progress.connect(self.progress)
-        worker.finished.connect(self.finished)
-        worker.failed.connect(self.failed)
-        worker.done.connect(thread.quit)
-        worker.done.connect(worker.deleteLater)
-        thread.finished.connect(self._on_thread_finished)
-        thread.finished.connect(thread.deleteLater)
-        self._thread, self._worker, self._control = thread, worker, worker.control
-        thread.start()
+        self._ensure_process()
+        assert self._connection is not None
+        self._flags[STOP] = 0
+        self._flags[PAUSE] = 0
+        self._next_run_id += 1
+        self._active_run = self._next_run_id
+        self._connection.send(("train", self._active_run, points.x, points.y, config.to_dict()))
         self.runningChanged.emit(True)
 
     def stop(self) -> None:
-        if self._control is not None:
-            self._control.request_stop()
+        if self._flags is not None and self._active_run is not None:
+            self._flags[STOP] = 1
 
     def set_paused(self, paused: bool) -> None:
-        if self._control is not None:
-            if paused:
-                self._control.pause()
-            else:
-                self._control.resume()
+        if self._flags is not None:
+            self._flags[PAUSE] = int(paused)
 
-    def shutdown(self, timeout_ms: int = 10_000) -> bool:
-        """Stop the run and wait for its thread (closing the window). True when it has ended."""
-        thread = self._thread
-        if thread is None:
+    def shutdown(self, timeout_s: float = QUIT_TIMEOUT_S) -> bool:
+        """Stop any run, end the child and the reader thread, and wait for both (closing the window)."""
+        process, thread = self._process, self._thread
+        if process is None:
             return True
         self.stop()
-        return thread.wait(timeout_ms)
+        try:
+            if self._connection is not None:
+                self._connection.send(("quit",))
+        except OSError:
+            pass
+        process.join(timeout_s)
+        if process.is_alive():
+            log.warning("the training process did not quit; terminating it")
+            process.terminate()
+            process.join(timeout_s)
+        ended = thread.wait(int(timeout_s * 1000)) if thread is not None else True
+        if self._connection is not None:
+            self._connection.close()
+        self._process = None
+        self._connection = None
+        self._active_run = None
+        if ended:
+            self._thread = None  # its queued finished signal may arrive later; it finds nothing to do
+        return ended and not process.is_alive()
 
-    def _on_thread_finished(self) -> None:
+    # --- internals -------------------------------------------------------------------------------------
+    def _ensure_process(self) -> None:
+        if self._process is not None and self._process.is_alive():
+            return
+        parent_end, child_end = self._context.Pipe()
+        self._flags = self._context.RawArray("b", 2)
+        self._process = self._context.Process(target=serve, args=(child_end, self._flags), daemon=True,
+                                              name="gds-training")
+        self._process.start()
+        child_end.close()
+        self._connection = parent_end
+        thread = QThread()
+        thread.setObjectName("training-pipe")
+        reader = PipeReader(parent_end)
+        reader.moveToThread(thread)
+        thread.started.connect(reader.run)
+        reader.message.connect(self._on_message)
+        # Direct: QThread.quit is thread-safe, and a queued call would wait for a GUI thread that may be
+        # blocked in shutdown()'s wait().
+        reader.closed.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        reader.closed.connect(reader.deleteLater)
+        thread.finished.connect(self._on_reader_finished)
+        thread.finished.connect(thread.deleteLater)
+        self._thread = thread
+        self._reader = reader  # kept until the thread has finished
+        thread.start()
+
+    def _on_message(self, message: tuple) -> None:
+        kind = message[0]
+        if kind == "ready":
+            self.devicesReady.emit(list(message[1]))
+            return
+        if message[1] != self._active_run:
+            return  # a late message of a run already ended
+        if kind == "progress":
+            self.progress.emit(message[2])
+        elif kind in ("result", "error"):
+            self._active_run = None
+            self.runningChanged.emit(False)
+            if kind == "result":
+                self.finished.emit(message[2])
+            else:
+                self.failed.emit(message[2])
+
+    def _on_reader_finished(self) -> None:
         self._thread = None
-        self._worker = None
-        self._control = None
-        self.runningChanged.emit(False)
+        self._reader = None
+        process = self._process
+        if self._active_run is not None:  # the child died in the middle of a run
+            self._active_run = None
+            code = process.exitcode if process is not None else None
+            self._process = None
+            self.runningChanged.emit(False)
+            self.failed.emit(f"The training process stopped unexpectedly (exit code {code}). Nothing else "
+                             "was lost; press Train to start again.")

@@ -26,3 +26,42 @@ def seed_csv(tmp_path: Path) -> Path:
     path = tmp_path / "seed.csv"
     path.write_text("x,y\n1,2\n2,4\n3,6\n4,8\n", encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path):
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def make_window(qtbot, settings):
+    """Build MainWindows that remember nothing of earlier tests; each is closed at the end, and the
+    test fails if its training thread is still alive (a dangling QThread)."""
+    from gui.background_task import wait_for_background_jobs
+    from gui.main_window import MainWindow
+
+    windows: list[MainWindow] = []
+
+    def make(*, detect_devices: bool = False, show: bool = True) -> MainWindow:
+        window = MainWindow(settings, detect_devices=detect_devices)
+        if show:
+            window.show()
+            qtbot.waitExposed(window)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.confirm_discard = lambda: True  # type: ignore[method-assign]  # no "save changes?" at teardown
+        window.close()
+        assert not window.runner.is_alive(), "the training process or its reader thread outlived the window"
+        window.deleteLater()
+    assert wait_for_background_jobs(30_000)
+    qtbot.wait(10)  # let deleteLater run
+
+
+@pytest.fixture
+def window(make_window):
+    return make_window()

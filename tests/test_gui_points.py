@@ -1,0 +1,162 @@
+"""Editing points as a user does: clicks on the plot, typing in cells, paste, undo and redo."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QLineEdit
+
+SEED = ([1.0, 2.0, 3.0, 4.0], [2.0, 4.0, 6.0, 8.0])
+
+
+def points_of(window) -> tuple[list[float], list[float]]:
+    return window.model.x().tolist(), window.model.y().tolist()
+
+
+def plot_points(window) -> tuple[list[float], list[float]]:
+    x, y = window.data_plot.scatter.getData()
+    return list(map(float, x)), list(map(float, y))
+
+
+def click_plot(qtbot, window, x: float, y: float, button=Qt.MouseButton.LeftButton) -> None:
+    plot = window.data_plot
+    position = plot.view_to_widget(x, y).toPoint()
+    qtbot.mouseClick(plot.viewport(), button, pos=position)
+
+
+def drag_plot(qtbot, window, start: tuple[float, float], end: tuple[float, float]) -> None:
+    plot = window.data_plot
+    viewport = plot.viewport()
+    a, b = plot.view_to_widget(*start).toPoint(), plot.view_to_widget(*end).toPoint()
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=a)
+    for fraction in np.linspace(0.1, 1.0, 8):
+        step = QPoint(int(a.x() + (b.x() - a.x()) * fraction), int(a.y() + (b.y() - a.y()) * fraction))
+        qtbot.mouseMove(viewport, step)
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=b)
+
+
+def type_into_cell(qtbot, window, row: int, column: int, text: str) -> None:
+    table = window.table
+    table.setFocus()
+    table.setCurrentIndex(window.model.index(row, column))
+    qtbot.keyClick(table, Qt.Key.Key_F2)
+    editors = [editor for editor in table.findChildren(QLineEdit) if editor.isVisible()]
+    assert len(editors) == 1, "F2 opens the cell editor"
+    editors[0].selectAll()
+    qtbot.keyClicks(editors[0], text)
+    qtbot.keyClick(editors[0], Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: table.state() != table.State.EditingState)  # the delegate commits queued
+
+
+def test_window_opens_with_the_seed_points(window) -> None:
+    assert points_of(window) == SEED
+    assert plot_points(window) == SEED
+    assert window.model.rowCount() == 4 and window.windowTitle().startswith("Untitled")
+
+
+def test_clicking_empty_plot_space_adds_that_point(qtbot, window) -> None:
+    click_plot(qtbot, window, 2.5, 7.0)
+    x, y = points_of(window)
+    assert len(x) == 5
+    assert x[-1] == pytest.approx(2.5, abs=0.02) and y[-1] == pytest.approx(7.0, abs=0.05)
+    assert plot_points(window) == (x, y), "table and plot agree"
+    assert window.isWindowModified()
+
+
+def test_clicking_a_point_selects_it_and_delete_removes_it(qtbot, window) -> None:
+    click_plot(qtbot, window, 3.0, 6.0)
+    assert window.model.rowCount() == 4, "a click on a point must not add one"
+    assert window.data_plot.selected_row == 2
+    window.data_plot.setFocus()
+    qtbot.keyClick(window.data_plot, Qt.Key.Key_Delete)
+    assert points_of(window) == ([1.0, 2.0, 4.0], [2.0, 4.0, 8.0])
+    assert plot_points(window) == points_of(window)
+
+
+def test_dragging_a_point_moves_it_in_one_undo_step(qtbot, window) -> None:
+    drag_plot(qtbot, window, (2.0, 4.0), (2.5, 5.0))
+    x, y = points_of(window)
+    assert x[1] == pytest.approx(2.5, abs=0.03) and y[1] == pytest.approx(5.0, abs=0.06)
+    assert len(x) == 4
+    assert window.model.undo_stack.count() == 1, "a drag is one undo step"
+    window.menus.undo.trigger()
+    assert points_of(window) == SEED
+
+
+def test_editing_a_cell_moves_the_plotted_point(qtbot, window) -> None:
+    type_into_cell(qtbot, window, 0, 1, "5.5")
+    assert window.model.y()[0] == 5.5
+    assert plot_points(window)[1][0] == 5.5
+
+
+def test_an_invalid_cell_is_refused_with_a_message(qtbot, window) -> None:
+    messages: list[str] = []
+    window.statusMessage.connect(messages.append)
+    for bad in ("abc", "nan", "inf", ""):
+        type_into_cell(qtbot, window, 1, 0, bad)
+    assert points_of(window) == SEED, "nothing silently dropped or turned into 0"
+    assert any("Row 2, x: 'abc' is not a finite number" in message for message in messages)
+    assert window.model.undo_stack.count() == 0
+
+
+def test_pasting_spreadsheet_rows_adds_them(qtbot, window) -> None:
+    QGuiApplication.clipboard().setText("5\t10\n6\t12.5\n7\t14\n")
+    window.table.setFocus()
+    window.table.setCurrentIndex(window.model.index(3, 0))
+    qtbot.keyClick(window.table, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert points_of(window) == ([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], [2.0, 4.0, 6.0, 8.0, 10.0, 12.5, 14.0])
+    assert plot_points(window) == points_of(window)
+
+
+def test_a_bad_paste_changes_nothing_and_names_the_line(qtbot, window) -> None:
+    messages: list[str] = []
+    window.statusMessage.connect(messages.append)
+    QGuiApplication.clipboard().setText("5\t10\n6\tsix\n")
+    window.table.setCurrentIndex(window.model.index(3, 0))
+    window.table.paste()
+    assert points_of(window) == SEED
+    assert messages[-1] == "Pasted text, line 2: y is 'six', not a number. Nothing was pasted."
+
+
+def test_copy_puts_the_selected_rows_on_the_clipboard(qtbot, window) -> None:
+    window.table.selectRow(1)
+    qtbot.keyClick(window.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QGuiApplication.clipboard().text() == "2\t4\n"
+
+
+def test_insert_and_delete_keys_add_and_remove_rows(qtbot, window) -> None:
+    window.table.setFocus()
+    window.table.setCurrentIndex(window.model.index(3, 0))
+    qtbot.keyClick(window.table, Qt.Key.Key_Insert)
+    assert points_of(window) == ([1.0, 2.0, 3.0, 4.0, 5.0], [2.0, 4.0, 6.0, 8.0, 8.0])
+    window.table.selectRow(0)
+    qtbot.keyClick(window.table, Qt.Key.Key_Delete)
+    assert points_of(window) == ([2.0, 3.0, 4.0, 5.0], [4.0, 6.0, 8.0, 8.0])
+
+
+def test_undo_and_redo_round_trip_every_kind_of_edit(qtbot, window) -> None:
+    states = [points_of(window)]
+    type_into_cell(qtbot, window, 0, 0, "0.5")
+    states.append(points_of(window))
+    click_plot(qtbot, window, 3.5, 3.0)
+    states.append(points_of(window))
+    drag_plot(qtbot, window, (4.0, 8.0), (4.5, 7.0))
+    states.append(points_of(window))
+    window.table.setCurrentIndex(window.model.index(4, 0))
+    window.table.paste_text("9\t9\n10\t10\n")
+    states.append(points_of(window))
+    window.table.selectRow(1)
+    window.table.delete_selected()
+    states.append(points_of(window))
+    window.menus.clear.trigger()
+    states.append(points_of(window))
+    assert states[-1] == ([], []) and len({str(s) for s in states}) == len(states)
+    for expected in reversed(states[:-1]):
+        window.menus.undo.trigger()
+        assert points_of(window) == expected and plot_points(window) == expected
+    assert not window.isWindowModified(), "undoing everything returns to the saved state"
+    for expected in states[1:]:
+        window.menus.redo.trigger()
+        assert points_of(window) == expected and plot_points(window) == expected
