@@ -19,7 +19,7 @@ from engine.devices import resolve_device
 from engine.loss_history import GrowingBuffer
 from engine.points import PointSet
 from engine.steppers import AutogradStepper, FusedStepper, Stepper
-from engine.training_types import COMPLETED, DIVERGED, STOPPED, ProgressBatch, TrainingControl, TrainingResult
+from engine.training_types import COMPLETED, DIVERGED, STOPPED, Control, ProgressBatch, TrainingResult
 
 PROGRESS_INTERVAL_S = 1 / 30
 _CHUNK = 4096  # epochs buffered on the device between reads
@@ -40,7 +40,7 @@ def initial_parameters(seed: int) -> tuple[float, float]:
 
 
 def train(points: PointSet, config: TrainingConfig | None = None, on_progress: ProgressCallback | None = None,
-          control: TrainingControl | None = None) -> TrainingResult:
+          control: Control | None = None) -> TrainingResult:
     """Train y ≈ w·x + b on `points`. Raises DataError, DeviceError; otherwise always returns a result
     (stop_reason "completed", "stopped" or "diverged") holding what was trained so far."""
     config = config or TrainingConfig()
@@ -95,7 +95,7 @@ class _Loop:
         self.pending = 0
         self.last_flush = time.perf_counter()
 
-    def run(self, stepper: Stepper, control: TrainingControl | None) -> str:
+    def run(self, stepper: Stepper, control: Control | None) -> str:
         next_flush = self.last_flush  # the first epoch goes out at once: a live plot starts without delay
         for _ in range(self.config.epochs):
             if control is not None:

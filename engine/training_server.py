@@ -10,6 +10,7 @@ without a message round trip.
 from __future__ import annotations
 
 import logging
+import os
 import traceback
 from multiprocessing.connection import Connection
 from typing import Any
@@ -41,10 +42,14 @@ class SharedFlagsControl:
 
 def serve(connection: Connection, flags: Any) -> None:
     """The child process's main loop: announce the devices, then train whatever is asked, in order."""
+    import torch
+
     from engine.devices import list_devices
     from engine.points import PointSet
     from engine.trainer import train
 
+    # Leave one core to the window: with every core busy in torch's thread pool the GUI stutters.
+    torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
     train(PointSet.seed())  # warm up: the first real run starts at full speed
     connection.send(("ready", [(device.id, device.label) for device in list_devices()]))
     control = SharedFlagsControl(flags)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -58,6 +58,18 @@ class TrainingResult:
             "elapsed_s": round(self.elapsed_s, 6),
             "message": self.message,
         }
+
+
+class Control(Protocol):
+    """What the trainer reads at every step; TrainingControl in-process, shared memory across processes."""
+
+    @property
+    def stop_requested(self) -> bool: ...
+
+    @property
+    def paused(self) -> bool: ...
+
+    def wait_while_paused(self) -> None: ...
 
 
 class TrainingControl:

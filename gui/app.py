@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths
+from PySide6.QtCore import QEvent, QObject, QStandardPaths, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -34,17 +36,37 @@ def configure_logging() -> Path | None:
     return log_file
 
 
+def _quit_after_first_paint(app: QApplication, window: MainWindow) -> None:
+    """For bench/startup_time.py: print when the window has painted, then quit."""
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                print(f"PAINTED {time.time():.6f}", flush=True)
+                QTimer.singleShot(0, app.quit)
+                window.removeEventFilter(self)
+            return False
+
+    probe = FirstPaint(window)
+    window.confirm_discard = lambda: True  # type: ignore[method-assign]
+    window.installEventFilter(probe)
+
+
 def run_app(arguments: list[str]) -> int:
     QApplication.setApplicationName(APP_NAME)
     QApplication.setOrganizationName(ORGANIZATION)
     app = QApplication(sys.argv[:1] + arguments)
     configure_logging()
-    window = MainWindow()
+    window = MainWindow(detect_devices=False)  # the training process starts once the window is up
     if ICON_PATH.exists():
         icon = QIcon(str(ICON_PATH))
         app.setWindowIcon(icon)
         window.set_icon(icon)
     window.show()
+    if os.environ.get("GDS_STARTUP_PROBE"):
+        _quit_after_first_paint(app, window)
+    else:
+        window.detect_devices()
     project = next((Path(arg) for arg in arguments if not arg.startswith("-")), None)
     if project is not None:
         window.open_project(project, confirmed=True)

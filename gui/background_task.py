@@ -26,7 +26,7 @@ class _Job(QRunnable):
     def run(self) -> None:
         try:
             value = self.work()
-        except Exception as error:  # noqa: BLE001 - handed to the GUI thread
+        except Exception as error:
             log.debug("background job failed", exc_info=True)
             self.relay.failed.emit(error)
         else:

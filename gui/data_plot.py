@@ -23,7 +23,7 @@ class PassiveScatter(pg.ScatterPlotItem):
     """A scatter that leaves clicks to the ViewBox (pyqtgraph's own would swallow clicks on points and
     search them by building one object per point, slow at a million)."""
 
-    def mouseClickEvent(self, ev) -> None:  # noqa: ANN001
+    def mouseClickEvent(self, ev) -> None:
         ev.ignore()
 
 
@@ -58,7 +58,7 @@ class PointsViewBox(pg.ViewBox):
         nearest = int(np.argmin(distance))
         return nearest if distance[nearest] <= plot_style.HIT_RADIUS_PX**2 else None
 
-    def mouseClickEvent(self, ev) -> None:  # noqa: ANN001 - pyqtgraph's event type
+    def mouseClickEvent(self, ev) -> None:
         row = self.point_at(ev.scenePos())
         if ev.button() == Qt.MouseButton.LeftButton:
             ev.accept()
@@ -77,7 +77,7 @@ class PointsViewBox(pg.ViewBox):
         else:
             super().mouseClickEvent(ev)
 
-    def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: ANN001
+    def mouseDragEvent(self, ev, axis=None) -> None:
         if ev.button() != Qt.MouseButton.LeftButton:
             super().mouseDragEvent(ev, axis)
             return

@@ -64,8 +64,10 @@ class LossPlotWidget(QWidget):
         self.timer.setInterval(REDRAW_INTERVAL_MS)
         self.timer.timeout.connect(self.redraw)
 
-    def start_run(self) -> None:
-        """Fade the current curve into the earlier runs and start an empty one."""
+    def start_run(self, total_epochs: int | None = None) -> None:
+        """Fade the current curve into the earlier runs and start an empty one. With `total_epochs` the
+        x axis spans the whole run from the start: the curve grows left to right like a progress bar,
+        and the axis is not re-laid out on every frame."""
         if len(self.losses):
             faded = self.plot.getPlotItem().plot(self.epochs.copy(), self._shown(self.losses.copy()),
                                                  pen=plot_style.faded_pen(0))
@@ -78,6 +80,7 @@ class LossPlotWidget(QWidget):
         self.epochs.clear()
         self.losses.clear()
         self.curve.setData([], [])
+        self._frame_x(total_epochs)
         self.timer.start()
 
     def append(self, epochs: np.ndarray, losses: np.ndarray) -> None:
@@ -94,6 +97,7 @@ class LossPlotWidget(QWidget):
         self.epochs.clear()
         self.losses.clear()
         self.append(np.arange(1, losses.size + 1, dtype=np.float64), losses)
+        self._frame_x(losses.size or None)
         self.redraw()
 
     def clear_earlier_runs(self) -> None:
@@ -117,6 +121,14 @@ class LossPlotWidget(QWidget):
             return
         self._dirty = False
         self.curve.setData(self.epochs.view(), self._shown(self.losses.view()))
+
+    def _frame_x(self, total_epochs: int | None) -> None:
+        item = self.plot.getPlotItem()
+        if total_epochs:
+            item.enableAutoRange(x=False)
+            item.setXRange(0, total_epochs, padding=0.02)
+        else:
+            item.enableAutoRange(x=True)
 
     def _shown(self, losses: np.ndarray) -> np.ndarray:
         """A loss of exactly 0 has no logarithm: on the log axis it is drawn at the smallest float."""

@@ -4,13 +4,22 @@ in the PointsTableModel, the run in the TrainingRunner."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QIcon
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QMainWindow, QMessageBox, QPushButton, QSplitter,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.csv_io import read_csv, write_csv
 from engine.errors import ConfigError, DataError, EngineError
@@ -130,7 +139,7 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot train on these points", str(error))
             return False
         self.settings.save_training_config(config)
-        self.loss_plot.start_run()
+        self.loss_plot.start_run(config.epochs)
         self.panel.show_started(config.epochs, self.panel.device_combo.currentText())
         self.runner.start(points, config)
         return True
@@ -361,10 +370,8 @@ class MainWindow(QMainWindow):
         self.runner.shutdown()
         self.loss_plot.timer.stop()
         self.settings.save_window(self.saveGeometry(), self.saveState())
-        try:
+        with contextlib.suppress(EngineError):  # a half-typed value is not worth a dialog at exit
             self.settings.save_training_config(self.panel.config())
-        except EngineError:
-            pass
         self.settings.sync()
         event.accept()
 

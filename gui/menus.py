@@ -82,7 +82,7 @@ class MainMenus:
         toolbar.addActions([self.start, self.stop])
         self.set_running(False)
 
-    def _action(self, text: str, slot, shortcut: QKeySequence.StandardKey | str | None = None) -> QAction:  # noqa: ANN001
+    def _action(self, text: str, slot, shortcut: QKeySequence.StandardKey | str | None = None) -> QAction:
         action = QAction(text, self.window)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))

@@ -15,7 +15,13 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QUndoStack
 
 from engine.points import PointSet
-from gui.point_commands import InsertPointsCommand, MovePointCommand, RemoveRowsCommand, ReplacePointsCommand, SetValueCommand
+from gui.point_commands import (
+    InsertPointsCommand,
+    MovePointCommand,
+    RemoveRowsCommand,
+    ReplacePointsCommand,
+    SetValueCommand,
+)
 
 COLUMNS = ("x", "y")
 AnyIndex = QModelIndex | QPersistentModelIndex

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import math
+from typing import TypeVar
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractSpinBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.config import TrainingConfig
 from engine.training_types import TrainingResult
@@ -15,7 +28,10 @@ from engine.training_types import TrainingResult
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
 
 
-def _named(widget: QWidget, name: str, tooltip: str) -> QWidget:
+WidgetT = TypeVar("WidgetT", bound=QWidget)
+
+
+def _named(widget: WidgetT, name: str, tooltip: str) -> WidgetT:
     widget.setObjectName(name)
     widget.setAccessibleName(name)
     widget.setToolTip(tooltip)
@@ -33,8 +49,8 @@ class TrainingPanel(QWidget):
                                    "machine really has")
         self.device_combo.addItem("auto — best available (detecting…)", "auto")
         self.optimizer_combo = _named(QComboBox(), "optimizerCombo", "How each step uses the gradient")
-        for key, label in OPTIMIZER_LABELS.items():
-            self.optimizer_combo.addItem(label, key)
+        for key, text in OPTIMIZER_LABELS.items():
+            self.optimizer_combo.addItem(text, key)
         self.learning_rate_spin = _named(QDoubleSpinBox(), "learningRateSpin", "Step size of gradient descent")
         self.learning_rate_spin.setDecimals(6)
         self.learning_rate_spin.setRange(1e-6, 100.0)
@@ -79,6 +95,7 @@ class TrainingPanel(QWidget):
         self.progress_bar.setFormat("%p%")
         self.status_label = _named(QLabel("Ready."), "trainingStatus", "Epoch, loss and speed of the run")
         self.status_label.setWordWrap(True)
+        self.status_label.setMinimumHeight(self.status_label.fontMetrics().lineSpacing() * 3)
 
         self.equation_label = _named(QLabel("y = w·x + b"), "equationLabel", "The fitted line")
         font = self.equation_label.font()
@@ -94,6 +111,11 @@ class TrainingPanel(QWidget):
         result_layout.addWidget(self.equation_label)
         result_layout.addWidget(self.result_label)
 
+        # Text that changes 30 times a second must not change the panel's size: each resize re-lays out
+        # the whole window, a stall of tens of milliseconds.
+        for label in (self.status_label, self.equation_label, self.result_label):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(280)
         layout = QVBoxLayout(self)
         layout.addWidget(settings_box)
         layout.addLayout(buttons)
@@ -166,10 +188,11 @@ class TrainingPanel(QWidget):
         rate = result.epochs_run / result.elapsed_s if result.elapsed_s > 0 else math.inf
         self.result_label.setText(
             f"weight w = {result.weight:.8g}\nbias b = {result.bias:.8g}\nfinal loss = {result.final_loss:.6g}\n"
-            f"{how} after {result.epochs_run:,} epochs in {result.elapsed_s:.2f} s ({rate:,.0f} steps/s) "
-            f"on {result.device}, {result.path} path.")
+            f"{how}: {result.epochs_run:,} epochs in {result.elapsed_s:.2f} s\n"
+            f"{rate:,.0f} steps/s on {result.device}, {result.path} path")
         self.status_label.setText(result.message or f"{how}.")
-        self.progress_bar.setValue(result.epochs_run if result.stop_reason == "completed" else self.progress_bar.value())
+        if result.stop_reason == "completed":
+            self.progress_bar.setValue(result.epochs_run)
 
     def clear_result(self) -> None:
         self.equation_label.setText("y = w·x + b")

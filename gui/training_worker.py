@@ -67,6 +67,7 @@ class TrainingRunner(QObject):
         self._thread: QThread | None = None
         self._next_run_id = 0
         self._active_run: int | None = None
+        self._reader: PipeReader | None = None
 
     # --- public ----------------------------------------------------------------------------------------
     def is_running(self) -> bool:

@@ -14,8 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from engine.config import TrainingConfig
-from engine.trainer import train
 from engine.points import PointSet
+from engine.trainer import train
 from tests.conftest import run_python
 from tests.seed_script import plain_seed_loop
 
