@@ -1,8 +1,10 @@
 """A training process: the GUI runs the engine here so that painting plots and training never compete
 for one interpreter lock. Plain multiprocessing (spawn), no Qt.
 
-Protocol over a Pipe. In: ("train", run_id, x, y, config_dict) and ("quit",). Out: ("ready", devices),
-("progress", run_id, ProgressBatch), ("result", run_id, TrainingResult), ("error", run_id, message).
+Protocol over a Pipe. In: ("train", run_id, x, y, config_dict), ("export", job_id, TrainingResult, path)
+and ("quit",). Out: ("ready", devices), ("progress", run_id, ProgressBatch), ("result", run_id,
+TrainingResult), ("error", run_id, message), ("exported", job_id, path), ("export_error", job_id, message).
+Exports run here too, so the GUI process never imports torch (and never competes with it for a lock).
 Stop and pause are two shared bytes the trainer reads at every step, so they act within one step
 without a message round trip.
 """
@@ -63,6 +65,23 @@ def serve(connection: Connection, flags: Any) -> None:
         if message[0] == "train":
             _, run_id, x, y, config = message
             _train_one(connection, control, run_id, x, y, config)
+        elif message[0] == "export":
+            _, job_id, result, path = message
+            _export_one(connection, job_id, result, path)
+
+
+def _export_one(connection: Connection, job_id: int, result: Any, path: str) -> None:
+    from engine.errors import EngineError
+    from engine.export import export_model
+
+    try:
+        export_model(result, path)
+        connection.send(("exported", job_id, path))
+    except EngineError as error:
+        connection.send(("export_error", job_id, str(error)))
+    except Exception as error:  # noqa: BLE001 - reported to the GUI, which shows it and stays usable
+        logging.getLogger(__name__).error("export failed\n%s", traceback.format_exc())
+        connection.send(("export_error", job_id, f"Export failed: {type(error).__name__}: {error}"))
 
 
 def _train_one(connection: Connection, control: SharedFlagsControl, run_id: int, x: Any, y: Any,

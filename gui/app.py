@@ -37,13 +37,18 @@ def configure_logging() -> Path | None:
 
 
 def _quit_after_first_paint(app: QApplication, window: MainWindow) -> None:
-    """For bench/startup_time.py: print when the window has painted, then quit."""
+    """For benchmarks and the bundle test: print when the window has painted (and save a screenshot
+    if GDS_STARTUP_PROBE names a .png), then quit."""
 
     class FirstPaint(QObject):
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.Paint:
                 print(f"PAINTED {time.time():.6f}", flush=True)
-                QTimer.singleShot(0, app.quit)
+                target = os.environ.get("GDS_STARTUP_PROBE", "")
+                if target.endswith(".png"):
+                    QTimer.singleShot(200, lambda: (window.grab().save(target), app.quit()))
+                else:
+                    QTimer.singleShot(0, app.quit)
                 window.removeEventFilter(self)
             return False
 

@@ -28,7 +28,6 @@ from engine.points import PointSet
 from engine.project_file import PROJECT_SUFFIX, Project, load_project, save_project
 from engine.training_types import ProgressBatch, TrainingResult
 from gui.app_settings import AppSettings
-from gui.background_task import run_in_background
 from gui.data_plot import DataPlotWidget
 from gui.loss_plot import LossPlotWidget
 from gui.menus import MainMenus
@@ -122,6 +121,8 @@ class MainWindow(QMainWindow):
         self.runner.failed.connect(self._on_failed)
         self.runner.runningChanged.connect(self._on_running_changed)
         self.runner.devicesReady.connect(self.panel.set_devices)
+        self.runner.exported.connect(lambda path: self.show_status(f"Exported the model to {path}."))
+        self.runner.exportFailed.connect(lambda message: self.show_error("Export failed", message))
 
     # --- training -------------------------------------------------------------------------------------
     def start_training(self) -> bool:
@@ -275,16 +276,11 @@ class MainWindow(QMainWindow):
             self.export_model(target if target.suffix.lower() == suffix else target.with_name(target.name + suffix))
 
     def export_model(self, path: Path) -> None:
-        """Write the last result in the background (torch.export takes a second or two)."""
-        result = self.last_result
-        if result is None:
+        """Write the last result from the training process: torch stays out of the GUI process."""
+        if self.last_result is None:
             return
-        from engine.export import export_model
-
         self.show_status(f"Exporting {path.name}…")
-        run_in_background(lambda: export_model(result, path),
-                          lambda _: self.show_status(f"Exported the model to {path}."),
-                          lambda error: self.show_error("Export failed", str(error)))
+        self.runner.export(self.last_result, str(path))
 
     def export_plot_dialog(self, which: str) -> None:
         path, selected = QFileDialog.getSaveFileName(self, "Export plot", self._dialog_folder(f"{which}-plot.png"),

@@ -57,6 +57,8 @@ class TrainingRunner(QObject):
     failed = Signal(str)  # a message for the user
     runningChanged = Signal(bool)
     devicesReady = Signal(list)  # [(device id, label)]
+    exported = Signal(str)  # the path written
+    exportFailed = Signal(str)  # a message for the user
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -95,6 +97,14 @@ class TrainingRunner(QObject):
         self._active_run = self._next_run_id
         self._connection.send(("train", self._active_run, points.x, points.y, config.to_dict()))
         self.runningChanged.emit(True)
+
+    def export(self, result: object, path: str) -> None:
+        """Write a model file in the child process (torch.export takes a second or two); queued behind a
+        run in progress. Answered by `exported` or `exportFailed`."""
+        self._ensure_process()
+        assert self._connection is not None
+        self._next_run_id += 1
+        self._connection.send(("export", self._next_run_id, result, path))
 
     def stop(self) -> None:
         if self._flags is not None and self._active_run is not None:
@@ -161,6 +171,12 @@ class TrainingRunner(QObject):
         kind = message[0]
         if kind == "ready":
             self.devicesReady.emit(list(message[1]))
+            return
+        if kind == "exported":
+            self.exported.emit(message[2])
+            return
+        if kind == "export_error":
+            self.exportFailed.emit(message[2])
             return
         if message[1] != self._active_run:
             return  # a late message of a run already ended
