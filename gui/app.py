@@ -37,8 +37,9 @@ def configure_logging() -> Path | None:
 
 
 def _quit_after_first_paint(app: QApplication, window: MainWindow) -> None:
-    """For benchmarks and the bundle test: print when the window has painted (and save a screenshot
-    if GDS_STARTUP_PROBE names a .png), then quit."""
+    """For benchmarks and the bundle test: print when the window has painted, then quit. If
+    GDS_STARTUP_PROBE names a .png, first train with the defaults (in the training process, as a user
+    would) and save a screenshot there."""
 
     class FirstPaint(QObject):
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -46,11 +47,20 @@ def _quit_after_first_paint(app: QApplication, window: MainWindow) -> None:
                 print(f"PAINTED {time.time():.6f}", flush=True)
                 target = os.environ.get("GDS_STARTUP_PROBE", "")
                 if target.endswith(".png"):
-                    QTimer.singleShot(200, lambda: (window.grab().save(target), app.quit()))
+                    QTimer.singleShot(0, lambda: train_then_screenshot(target))
                 else:
                     QTimer.singleShot(0, app.quit)
                 window.removeEventFilter(self)
             return False
+
+    def train_then_screenshot(target: str) -> None:
+        def finished(result) -> None:  # noqa: ANN001
+            print(f"TRAINED {result.weight!r} {result.bias!r} {result.stop_reason}", flush=True)
+            QTimer.singleShot(300, lambda: (window.grab().save(target), app.quit()))
+
+        window.trainingFinished.connect(finished)
+        window.runner.failed.connect(lambda message: (print(f"FAILED {message}", flush=True), app.exit(1)))
+        window.start_training()
 
     probe = FirstPaint(window)
     window.confirm_discard = lambda: True  # type: ignore[method-assign]

@@ -68,14 +68,18 @@ def test_bundle_trains_headless(bundle: Path, tmp_path: Path) -> None:
     assert result["weight"] == pytest.approx(1.9814649, abs=1e-6) and (tmp_path / "m.onnx").exists()
 
 
-def test_bundle_opens_its_window_on_x(bundle: Path, xvfb, tmp_path: Path) -> None:
+def test_bundle_window_trains_on_x(bundle: Path, xvfb, tmp_path: Path) -> None:
     assert xvfb is not None, "Xvfb is not running: scripts/bootstrap.sh installs the xvfb package"
     shot = tmp_path / "bundle-window.png"
     env = bare_environment(QT_QPA_PLATFORM="xcb", DISPLAY=f":{xvfb.display}", GDS_STARTUP_PROBE=str(shot),
                            XDG_CONFIG_HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path))
     completed = subprocess.run([str(bundle)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr[-3000:]
-    assert any(line.startswith("PAINTED") for line in completed.stdout.splitlines())
+    lines = completed.stdout.splitlines()
+    assert any(line.startswith("PAINTED") for line in lines)
+    trained = [line.split() for line in lines if line.startswith("TRAINED")]
+    assert trained, completed.stdout + completed.stderr[-3000:]
+    assert float(trained[0][1]) == pytest.approx(1.9814649, abs=1e-6) and trained[0][3] == "completed"
     from PySide6.QtGui import QImage
 
     image = QImage(str(shot))

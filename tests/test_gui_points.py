@@ -160,3 +160,29 @@ def test_undo_and_redo_round_trip_every_kind_of_edit(qtbot, window) -> None:
     for expected in states[1:]:
         window.menus.redo.trigger()
         assert points_of(window) == expected and plot_points(window) == expected
+
+
+AUTOMATION_NAMES = ["pointsTable", "dataPlot", "lossPlot", "trainButton", "stopButton", "deviceCombo",
+                    "optimizerCombo", "learningRateSpin", "epochsSpin", "batchSizeSpin", "seedSpin"]
+
+
+@pytest.mark.parametrize("name", AUTOMATION_NAMES)
+def test_controls_have_stable_object_and_accessible_names(window, name: str) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    found = window.findChildren(QWidget, name)
+    assert len(found) == 1, f"exactly one widget named {name}"
+    assert found[0].accessibleName() == name and found[0].toolTip()
+
+
+def test_hyperparameters_and_window_size_are_remembered(qtbot, make_window) -> None:
+    first = make_window()
+    first.resize(760, 560)  # inside the offscreen screen (800x600), which restoreGeometry clamps to
+    first.panel.learning_rate_spin.setValue(0.003)
+    first.panel.epochs_spin.setValue(4321)
+    first.panel.optimizer_combo.setCurrentIndex(first.panel.optimizer_combo.findData("momentum"))
+    first.close()
+    second = make_window()
+    config = second.panel.config()
+    assert (config.learning_rate, config.epochs, config.optimizer) == (0.003, 4321, "momentum")
+    assert (second.width(), second.height()) == (760, 560)

@@ -1,0 +1,47 @@
+"""The engine on a GPU. Skipped, with the reason, on machines without one (CI has none)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from engine.config import TrainingConfig
+from engine.devices import list_devices, resolve_device
+from engine.points import PointSet
+from engine.trainer import train
+
+HAS_MPS = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+ACCELERATORS = [
+    pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(),
+                                                  reason="no CUDA device on this machine")),
+    pytest.param("mps", marks=pytest.mark.skipif(not HAS_MPS, reason="no Apple MPS device on this machine")),
+]
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("device", ACCELERATORS)
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_gpu_training_agrees_with_the_cpu(device: str, optimizer: str) -> None:
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-2, 2, 10_000)
+    points = PointSet.from_columns(x, 0.5 * x + 2 + rng.normal(scale=0.2, size=x.size))
+    base = {"optimizer": optimizer, "epochs": 300, "learning_rate": 0.05}
+    cpu = train(points, TrainingConfig(device="cpu", **base))
+    gpu = train(points, TrainingConfig(device=device, **base))
+    assert gpu.device.startswith(device)
+    assert gpu.weight == pytest.approx(cpu.weight, rel=1e-4) and gpu.bias == pytest.approx(cpu.bias, rel=1e-4)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("device", ACCELERATORS)
+def test_gpu_is_listed_and_auto_picks_it(device: str) -> None:
+    assert any(info.id.startswith(device) for info in list_devices())
+    assert resolve_device("auto").startswith(device)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("device", ACCELERATORS)
+def test_gpu_mini_batches_and_stop(device: str) -> None:
+    result = train(PointSet.seed(), TrainingConfig(device=device, batch_size=2, epochs=200))
+    assert result.stop_reason == "completed" and np.isfinite([result.weight, result.bias]).all()
