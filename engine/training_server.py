@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import traceback
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -46,7 +47,9 @@ def serve(connection: Connection, flags: Any) -> None:
     """The child process's main loop: announce the devices, then train whatever is asked, in order."""
     import torch
 
+    from engine.config import TrainingConfig
     from engine.devices import list_devices
+    from engine.export import export_model
     from engine.points import PointSet
     from engine.trainer import train
 
@@ -64,39 +67,35 @@ def serve(connection: Connection, flags: Any) -> None:
             return
         if message[0] == "train":
             _, run_id, x, y, config = message
-            _train_one(connection, control, run_id, x, y, config)
+
+            def run(run_id: int = run_id, x: Any = x, y: Any = y, config: dict[str, Any] = config) -> Any:
+                return train(PointSet.from_columns(x, y, validate=False), TrainingConfig.from_dict(config),
+                             on_progress=lambda batch: connection.send(("progress", run_id, batch)),
+                             control=control)
+
+            _answer(connection, run_id, run, "result", "error", "Training")
         elif message[0] == "export":
             _, job_id, result, path = message
-            _export_one(connection, job_id, result, path)
+
+            def write(result: Any = result, path: str = path) -> str:
+                export_model(result, path)
+                return path
+
+            _answer(connection, job_id, write, "exported", "export_error", "Export")
 
 
-def _export_one(connection: Connection, job_id: int, result: Any, path: str) -> None:
+def _answer(connection: Connection, job_id: int, work: Callable[[], Any], done: str, failed: str,
+            activity: str) -> None:
+    """Run one job and send (done, job_id, value) or (failed, job_id, message). Never raises: the GUI
+    shows the message and stays usable."""
     from engine.errors import EngineError
-    from engine.export import export_model
 
     try:
-        export_model(result, path)
-        connection.send(("exported", job_id, path))
+        value = work()
     except EngineError as error:
-        connection.send(("export_error", job_id, str(error)))
-    except Exception as error:  # noqa: BLE001 - reported to the GUI, which shows it and stays usable
-        logging.getLogger(__name__).error("export failed\n%s", traceback.format_exc())
-        connection.send(("export_error", job_id, f"Export failed: {type(error).__name__}: {error}"))
-
-
-def _train_one(connection: Connection, control: SharedFlagsControl, run_id: int, x: Any, y: Any,
-               config: dict[str, Any]) -> None:
-    from engine.config import TrainingConfig
-    from engine.errors import EngineError
-    from engine.points import PointSet
-    from engine.trainer import train
-
-    try:
-        result = train(PointSet.from_columns(x, y, validate=False), TrainingConfig.from_dict(config),
-                       on_progress=lambda batch: connection.send(("progress", run_id, batch)), control=control)
-        connection.send(("result", run_id, result))
-    except EngineError as error:
-        connection.send(("error", run_id, str(error)))
-    except Exception as error:  # noqa: BLE001 - reported to the GUI, which shows it and stays usable
-        logging.getLogger(__name__).error("training failed\n%s", traceback.format_exc())
-        connection.send(("error", run_id, f"Training failed unexpectedly: {type(error).__name__}: {error}"))
+        connection.send((failed, job_id, str(error)))
+    except Exception as error:  # noqa: BLE001
+        logging.getLogger(__name__).error("%s failed\n%s", activity, traceback.format_exc())
+        connection.send((failed, job_id, f"{activity} failed unexpectedly: {type(error).__name__}: {error}"))
+    else:
+        connection.send((done, job_id, value))

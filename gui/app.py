@@ -12,6 +12,7 @@ from PySide6.QtCore import QEvent, QObject, QStandardPaths, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from engine.training_types import TrainingResult
 from gui.main_window import APP_NAME, MainWindow
 
 ORGANIZATION = "GradientDescentStudio"
@@ -54,7 +55,7 @@ def _quit_after_first_paint(app: QApplication, window: MainWindow) -> None:
             return False
 
     def train_then_screenshot(target: str) -> None:
-        def finished(result) -> None:  # noqa: ANN001
+        def finished(result: TrainingResult) -> None:
             print(f"TRAINED {result.weight!r} {result.bias!r} {result.stop_reason}", flush=True)
             QTimer.singleShot(300, lambda: (window.grab().save(target), app.quit()))
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from engine.export import EXPORT_FORMATS
 
@@ -107,6 +107,3 @@ class MainMenus:
     def show_about(self) -> None:
         QMessageBox.about(self.window, "About Gradient Descent Studio", ABOUT_TEXT)
 
-
-def recent_menu_titles(menu: QMenu) -> list[str]:
-    return [action.text() for action in menu.actions()]
