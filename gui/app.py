@@ -78,6 +78,7 @@ def run_app(arguments: list[str]) -> int:
         icon = QIcon(str(ICON_PATH))
         app.setWindowIcon(icon)
         window.set_icon(icon)
+    app.aboutToQuit.connect(window.runner.shutdown)  # a safety net: closeEvent normally did this already
     window.show()
     if os.environ.get("GDS_STARTUP_PROBE"):
         _quit_after_first_paint(app, window)

@@ -2,10 +2,14 @@
 
 Batches from the worker only append to numpy buffers; a timer redraws at display rate when something
 changed, so a run of millions of epochs costs a few dozen setData calls a second, never one per epoch.
-Peak-mode downsampling and clip-to-view keep long curves fast.
+Peak-mode downsampling and clip-to-view keep long curves fast. The axes move in coarse steps (the x axis
+spans the whole run, the y axis whole decades on the log scale), because laying out and painting an
+axis costs several milliseconds and a smoothly rescaling axis would pay that on every frame.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pyqtgraph as pg
@@ -38,6 +42,9 @@ class LossPlotWidget(QWidget):
         self.epochs = GrowingBuffer(dtype=np.float64)
         self.losses = GrowingBuffer(dtype=np.float64)
         self._dirty = False
+        self._low = math.inf  # smallest and largest finite loss of the current run
+        self._high = -math.inf
+        self._y_range: tuple[float, float] | None = None
 
         self.log_scale = QCheckBox("Log scale")
         self.log_scale.setObjectName("logScaleCheck")
@@ -79,6 +86,7 @@ class LossPlotWidget(QWidget):
                 curve.setPen(plot_style.faded_pen(age))
         self.epochs.clear()
         self.losses.clear()
+        self._low, self._high, self._y_range = math.inf, -math.inf, None
         self.curve.setData([], [])
         self._frame_x(total_epochs)
         self.timer.start()
@@ -86,6 +94,10 @@ class LossPlotWidget(QWidget):
     def append(self, epochs: np.ndarray, losses: np.ndarray) -> None:
         self.epochs.extend(epochs)
         self.losses.extend(losses)
+        finite = losses[np.isfinite(losses)]
+        if finite.size:
+            self._low = min(self._low, float(finite.min()))
+            self._high = max(self._high, float(finite.max()))
         self._dirty = True
 
     def finish_run(self) -> None:
@@ -96,6 +108,7 @@ class LossPlotWidget(QWidget):
         """Show a finished run's whole history (a reopened project)."""
         self.epochs.clear()
         self.losses.clear()
+        self._low, self._high, self._y_range = math.inf, -math.inf, None
         self.append(np.arange(1, losses.size + 1, dtype=np.float64), losses)
         self._frame_x(losses.size or None)
         self.redraw()
@@ -110,6 +123,7 @@ class LossPlotWidget(QWidget):
         for curve in self.earlier:
             x, y = curve.getOriginalDataset()
             curve.setData(x, self._shown(y) if y is not None else y)
+        self._y_range = None
         self._dirty = True
         self.redraw()
 
@@ -121,6 +135,26 @@ class LossPlotWidget(QWidget):
             return
         self._dirty = False
         self.curve.setData(self.epochs.view(), self._shown(self.losses.view()))
+        self._frame_y()
+
+    def _frame_y(self) -> None:
+        """Whole decades on the log axis, a rounded top on the linear one; changed only when the data
+        leaves the current range."""
+        if not math.isfinite(self._low):
+            return
+        item = self.plot.getPlotItem()
+        wanted: tuple[float, float]
+        if self.log_scale.isChecked():
+            low = max(self._low, np.finfo(np.float64).tiny)
+            bottom, top = math.floor(math.log10(low)), math.ceil(math.log10(max(self._high, low)))
+            wanted = (float(bottom), float(max(top, bottom + 1)))
+        else:
+            step = 10 ** math.floor(math.log10(self._high)) if self._high > 0 else 1.0
+            wanted = (min(0.0, self._low), math.ceil(self._high / step) * step)
+        if wanted != self._y_range:
+            self._y_range = wanted
+            item.enableAutoRange(y=False)
+            item.setYRange(*wanted, padding=0.02)
 
     def _frame_x(self, total_epochs: int | None) -> None:
         item = self.plot.getPlotItem()
