@@ -21,6 +21,30 @@ from gui import plot_style
 
 REDRAW_INTERVAL_MS = 16
 MAX_EARLIER_RUNS = 8
+MAX_DRAWN_POINTS = 8192  # a few points per pixel of a wide plot; more only costs time
+
+
+def peak_decimate(x: np.ndarray, y: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most about `limit` points that keep every block's minimum and maximum, so spikes and the lowest
+    loss stay visible. One vectorised pass: cheaper than handing pyqtgraph the whole curve each frame."""
+    if x.size <= limit:
+        return x, y
+    block = -(-x.size // (limit // 2))
+    whole = (x.size // block) * block
+    blocks = y[:whole].reshape(-1, block)
+    x_blocks = x[:whole].reshape(-1, block)
+    low_at = blocks.argmin(axis=1)
+    high_at = blocks.argmax(axis=1)
+    first = np.minimum(low_at, high_at)
+    second = np.maximum(low_at, high_at)
+    rows = np.arange(blocks.shape[0])
+    xs = np.column_stack([x_blocks[rows, first], x_blocks[rows, second]]).reshape(-1)
+    ys = np.column_stack([blocks[rows, first], blocks[rows, second]]).reshape(-1)
+    if whole == x.size:
+        return xs, ys
+    tail_x, tail_y = x[whole:], y[whole:]
+    ends = sorted({int(tail_y.argmin()), int(tail_y.argmax())})
+    return np.concatenate([xs, tail_x[ends]]), np.concatenate([ys, tail_y[ends]])
 
 
 class LossPlotWidget(QWidget):
@@ -33,7 +57,7 @@ class LossPlotWidget(QWidget):
         item = self.plot.getPlotItem()
         item.setLabel("bottom", "epoch")
         item.setLabel("left", "loss (MSE)")
-        item.showGrid(x=True, y=True, alpha=0.15)
+        item.showGrid(x=False, y=False)  # a grid is drawn by the axes and made each axis repaint cost ~8 ms
         item.setDownsampling(auto=True, mode="peak")
         item.setClipToView(True)
         plot_style.cache_axes(item)
@@ -76,16 +100,17 @@ class LossPlotWidget(QWidget):
         x axis spans the whole run from the start: the curve grows left to right like a progress bar,
         and the axis is not re-laid out on every frame."""
         if len(self.losses):
-            faded = self.plot.getPlotItem().plot(self.epochs.copy(), self._shown(self.losses.copy()),
-                                                 pen=plot_style.faded_pen(0))
-            faded.setZValue(-1)
+            self.redraw()
+            faded, self.curve = self.curve, self.plot.getPlotItem().plot(pen=plot_style.LOSS_PEN)
+            faded.setZValue(-1)  # the finished curve itself fades: no copy of its data
             self.earlier.insert(0, faded)
             while len(self.earlier) > MAX_EARLIER_RUNS:
                 self.plot.removeItem(self.earlier.pop())
             for age, curve in enumerate(self.earlier):
                 curve.setPen(plot_style.faded_pen(age))
-        self.epochs.clear()
-        self.losses.clear()
+        # New buffers, not cleared ones: the faded curve still shows the old buffers' memory.
+        self.epochs = GrowingBuffer(dtype=np.float64)
+        self.losses = GrowingBuffer(dtype=np.float64)
         self._low, self._high, self._y_range = math.inf, -math.inf, None
         self.curve.setData([], [])
         self._frame_x(total_epochs)
@@ -134,7 +159,8 @@ class LossPlotWidget(QWidget):
         if not self._dirty:
             return
         self._dirty = False
-        self.curve.setData(self.epochs.view(), self._shown(self.losses.view()))
+        epochs, losses = peak_decimate(self.epochs.view(), self.losses.view(), MAX_DRAWN_POINTS)
+        self.curve.setData(epochs, self._shown(losses))
         self._frame_y()
 
     def _frame_y(self) -> None:

@@ -15,6 +15,7 @@ FIT_PEN = pg.mkPen("#d62728", width=2)
 LOSS_PEN = pg.mkPen("#2ca02c", width=2)
 POINT_SIZE = 9
 HIT_RADIUS_PX = 8
+LEFT_AXIS_WIDTH = 64
 
 
 def cache_axes(plot_item: pg.PlotItem) -> None:
@@ -24,6 +25,9 @@ def cache_axes(plot_item: pg.PlotItem) -> None:
 
     for name in ("left", "bottom"):
         plot_item.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    # A fixed width: otherwise a longer tick label ("0.001" after "10") widens the axis and re-lays out
+    # the whole plot, invalidating every cached item.
+    plot_item.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
 
 
 def faded_pen(index: int) -> pg.QtGui.QPen:

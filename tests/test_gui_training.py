@@ -248,3 +248,17 @@ def test_soak_streaming_a_long_run_with_thousands_of_repaints(qtbot, window) -> 
         window.loss_plot.plot.repaint()
     assert repaints[0] > 50
     assert sys.getrefcount(None) >= none_refs - 50
+
+
+def test_long_loss_curves_are_drawn_decimated_with_their_extremes() -> None:
+    from gui.loss_plot import peak_decimate
+
+    epochs = np.arange(1, 1_000_001, dtype=np.float64)
+    losses = np.exp(-epochs / 1e5)
+    losses[654_321] = 7.0  # a spike must survive
+    xs, ys = peak_decimate(epochs, losses, 8192)
+    assert xs.size <= 8192 + 2 and np.all(np.diff(xs) >= 0)
+    assert ys.max() == 7.0 and xs[np.argmax(ys)] == 654_322
+    assert ys.min() == losses.min()
+    small = np.arange(10.0)
+    assert peak_decimate(small, small, 8192)[0] is small
