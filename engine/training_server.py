@@ -27,14 +27,15 @@ class SharedFlagsControl:
 
     def __init__(self, flags: Any) -> None:
         self.flags = flags
+        self._bytes = memoryview(flags).cast("B")  # read every step: a memoryview is cheaper than ctypes
 
     @property
     def stop_requested(self) -> bool:
-        return bool(self.flags[STOP])
+        return self._bytes[STOP] != 0
 
     @property
     def paused(self) -> bool:
-        return bool(self.flags[PAUSE]) and not self.flags[STOP]
+        return self._bytes[PAUSE] != 0 and self._bytes[STOP] == 0
 
     def wait_while_paused(self) -> None:
         import time
