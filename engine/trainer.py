@@ -28,7 +28,8 @@ ProgressCallback = Callable[[ProgressBatch], None]
 
 
 def choose_path(config: TrainingConfig) -> str:
-    """"fused" wherever the closed-form gradient applies (MSE with sgd, momentum or adam: all of ours)."""
+    """The fused loop wherever the closed-form gradient applies (MSE with sgd, momentum or adam: all of
+    ours), unless the config asks for autograd."""
     return "autograd" if config.path == "autograd" else "fused"
 
 
