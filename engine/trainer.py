@@ -33,13 +33,6 @@ def choose_path(config: TrainingConfig) -> str:
     return "autograd" if config.path == "autograd" else "fused"
 
 
-def initial_parameters(seed: int) -> tuple[float, float]:
-    """The weight and bias nn.Linear(1, 1) starts from after torch.manual_seed(seed)."""
-    torch.manual_seed(seed)
-    layer = nn.Linear(1, 1)
-    return float(layer.weight.item()), float(layer.bias.item())
-
-
 def train(points: PointSet, config: TrainingConfig | None = None, on_progress: ProgressCallback | None = None,
           control: Control | None = None) -> TrainingResult:
     """Train y ≈ w·x + b on `points`. Raises DataError, DeviceError; otherwise always returns a result

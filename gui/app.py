@@ -77,7 +77,7 @@ def run_app(arguments: list[str]) -> int:
     if ICON_PATH.exists():
         icon = QIcon(str(ICON_PATH))
         app.setWindowIcon(icon)
-        window.set_icon(icon)
+        window.setWindowIcon(icon)
     app.aboutToQuit.connect(window.runner.shutdown)  # a safety net: closeEvent normally did this already
     window.show()
     if os.environ.get("GDS_STARTUP_PROBE"):

@@ -9,7 +9,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QIcon
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         self.current_path: Path | None = None
         self.last_result: TrainingResult | None = None
         self._unsaved_result = False
+        self.last_error_box: QMessageBox | None = None  # the latest warning shown (tests read it)
 
         self.table = PointsTableView(self.model)
         self.data_plot = DataPlotWidget(self.model)
@@ -386,7 +387,3 @@ class MainWindow(QMainWindow):
         box.open()
         self.last_error_box = box
         self.show_status(message)
-
-    def set_icon(self, icon: QIcon) -> None:
-        self.setWindowIcon(icon)
-
