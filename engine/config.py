@@ -18,7 +18,8 @@ class TrainingConfig:
 
     `batch_size` None means full batch. `path` picks the training loop: "fused" computes the MSE
     gradient in closed form (no autograd graph), "autograd" runs nn.Linear + torch.optim exactly like the
-    example script, "auto" takes fused wherever it applies.
+    example script, "auto" takes fused wherever it applies. `standardize` trains on standardised x and y
+    and reports the line in the original units.
     """
 
     learning_rate: float = 0.01
@@ -29,6 +30,7 @@ class TrainingConfig:
     seed: int = 0
     device: str = "auto"
     path: str = "auto"
+    standardize: bool = False
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):

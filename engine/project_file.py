@@ -1,6 +1,8 @@
 """The `.gdsproj` project file: JSON with a version field holding the points, the hyperparameters,
-and the last result with its loss history. Saved atomically; a bad file gives a DataError that says
-what is wrong, never a crash."""
+and the session's runs (each with its config, result, loss history and optimizer path). Saved
+atomically; a bad file gives a DataError that says what is wrong, never a crash.
+
+Version 1 files (one "result", no runs) still open: their result becomes the only run."""
 
 from __future__ import annotations
 
@@ -21,14 +23,27 @@ from engine.training_types import TrainingResult
 
 PROJECT_SUFFIX = ".gdsproj"
 PROJECT_FORMAT = "gradient-descent-studio/project"
-PROJECT_VERSION = 1
+PROJECT_VERSION = 2
+
+
+@dataclass
+class SavedRun:
+    config: TrainingConfig
+    result: TrainingResult
+    path: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # epochs, weights, biases (thinned)
+    shown: bool = True
 
 
 @dataclass
 class Project:
     points: PointSet
     config: TrainingConfig = field(default_factory=TrainingConfig)
-    result: TrainingResult | None = None
+    runs: list[SavedRun] = field(default_factory=list)
+
+    @property
+    def result(self) -> TrainingResult | None:
+        """The latest run's result."""
+        return self.runs[-1].result if self.runs else None
 
 
 def save_project(project: Project, path: str | os.PathLike[str]) -> None:
@@ -38,6 +53,7 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
         "points": {"x": project.points.x.tolist(), "y": project.points.y.tolist()},
         "config": project.config.to_dict(),
         "result": _result_to_json(project.result) if project.result is not None else None,
+        "runs": [_run_to_json(run) for run in project.runs],
     }
     write_text_atomic(path, json.dumps(document, allow_nan=True) + "\n")
 
@@ -64,13 +80,40 @@ def load_project(path: str | os.PathLike[str]) -> Project:
         points = PointSet.from_columns(raw_points["x"], raw_points["y"], validate=False)
         points.validate(for_fitting=False)
         config = TrainingConfig.from_dict(document.get("config") or {})
-        result = _result_from_json(document["result"]) if document.get("result") else None
+        if version >= 2:
+            runs = [_run_from_json(run) for run in document.get("runs") or []]
+        elif document.get("result"):
+            result = _result_from_json(document["result"])
+            runs = [SavedRun(TrainingConfig.from_dict(result.config or {}), result)]
+        else:
+            runs = []
     except EngineError as error:
         raise DataError(f"{name}: {error}", path=name) from None
     except (KeyError, TypeError, ValueError) as error:
         raise DataError(f"{name}: the project file is damaged ({type(error).__name__}: {error}).",
                         path=name) from None
-    return Project(points=points, config=config, result=result)
+    return Project(points=points, config=config, runs=runs)
+
+
+def _run_to_json(run: SavedRun) -> dict[str, Any]:
+    document: dict[str, Any] = {"config": run.config.to_dict(), "result": _result_to_json(run.result),
+                                "shown": run.shown}
+    if run.path is not None:
+        epochs, weights, biases = run.path
+        document["path"] = {"epochs": epochs.tolist(), "weights": weights.tolist(), "biases": biases.tolist()}
+    return document
+
+
+def _run_from_json(data: dict[str, Any]) -> SavedRun:
+    path = None
+    if data.get("path"):
+        raw = data["path"]
+        path = (np.asarray(raw["epochs"], dtype=np.int64), np.asarray(raw["weights"], dtype=np.float64),
+                np.asarray(raw["biases"], dtype=np.float64))
+        if not path[0].shape == path[1].shape == path[2].shape:
+            raise ValueError("a run's path has columns of different lengths")
+    return SavedRun(TrainingConfig.from_dict(data.get("config") or {}), _result_from_json(data["result"]), path,
+                    bool(data.get("shown", True)))
 
 
 def _result_to_json(result: TrainingResult) -> dict[str, Any]:
@@ -80,6 +123,7 @@ def _result_to_json(result: TrainingResult) -> dict[str, Any]:
         "stop_reason": result.stop_reason, "device": result.device, "elapsed_s": result.elapsed_s,
         "path": result.path, "message": result.message, "initial_weight": result.initial_weight,
         "initial_bias": result.initial_bias, "config": result.config,
+        "suggested_learning_rate": result.suggested_learning_rate,
     }
 
 
@@ -92,4 +136,5 @@ def _result_from_json(data: dict[str, Any]) -> TrainingResult:
         stop_reason=str(data.get("stop_reason", "completed")), device=str(data.get("device", "cpu")),
         elapsed_s=float(data.get("elapsed_s", 0.0)), path=str(data.get("path", "fused")),
         message=str(data.get("message", "")), initial_weight=float(data.get("initial_weight", 0.0)),
-        initial_bias=float(data.get("initial_bias", 0.0)), config=dict(data.get("config", {})))
+        initial_bias=float(data.get("initial_bias", 0.0)), config=dict(data.get("config", {})),
+        suggested_learning_rate=data.get("suggested_learning_rate"))

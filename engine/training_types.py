@@ -27,6 +27,8 @@ class ProgressBatch:
     bias: float
     epochs_total: int
     steps_per_second: float
+    initial_weight: float = float("nan")  # before the first step: where the optimizer's path starts
+    initial_bias: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class TrainingResult:
     initial_weight: float = 0.0
     initial_bias: float = 0.0
     config: dict[str, Any] = field(default_factory=dict)
+    suggested_learning_rate: float | None = None  # after a divergence: a rate that should converge
 
     def summary(self) -> dict[str, Any]:
         """The fields a script wants, JSON-ready."""

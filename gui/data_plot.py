@@ -1,8 +1,12 @@
-"""The data plot: the points as a scatter and the current fitted line.
+"""The data plot: the points, the current fitted line, the exact least-squares line as a faint ghost,
+and optionally the residuals.
 
 Click empty space to add a point there; drag a point to move it; click a point to select it, then
-Delete (or right-click ▸ Delete point) removes it. All edits go to the points model, and the plot
-redraws from the model, so the table and the plot always agree.
+Delete (or right-click ▸ Delete point) removes it. Without a mouse: focus the plot (Tab), move the
+crosshair with the arrow keys (Shift for small steps), Enter adds a point there, Delete removes the point
+under it. All edits go to the points model, and the plot redraws from the model, so the table and the
+plot always agree. Above DENSITY_THRESHOLD points a density image replaces the scatter (a million
+markers take seconds to paint; the image takes milliseconds).
 """
 
 from __future__ import annotations
@@ -16,7 +20,12 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QMenu, QWidget
 
 from gui import plot_style
+from gui.density_image import DensityImage
 from gui.points_model import PointsTableModel
+
+RESIDUAL_LIMIT = 5000  # more residual segments than this are a grey smear, and slow
+DENSITY_THRESHOLD = 20_000
+CROSSHAIR_STEPS = 40  # arrow-key steps across the visible range; Shift divides each by 10
 
 
 class PassiveScatter(pg.ScatterPlotItem):
@@ -126,8 +135,24 @@ class DataPlotWidget(pg.PlotWidget):
         self.fit_line = pg.InfiniteLine(angle=0, pen=plot_style.FIT_PEN, movable=False)
         self.fit_line.setVisible(False)
         self.fit_line.setZValue(-1)
-        for graphic in (self.fit_line, self.scatter, self.highlight):
+        self.ghost_line = pg.InfiniteLine(angle=0, pen=plot_style.GHOST_PEN, movable=False)
+        self.ghost_line.setVisible(False)
+        self.ghost_line.setZValue(-2)
+        self.residuals = pg.PlotDataItem(pen=plot_style.RESIDUAL_PEN, connect="pairs")
+        self.residuals.setZValue(-3)
+        self.density = DensityImage()
+        self.crosshair = pg.TargetItem(size=14, pen=plot_style.CROSSHAIR_PEN, movable=False)
+        self.crosshair.setVisible(False)
+        for graphic in (self.ghost_line, self.fit_line, self.residuals, self.scatter, self.highlight, self.crosshair):
             self.addItem(graphic, ignoreBounds=graphic is not self.scatter)
+        self.addItem(self.density.image, ignoreBounds=True)
+        self.show_residuals = False
+        self.show_ghost = True
+        self._fit: tuple[float, float] | None = None
+        self._ghost: tuple[float, float] | None = None
+        self.extent = pg.PlotDataItem(pen=None)  # draws nothing; gives auto-range the data's extent
+        self.addItem(self.extent)
+        self.view_box.sigRangeChanged.connect(lambda *_: self._refresh_density())
 
         self.view_box.emptyClicked.connect(self._add_point)
         self.view_box.pointClicked.connect(self.select_point)
@@ -140,19 +165,69 @@ class DataPlotWidget(pg.PlotWidget):
     def refresh_points(self) -> None:
         x, y = self.model.x(), self.model.y()
         self.view_box.points_x, self.view_box.points_y = x, y
-        self.scatter.setData(x=x, y=y)
+        dense = x.size > DENSITY_THRESHOLD
+        self.scatter.setVisible(not dense)
+        if dense:  # the corners stand in for the markers when the view fits itself to the data
+            self.scatter.setData(x=[], y=[])
+            self.extent.setData([float(x.min()), float(x.max())], [float(y.min()), float(y.max())])
+        else:
+            self.extent.setData([], [])
+            self.scatter.setData(x=x, y=y)
+        self.density.image.setVisible(dense)
+        self._refresh_density()
         if self.selected_row is not None and self.selected_row >= x.size:
             self.selected_row = None
         self._refresh_highlight()
+        self._refresh_residuals()
+
+    def is_dense(self) -> bool:
+        """True when the points are drawn as a density image instead of markers."""
+        return self.density.image.isVisible()
 
     def set_fit(self, weight: float | None, bias: float | None) -> None:
         """Show the line y = weight·x + bias (None hides it)."""
         if weight is None or bias is None or not (math.isfinite(weight) and math.isfinite(bias)):
+            self._fit = None
             self.fit_line.setVisible(False)
+        else:
+            self._fit = (weight, bias)
+            _place_line(self.fit_line, weight, bias)
+            self.fit_line.setVisible(True)
+        self._refresh_residuals()
+
+    def set_ghost(self, weight: float | None, bias: float | None) -> None:
+        """The exact least-squares line (None when there is none), drawn faint and dashed."""
+        self._ghost = None if weight is None or bias is None else (weight, bias)
+        if self._ghost is not None:
+            _place_line(self.ghost_line, *self._ghost)
+        self.ghost_line.setVisible(self.show_ghost and self._ghost is not None)
+
+    def set_show_ghost(self, shown: bool) -> None:
+        self.show_ghost = shown
+        self.ghost_line.setVisible(shown and self._ghost is not None)
+
+    def set_show_residuals(self, shown: bool) -> None:
+        self.show_residuals = shown
+        self._refresh_residuals()
+
+    def residual_segments(self) -> int:
+        """How many residual segments are drawn (tests)."""
+        x = self.residuals.xData
+        return 0 if x is None or not self.residuals.isVisible() else len(x) // 2
+
+    def _refresh_residuals(self) -> None:
+        x, y = self.model.x(), self.model.y()
+        if not self.show_residuals or self._fit is None or x.size > RESIDUAL_LIMIT:
+            self.residuals.setData([], [])
+            self.residuals.setVisible(False)
             return
-        self.fit_line.setPos(QPointF(0.0, bias))
-        self.fit_line.setAngle(math.degrees(math.atan(weight)))
-        self.fit_line.setVisible(True)
+        weight, bias = self._fit
+        self.residuals.setData(np.repeat(x, 2), np.column_stack([y, weight * x + bias]).reshape(-1))
+        self.residuals.setVisible(True)
+
+    def _refresh_density(self) -> None:
+        if self.density.image.isVisible():
+            self.density.draw(self.model.x(), self.model.y(), self.view_box.viewRange())
 
     def select_point(self, row: int | None) -> None:
         self.selected_row = row
@@ -161,12 +236,48 @@ class DataPlotWidget(pg.PlotWidget):
             self.pointSelected.emit(row)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.selected_row is not None:
-            row, self.selected_row = self.selected_row, None
-            self.model.remove_rows([row])
-            event.accept()
+        key = event.key()
+        arrows = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, 1), Qt.Key.Key_Down: (0, -1)}
+        step = arrows.get(Qt.Key(key))
+        deletable = self._row_to_delete()
+        if step is not None:
+            fine = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            self.move_crosshair(*step, fine=fine)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.crosshair.isVisible():
+            position = self.crosshair.pos()
+            self._add_point(position.x(), position.y())
+        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and deletable is not None:
+            self.selected_row = None
+            self.model.remove_rows([deletable])
+        elif key == Qt.Key.Key_Escape and self.crosshair.isVisible():
+            self.crosshair.setVisible(False)
+        else:
+            super().keyPressEvent(event)
             return
-        super().keyPressEvent(event)
+        event.accept()
+
+    def move_crosshair(self, dx: int, dy: int, *, fine: bool = False) -> None:
+        """Show the crosshair (at the view's centre the first time) and move it by steps of the view."""
+        (x0, x1), (y0, y1) = self.view_box.viewRange()
+        if not self.crosshair.isVisible():
+            self.crosshair.setPos(QPointF((x0 + x1) / 2, (y0 + y1) / 2))
+            self.crosshair.setVisible(True)
+            dx = dy = 0
+        steps = CROSSHAIR_STEPS * (10 if fine else 1)
+        position = self.crosshair.pos()
+        x = min(max(position.x() + dx * (x1 - x0) / steps, x0), x1)
+        y = min(max(position.y() + dy * (y1 - y0) / steps, y0), y1)
+        self.crosshair.setPos(QPointF(x, y))
+        under = self.view_box.point_at(self.view_box.mapViewToScene(QPointF(x, y)))
+        if under is not None:
+            self.select_point(under)
+
+    def _row_to_delete(self) -> int | None:
+        if self.crosshair.isVisible():
+            under = self.view_box.point_at(self.view_box.mapViewToScene(self.crosshair.pos()))
+            if under is not None:
+                return under
+        return self.selected_row
 
     def view_to_widget(self, x: float, y: float) -> QPointF:
         """Where data coordinates (x, y) are on the viewport: for tests and keyboard control."""
@@ -180,9 +291,18 @@ class DataPlotWidget(pg.PlotWidget):
         self.model.move_point(row, x, y, drag_id)
         self.select_point(row)
 
+    def focusOutEvent(self, event) -> None:
+        self.crosshair.setVisible(False)
+        super().focusOutEvent(event)
+
     def _refresh_highlight(self) -> None:
         row = self.selected_row
         if row is None:
             self.highlight.setData(x=[], y=[])
         else:
             self.highlight.setData(x=[self.model.x()[row]], y=[self.model.y()[row]])
+
+
+def _place_line(line: pg.InfiniteLine, weight: float, bias: float) -> None:
+    line.setPos(QPointF(0.0, bias))
+    line.setAngle(math.degrees(math.atan(weight)))

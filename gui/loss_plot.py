@@ -1,10 +1,11 @@
-"""The loss plot: the current run's loss per epoch, streamed live, with earlier runs faded behind it.
+"""The loss plot: the current run's loss per epoch, streamed live, over the curves of earlier runs.
 
-Batches from the worker only append to numpy buffers; a timer redraws at display rate when something
-changed, so a run of millions of epochs costs a few dozen setData calls a second, never one per epoch.
-Peak-mode downsampling and clip-to-view keep long curves fast. The axes move in coarse steps (the x axis
-spans the whole run, the y axis whole decades on the log scale), because laying out and painting an
-axis costs several milliseconds and a smoothly rescaling axis would pay that on every frame.
+Which runs are drawn is the run history's business (the ticked runs); each keeps its colour, and a
+legend names them. Batches from the worker only feed a DecimatedCurve; `redraw` (called from the
+window's frame timer) hands pyqtgraph a few thousand points when something changed, so a run of millions
+of epochs costs a few dozen cheap setData calls a second. The axes move in coarse steps (the x axis spans
+the whole run, the y axis whole decades on the log scale): laying out an axis costs milliseconds, and a
+smoothly rescaling axis would pay that on every frame.
 """
 
 from __future__ import annotations
@@ -13,62 +14,36 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from engine.loss_history import GrowingBuffer
 from gui import plot_style
-
-REDRAW_INTERVAL_MS = 16
-MAX_EARLIER_RUNS = 8
-MAX_DRAWN_POINTS = 8192  # a few points per pixel of a wide plot; more only costs time
-
-
-def peak_decimate(x: np.ndarray, y: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
-    """At most about `limit` points that keep every block's minimum and maximum, so spikes and the lowest
-    loss stay visible. One vectorised pass: cheaper than handing pyqtgraph the whole curve each frame."""
-    if x.size <= limit:
-        return x, y
-    block = -(-x.size // (limit // 2))
-    whole = (x.size // block) * block
-    blocks = y[:whole].reshape(-1, block)
-    x_blocks = x[:whole].reshape(-1, block)
-    low_at = blocks.argmin(axis=1)
-    high_at = blocks.argmax(axis=1)
-    first = np.minimum(low_at, high_at)
-    second = np.maximum(low_at, high_at)
-    rows = np.arange(blocks.shape[0])
-    xs = np.column_stack([x_blocks[rows, first], x_blocks[rows, second]]).reshape(-1)
-    ys = np.column_stack([blocks[rows, first], blocks[rows, second]]).reshape(-1)
-    if whole == x.size:
-        return xs, ys
-    tail_x, tail_y = x[whole:], y[whole:]
-    ends = sorted({int(tail_y.argmin()), int(tail_y.argmax())})
-    return np.concatenate([xs, tail_x[ends]]), np.concatenate([ys, tail_y[ends]])
+from gui.decimated_curve import DecimatedCurve
+from gui.run_history import Run, RunHistoryModel
 
 
 class LossPlotWidget(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, runs: RunHistoryModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.runs = runs
         self.plot = pg.PlotWidget()
         self.plot.setObjectName("lossPlot")
         self.plot.setAccessibleName("lossPlot")
-        self.plot.setToolTip("Loss (mean squared error) per epoch. Earlier runs stay faded until cleared.")
+        self.plot.setToolTip("Loss (mean squared error) per epoch. Earlier runs stay, each in its colour, "
+                             "until cleared; tick runs in the Runs table to compare them.")
         item = self.plot.getPlotItem()
         item.setLabel("bottom", "epoch")
         item.setLabel("left", "loss (MSE)")
         item.showGrid(x=False, y=False)  # a grid is drawn by the axes and made each axis repaint cost ~8 ms
-        item.setDownsampling(auto=True, mode="peak")
         item.setClipToView(True)
         plot_style.cache_axes(item)
-        self.curve = item.plot(pen=plot_style.LOSS_PEN, name="current run")
-        self.earlier: list[pg.PlotDataItem] = []
-        self.epochs = GrowingBuffer(dtype=np.float64)
-        self.losses = GrowingBuffer(dtype=np.float64)
+        self.legend = item.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.curves: dict[int, tuple[pg.PlotDataItem, DecimatedCurve]] = {}
+        self.live_run: Run | None = None
+        self.live: DecimatedCurve | None = None
         self._dirty = False
-        self._low = math.inf  # smallest and largest finite loss of the current run
-        self._high = -math.inf
         self._y_range: tuple[float, float] | None = None
+        self._x_total: int | None = None
+        self._x_range = 0
 
         self.log_scale = QCheckBox("Log scale")
         self.log_scale.setObjectName("logScaleCheck")
@@ -79,8 +54,8 @@ class LossPlotWidget(QWidget):
         self.clear_button = QPushButton("Clear earlier runs")
         self.clear_button.setObjectName("clearRunsButton")
         self.clear_button.setAccessibleName("Clear earlier runs")
-        self.clear_button.setToolTip("Remove the faded curves of earlier runs")
-        self.clear_button.clicked.connect(self.clear_earlier_runs)
+        self.clear_button.setToolTip("Forget every run but the latest (their curves, paths and table rows)")
+        self.clear_button.clicked.connect(lambda: self.runs.clear(keep_latest=True))
         controls = QHBoxLayout()
         controls.addWidget(self.log_scale)
         controls.addStretch(1)
@@ -89,106 +64,109 @@ class LossPlotWidget(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(controls)
         layout.addWidget(self.plot)
-        self.set_log_scale(True)
+        item.setLogMode(y=True)
+        runs.runsChanged.connect(self.sync_runs)
 
-        self.timer = QTimer(self)
-        self.timer.setInterval(REDRAW_INTERVAL_MS)
-        self.timer.timeout.connect(self.redraw)
+    # --- streaming -----------------------------------------------------------------------------------
+    def start_run(self, run: Run, total_epochs: int | None = None) -> None:
+        """Draw `run` live from now on. With `total_epochs` the x axis spans the whole run from the start:
+        the curve grows left to right like a progress bar, and the axis is not re-laid out every frame."""
+        self.live_run, self.live = run, DecimatedCurve()
+        self._x_total = total_epochs
+        self._y_range = None
+        self.sync_runs()
+        if run.number in self.curves:
+            self.curves[run.number] = (self.curves[run.number][0], self.live)
 
-    def start_run(self, total_epochs: int | None = None) -> None:
-        """Fade the current curve into the earlier runs and start an empty one. With `total_epochs` the
-        x axis spans the whole run from the start: the curve grows left to right like a progress bar,
-        and the axis is not re-laid out on every frame."""
-        if len(self.losses):
-            self.redraw()
-            faded, self.curve = self.curve, self.plot.getPlotItem().plot(pen=plot_style.LOSS_PEN)
-            faded.setZValue(-1)  # the finished curve itself fades: no copy of its data
-            self.earlier.insert(0, faded)
-            while len(self.earlier) > MAX_EARLIER_RUNS:
-                self.plot.removeItem(self.earlier.pop())
-            for age, curve in enumerate(self.earlier):
-                curve.setPen(plot_style.faded_pen(age))
-        # New buffers, not cleared ones: the faded curve still shows the old buffers' memory.
-        self.epochs = GrowingBuffer(dtype=np.float64)
-        self.losses = GrowingBuffer(dtype=np.float64)
-        self._low, self._high, self._y_range = math.inf, -math.inf, None
-        self.curve.setData([], [])
-        self._frame_x(total_epochs)
-        self.timer.start()
-
-    def append(self, epochs: np.ndarray, losses: np.ndarray) -> None:
-        self.epochs.extend(epochs)
-        self.losses.extend(losses)
-        finite = losses[np.isfinite(losses)]
-        if finite.size:
-            self._low = min(self._low, float(finite.min()))
-            self._high = max(self._high, float(finite.max()))
-        self._dirty = True
+    def append(self, losses: np.ndarray) -> None:
+        if self.live is not None:
+            self.live.extend(losses)
+            self._dirty = True
 
     def finish_run(self) -> None:
-        self.timer.stop()
         self.redraw()
-
-    def show_history(self, losses: np.ndarray) -> None:
-        """Show a finished run's whole history (a reopened project)."""
-        self.epochs.clear()
-        self.losses.clear()
-        self._low, self._high, self._y_range = math.inf, -math.inf, None
-        self.append(np.arange(1, losses.size + 1, dtype=np.float64), losses)
-        self._frame_x(losses.size or None)
-        self.redraw()
-
-    def clear_earlier_runs(self) -> None:
-        for curve in self.earlier:
-            self.plot.removeItem(curve)
-        self.earlier.clear()
-
-    def set_log_scale(self, enabled: bool) -> None:
-        self.plot.getPlotItem().setLogMode(y=enabled)
-        for curve in self.earlier:
-            x, y = curve.getOriginalDataset()
-            curve.setData(x, self._shown(y) if y is not None else y)
-        self._y_range = None
-        self._dirty = True
-        self.redraw()
+        self.live_run, self.live = None, None
 
     def point_count(self) -> int:
-        return len(self.losses)
+        """Epochs received for the live run (or the latest run once it has finished)."""
+        if self.live is not None:
+            return len(self.live)
+        latest = self.runs.latest()
+        return 0 if latest is None else int(latest.loss_values().size)
 
     def redraw(self) -> None:
         if not self._dirty:
             return
         self._dirty = False
-        epochs, losses = peak_decimate(self.epochs.view(), self.losses.view(), MAX_DRAWN_POINTS)
-        self.curve.setData(epochs, self._shown(losses))
-        self._frame_y()
+        if self.live is not None and self.live_run is not None and self.live_run.number in self.curves:
+            self._set_curve(self.curves[self.live_run.number][0], self.live)
+        self._frame()
 
-    def _frame_y(self) -> None:
-        """Whole decades on the log axis, a rounded top on the linear one; changed only when the data
-        leaves the current range."""
-        if not math.isfinite(self._low):
-            return
+    # --- which runs are drawn ------------------------------------------------------------------------
+    def sync_runs(self) -> None:
+        """Match the drawn curves to the runs that are ticked: add the new, drop the unticked."""
+        shown = {run.number: run for run in self.runs.shown_runs()}
+        for number in [number for number in self.curves if number not in shown]:
+            curve, _ = self.curves.pop(number)
+            self.legend.removeItem(curve)
+            self.plot.removeItem(curve)
+        latest = self.runs.latest()
+        for number, run in shown.items():
+            if number not in self.curves:
+                data = self.live if run is self.live_run and self.live is not None else DecimatedCurve.of(
+                    run.loss_values())
+                curve = self.plot.getPlotItem().plot(name=run.label)
+                self.curves[number] = (curve, data)
+                self._set_curve(curve, data)
+            curve, _ = self.curves[number]
+            curve.setPen(plot_style.run_pen(run.color, current=run is latest))
+            curve.setZValue(1 if run is latest else 0)
+        self._y_range = None
+        self._frame()
+
+    def set_log_scale(self, enabled: bool) -> None:
+        self.plot.getPlotItem().setLogMode(y=enabled)
+        for curve, data in self.curves.values():
+            self._set_curve(curve, data)
+        self._y_range = None
+        self._frame()
+
+    def curve_of(self, run: Run) -> tuple[np.ndarray, np.ndarray] | None:
+        """The x and y drawn for `run` (tests and plot export read it)."""
+        entry = self.curves.get(run.number)
+        return None if entry is None else entry[1].arrays()
+
+    def _set_curve(self, curve: pg.PlotDataItem, data: DecimatedCurve) -> None:
+        x, y = data.arrays()
+        curve.setData(x, self._shown(y))
+
+    def _frame(self) -> None:
+        """x: the live run's whole length, else the longest drawn run. y: whole decades on the log axis,
+        a rounded top on the linear one; changed only when the data leaves the current range."""
         item = self.plot.getPlotItem()
+        data = [entry[1] for entry in self.curves.values()]
+        longest = max((len(curve) for curve in data), default=0)
+        total = max(self._x_total or 0, longest) if self.live is not None else longest
+        if total and total != self._x_range:
+            self._x_range = total
+            item.enableAutoRange(x=False)
+            item.setXRange(0, total, padding=0.02)
+        low = min((curve.low for curve in data), default=math.inf)
+        high = max((curve.high for curve in data), default=-math.inf)
+        if not math.isfinite(low):
+            return
         wanted: tuple[float, float]
         if self.log_scale.isChecked():
-            low = max(self._low, np.finfo(np.float64).tiny)
-            bottom, top = math.floor(math.log10(low)), math.ceil(math.log10(max(self._high, low)))
+            low = max(low, np.finfo(np.float64).tiny)
+            bottom, top = math.floor(math.log10(low)), math.ceil(math.log10(max(high, low)))
             wanted = (float(bottom), float(max(top, bottom + 1)))
         else:
-            step = 10 ** math.floor(math.log10(self._high)) if self._high > 0 else 1.0
-            wanted = (min(0.0, self._low), math.ceil(self._high / step) * step)
+            step = 10 ** math.floor(math.log10(high)) if high > 0 else 1.0
+            wanted = (min(0.0, low), math.ceil(high / step) * step)
         if wanted != self._y_range:
             self._y_range = wanted
             item.enableAutoRange(y=False)
             item.setYRange(*wanted, padding=0.02)
-
-    def _frame_x(self, total_epochs: int | None) -> None:
-        item = self.plot.getPlotItem()
-        if total_epochs:
-            item.enableAutoRange(x=False)
-            item.setXRange(0, total_epochs, padding=0.02)
-        else:
-            item.enableAutoRange(x=True)
 
     def _shown(self, losses: np.ndarray) -> np.ndarray:
         """A loss of exactly 0 has no logarithm: on the log axis it is drawn at the smallest float."""

@@ -1,6 +1,7 @@
-"""The main window: points table, data plot, loss plot and training panel, with menus, undo, project
-files, model export and a training worker thread. The window owns no data of its own: the points live
-in the PointsTableModel, the run in the TrainingRunner."""
+"""The main window: points table, data plot, loss landscape, loss plot, training panel and the runs
+table, with menus, undo, project files, model export and a training worker thread. The window owns no
+data of its own: the points live in the PointsTableModel, the runs in the RunHistoryModel, the training
+in the TrainingRunner; the window wires them to the views."""
 
 from __future__ import annotations
 
@@ -8,31 +9,41 @@ import contextlib
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QDockWidget,
     QFileDialog,
     QHBoxLayout,
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
+from engine.atomic_write import write_text_atomic
+from engine.config import OPTIMIZERS, TrainingConfig
 from engine.csv_io import read_csv, write_csv
 from engine.errors import ConfigError, DataError, EngineError
 from engine.export import EXPORT_FORMATS
+from engine.least_squares import Moments, least_squares, suggest_learning_rate
+from engine.path_buffer import ThinningPath
 from engine.points import PointSet
-from engine.project_file import PROJECT_SUFFIX, Project, load_project, save_project
-from engine.training_types import ProgressBatch, TrainingResult
+from engine.project_file import PROJECT_SUFFIX, Project, SavedRun, load_project, save_project
+from engine.training_types import DIVERGED, STOPPED, ProgressBatch, TrainingResult
 from gui.app_settings import AppSettings
 from gui.data_plot import DataPlotWidget
+from gui.landscape_plot import LandscapeWidget
 from gui.loss_plot import LossPlotWidget
 from gui.menus import MainMenus
 from gui.points_model import PointsTableModel
 from gui.points_table import PointsTableView
+from gui.run_history import Run, RunHistoryModel
+from gui.runs_table import RunsPanel
 from gui.training_panel import TrainingPanel
 from gui.training_worker import TrainingRunner
 
@@ -40,6 +51,7 @@ log = logging.getLogger(__name__)
 APP_NAME = "Gradient Descent Studio"
 PROJECT_FILTER = f"Gradient Descent Studio project (*{PROJECT_SUFFIX})"
 CSV_FILTER = "CSV files (*.csv *.tsv *.txt);;All files (*)"
+FRAME_INTERVAL_MS = 16
 
 
 class MainWindow(QMainWindow):
@@ -51,25 +63,35 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.settings = AppSettings(settings)
         self.model = PointsTableModel(PointSet.seed(), self)
+        self.runs = RunHistoryModel(self)
         self.runner = TrainingRunner(self)
         self.current_path: Path | None = None
         self.last_result: TrainingResult | None = None
+        self.live_run: Run | None = None
+        self.race_queue: list[TrainingConfig] = []
+        self._race_count = 0
         self._unsaved_result = False
         self.last_error_box: QMessageBox | None = None  # the latest warning shown (tests read it)
 
         self.table = PointsTableView(self.model)
         self.data_plot = DataPlotWidget(self.model)
-        self.loss_plot = LossPlotWidget()
+        self.loss_plot = LossPlotWidget(self.runs)
+        self.landscape = LandscapeWidget(self.runs)
         self.panel = TrainingPanel()
+        self.runs_panel = RunsPanel(self.runs)
+        self.frame_timer = QTimer(self)  # views redraw at display rate, never once per progress batch
+        self.frame_timer.setInterval(FRAME_INTERVAL_MS)
+        self.frame_timer.timeout.connect(self._redraw_views)
         self._build_layout()
         self.menus = MainMenus(self)
         self._connect()
+        self._on_points_changed()
 
         self.panel.set_config(self.settings.training_config())
         self.menus.set_recent_files(self.settings.recent_files())
         geometry = self.settings.geometry()
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1280, 800)
+            self.resize(1400, 900)
         state = self.settings.window_state()
         if state is not None:
             self.restoreState(state)
@@ -98,22 +120,67 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.table)
         left_layout.addLayout(buttons)
 
+        self.residuals_check = QCheckBox("Residuals")
+        self.residuals_check.setObjectName("residualsCheck")
+        self.residuals_check.setAccessibleName("Residuals")
+        self.residuals_check.setToolTip("Draw each point's vertical distance to the fitted line (up to 5,000 points)")
+        self.residuals_check.toggled.connect(self.data_plot.set_show_residuals)
+        self.ghost_check = QCheckBox("Exact least-squares line")
+        self.ghost_check.setObjectName("ghostLineCheck")
+        self.ghost_check.setAccessibleName("Exact least-squares line")
+        self.ghost_check.setToolTip("Draw the closed-form least-squares line, dashed, beside the trained one")
+        self.ghost_check.setChecked(True)
+        self.ghost_check.toggled.connect(self.data_plot.set_show_ghost)
+        data_controls = QHBoxLayout()
+        data_controls.addWidget(self.residuals_check)
+        data_controls.addWidget(self.ghost_check)
+        data_controls.addStretch(1)
+        data_box = QWidget()
+        data_layout = QVBoxLayout(data_box)
+        data_layout.setContentsMargins(0, 0, 0, 0)
+        data_layout.addLayout(data_controls)
+        data_layout.addWidget(self.data_plot)
+
+        views = QSplitter(Qt.Orientation.Horizontal)
+        views.setObjectName("viewsSplitter")
+        views.addWidget(data_box)
+        views.addWidget(self.landscape)
+        views.setSizes([460, 380])
         plots = QSplitter(Qt.Orientation.Vertical)
-        plots.addWidget(self.data_plot)
+        plots.setObjectName("plotsSplitter")
+        plots.addWidget(views)
         plots.addWidget(self.loss_plot)
-        plots.setSizes([480, 320])
+        plots.setSizes([470, 300])
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(left)
         self.splitter.addWidget(plots)
-        self.splitter.addWidget(self.panel)
+        panel_scroll = QScrollArea()  # on a small screen the panel scrolls instead of forcing a tall window
+        panel_scroll.setObjectName("trainingPanelScroll")
+        panel_scroll.setWidget(self.panel)
+        panel_scroll.setWidgetResizable(True)
+        panel_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        panel_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.splitter.addWidget(panel_scroll)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([230, 760, 290])
+        self.splitter.setSizes([210, 860, 300])
         self.setCentralWidget(self.splitter)
+
+        self.runs_dock = QDockWidget("Runs", self)
+        self.runs_dock.setObjectName("runsDock")
+        self.runs_dock.setWidget(self.runs_panel)
+        self.runs_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                                   | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.runs_dock)
+        self.resizeDocks([self.runs_dock], [150], Qt.Orientation.Vertical)
 
     def _connect(self) -> None:
         self.model.undo_stack.cleanChanged.connect(self._update_title)
+        self.model.pointsChanged.connect(self._on_points_changed)
+        self.model.modelReset.connect(self._on_points_changed)
+        self.panel.raceRequested.connect(self.start_race)
+        self.runs_panel.exportRequested.connect(self.export_runs_dialog)
         self.model.editRejected.connect(self.show_status)
         self.table.message.connect(self.show_status)
         self.data_plot.pointSelected.connect(lambda row: self.table.selectRow(row))
@@ -128,49 +195,165 @@ class MainWindow(QMainWindow):
         self.runner.exported.connect(lambda path: self.show_status(f"Exported the model to {path}."))
         self.runner.exportFailed.connect(lambda message: self.show_error("Export failed", message))
 
+    # --- what the points say -----------------------------------------------------------------------
+    def _on_points_changed(self) -> None:
+        """New moments (one pass over the points): the exact answer, the surface, the stable rate, R²."""
+        moments = Moments.of_columns(self.model.x(), self.model.y())
+        optimum = least_squares(moments)
+        self.data_plot.set_ghost(*((optimum.weight, optimum.bias) if optimum else (None, None)))
+        self.landscape.set_moments(moments)
+        self.panel.set_data(moments, optimum)
+        shown = self.live_run.path.latest if self.live_run is not None else None
+        if shown is not None:
+            self.panel.show_line(shown[1], shown[2])
+        elif self.last_result is not None:
+            self.panel.show_line(self.last_result.weight, self.last_result.bias)
+
     # --- training -------------------------------------------------------------------------------------
     def start_training(self) -> bool:
+        """Train once with the panel's settings; False when nothing started (a message says why)."""
         if self.runner.is_running():
             return False
+        prepared = self._prepare_training()
+        if prepared is None:
+            return False
+        points, config = prepared
+        stable = self.panel.stable_learning_rate()
+        if stable is not None and config.learning_rate > stable:
+            answer = self.ask_about_learning_rate(config.learning_rate, stable)
+            if answer is None:
+                return False
+            if answer != config.learning_rate:
+                self.panel.learning_rate_spin.setValue(answer)
+                config = self.panel.config()
+        self.race_queue = []
+        self._start_run(points, config, race=None)
+        return True
+
+    def start_race(self) -> bool:
+        """Train SGD, momentum and Adam one after another on the same points, seed and settings."""
+        if self.runner.is_running():
+            return False
+        prepared = self._prepare_training()
+        if prepared is None:
+            return False
+        points, config = prepared
+        self._race_count += 1
+        configs = [TrainingConfig.from_dict({**config.to_dict(), "optimizer": name}) for name in OPTIMIZERS]
+        self.race_queue = configs[1:]
+        self._start_run(points, configs[0], race=self._race_count)
+        return True
+
+    def ask_about_learning_rate(self, rate: float, stable: float) -> float | None:
+        """Before a run that will diverge: the rate to use (the user's, or a stable one), or None to cancel."""
+        suggestion = suggest_learning_rate(stable)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Learning rate too large",
+                          f"For these points plain gradient descent is stable only below a learning rate of "
+                          f"{stable:.4g}. With {rate:g} every step overshoots the minimum and the loss will grow "
+                          "until it overflows.", QMessageBox.StandardButton.Cancel, self)
+        use = box.addButton(f"Use {suggestion:g}", QMessageBox.ButtonRole.AcceptRole)
+        anyway = box.addButton("Train anyway", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(use)
+        box.exec()
+        if box.clickedButton() is use:
+            return suggestion
+        return rate if box.clickedButton() is anyway else None
+
+    def _prepare_training(self) -> tuple[PointSet, TrainingConfig] | None:
         try:
             config = self.panel.config()
         except ConfigError as error:
             self.show_error("Cannot train", str(error))
-            return False
+            return None
         points = self.model.snapshot()
         try:
             points.validate()
         except DataError as error:
             self.show_error("Cannot train on these points", str(error))
-            return False
+            return None
         self.settings.save_training_config(config)
-        self.loss_plot.start_run(config.epochs)
-        self.panel.show_started(config.epochs, self.panel.device_combo.currentText())
+        return points, config
+
+    def _start_run(self, points: PointSet, config: TrainingConfig, race: int | None) -> None:
+        run = self.runs.start_run(config, race=race)
+        run.points = points
+        self.live_run = run
+        self.loss_plot.start_run(run, config.epochs)
+        self.landscape.start_run(run)
+        label = self.panel.device_combo.currentText()
+        if race is not None:
+            label += f" — race {race}: {config.optimizer}"
+        self.panel.show_started(config.epochs, label)
         self.runner.start(points, config)
-        return True
+        self.frame_timer.start()
 
     def stop_training(self) -> None:
+        self.race_queue = []
         self.runner.stop()
 
     def _on_progress(self, batch: ProgressBatch) -> None:
-        self.loss_plot.append(batch.epochs, batch.losses)
+        run = self.live_run
+        if run is None:
+            return
+        if run.initial is None:
+            run.initial = (batch.initial_weight, batch.initial_bias)
+        run.path.extend(batch.epochs, batch.weights, batch.biases)
+        self.loss_plot.append(batch.losses)
+        self.landscape.append()
         self.panel.show_progress(int(batch.epochs[-1]), batch.epochs_total, float(batch.losses[-1]),
                                  batch.steps_per_second, batch.weight, batch.bias)
         self.data_plot.set_fit(batch.weight, batch.bias)
 
+    def _redraw_views(self) -> None:
+        self.loss_plot.redraw()
+        self.landscape.redraw()
+
     def _on_finished(self, result: TrainingResult) -> None:
+        run = self.live_run
+        self.live_run = None
         self.loss_plot.finish_run()
+        self.landscape.finish_run()
+        if run is not None:
+            self.runs.finish_run(run, result)
         self.panel.show_result(result)
         self.data_plot.set_fit(result.weight, result.bias)
         self.last_result = result
         self._unsaved_result = True
         self._update_title()
+        self.trainingFinished.emit(result)
+        if result.stop_reason == DIVERGED:
+            self.race_queue = []
+            self._offer_stable_rate(result)
+        elif self.race_queue and result.stop_reason != STOPPED and run is not None and run.points is not None:
+            self._start_run(run.points, self.race_queue.pop(0), race=run.race)
+            return
+        self.frame_timer.stop()
+        if run is not None and run.race is not None:
+            racers = [other for other in self.runs.runs if other.race == run.race]
+            self.runs.show_only(racers)
+            best = min(racers, key=lambda other: other.result.final_loss if other.result else float("inf"))
+            self.show_status(f"Race {run.race} finished: lowest loss {best.label}.")
+            return
         self.show_status(result.message or f"Training {result.stop_reason}: y = {result.weight:.6g}·x + "
                          f"{result.bias:.6g}, loss {result.final_loss:.6g}.")
-        self.trainingFinished.emit(result)
+
+    def _offer_stable_rate(self, result: TrainingResult) -> None:
+        """Divergence: say why in words and offer a rate that converges (non-blocking: the window stays live)."""
+        self.show_error("Training diverged", result.message)
+        box = self.last_error_box
+        suggestion = result.suggested_learning_rate
+        if box is None or suggestion is None:
+            return
+        use = box.addButton(f"Use learning rate {suggestion:g}", QMessageBox.ButtonRole.AcceptRole)
+        use.setObjectName("useStableRateButton")
+        use.clicked.connect(lambda: self.panel.learning_rate_spin.setValue(suggestion))
 
     def _on_failed(self, message: str) -> None:
+        self.live_run = None
+        self.race_queue = []
+        self.frame_timer.stop()
         self.loss_plot.finish_run()
+        self.landscape.finish_run()
         self.show_error("Training failed", message)
 
     def _on_running_changed(self, running: bool) -> None:
@@ -224,7 +407,9 @@ class MainWindow(QMainWindow):
         return self.save_project_to(target)
 
     def save_project_to(self, path: Path) -> bool:
-        project = Project(points=self.model.snapshot(), config=self.panel.config(), result=self.last_result)
+        runs = [SavedRun(run.config, run.result, run.path.arrays(), run.shown)
+                for run in self.runs.runs if run.result is not None]
+        project = Project(points=self.model.snapshot(), config=self.panel.config(), runs=runs)
         try:
             save_project(project, path)
         except OSError as error:
@@ -299,7 +484,7 @@ class MainWindow(QMainWindow):
         from engine.atomic_write import atomic_path
         from gui.plot_export import save_plot_png, save_plot_svg
 
-        plot = self.data_plot if which == "data" else self.loss_plot.plot
+        plot = {"data": self.data_plot, "loss": self.loss_plot.plot, "landscape": self.landscape.plot}[which]
         save = save_plot_svg if path.suffix.lower() == ".svg" else save_plot_png
         try:
             with atomic_path(path) as temporary:
@@ -310,16 +495,79 @@ class MainWindow(QMainWindow):
         self.show_status(f"Saved the {which} plot to {path.name}.")
         return True
 
+    def export_script_dialog(self) -> None:
+        if self.last_result is None:
+            self.show_error("Nothing to export", "Train a model first, then export it as a script.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export as Python script", self._dialog_folder("train_model.py"),
+                                              "Python script (*.py)")
+        if path:
+            target = Path(path)
+            self.export_script(target if target.suffix.lower() == ".py" else target.with_name(target.name + ".py"))
+
+    def export_script(self, path: Path) -> bool:
+        """A standalone script that repeats the latest run with plain Python and torch."""
+        from engine.script_export import export_script
+
+        run = self.runs.latest()
+        if run is None or run.result is None:
+            return False
+        points = run.points if run.points is not None else self.model.snapshot()
+        try:
+            written = export_script(points, run.config, path)
+        except OSError as error:
+            self.show_error("Cannot export the script", f"{path}: {error.strerror or error}")
+            return False
+        extra = f" (its data in {written[1].name})" if len(written) > 1 else ""
+        self.show_status(f"Exported {path.name}{extra}: run it with python to repeat run #{run.number}.")
+        return True
+
+    def export_runs_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export runs as CSV", self._dialog_folder("runs.csv"), CSV_FILTER)
+        if path:
+            self.export_runs(Path(path))
+
+    def export_runs(self, path: Path) -> bool:
+        try:
+            write_text_atomic(path, self.runs.to_csv())
+        except OSError as error:
+            self.show_error("Cannot export the runs", f"{path}: {error.strerror or error}")
+            return False
+        self.show_status(f"Exported {len(self.runs.runs)} runs to {path.name}.")
+        return True
+
+    def generate_points_dialog(self) -> None:
+        from gui.generator_dialog import GeneratorDialog
+
+        dialog = GeneratorDialog(parent=self)
+        if dialog.exec() and dialog.spec_value is not None:
+            self.generate_points(dialog.spec_value)
+
+    def generate_points(self, spec: object) -> None:
+        from engine.point_generator import GeneratorSpec, generate_points
+
+        assert isinstance(spec, GeneratorSpec)
+        points = generate_points(spec)
+        self.model.replace_points(points, f"Generate {len(points):,} points")
+        self.data_plot.getPlotItem().enableAutoRange()
+        self.show_status(f"Generated {len(points):,} points around y = {spec.slope:g}·x + {spec.intercept:g}.")
+
     def _load_document(self, project: Project, path: Path | None) -> None:
+        self.runs.reset()
+        self.last_result = project.result
         self.model.reset_points(project.points)
         self.panel.set_config(project.config)
-        self.last_result = project.result
         self._unsaved_result = False
         self.current_path = path
-        self.loss_plot.start_run()
-        self.loss_plot.finish_run()
+        for saved in project.runs:
+            thinned = None
+            if saved.path is not None:
+                thinned = ThinningPath()
+                thinned.extend(*saved.path)
+            run = self.runs.add_finished(saved.config, saved.result, thinned, saved.shown)
+            run.points = project.points
+        self.landscape.frame()
         if project.result is not None:
-            self.loss_plot.show_history(project.result.loss_history)
             self.panel.show_result(project.result)
             self.data_plot.set_fit(project.result.weight, project.result.bias)
         else:
@@ -367,8 +615,9 @@ class MainWindow(QMainWindow):
         if not self.confirm_discard():
             event.ignore()
             return
+        self.race_queue = []
         self.runner.shutdown()
-        self.loss_plot.timer.stop()
+        self.frame_timer.stop()
         self.settings.save_window(self.saveGeometry(), self.saveState())
         with contextlib.suppress(EngineError):  # a half-typed value is not worth a dialog at exit
             self.settings.save_training_config(self.panel.config())

@@ -46,9 +46,18 @@ class MainMenus:
             action.setObjectName(f"exportModel{suffix.strip('.').upper()}Action")
             export_model.addAction(action)
             self.export_model[suffix] = action
+        export_model.addSeparator()
+        self.export_script = self._action("Python script (.py) — repeats the run with plain torch…",
+                                          window.export_script_dialog)
+        self.export_script.setObjectName("exportScriptAction")
+        export_model.addAction(self.export_script)
         export_plot = file_menu.addMenu("Export &plot")
         export_plot.addAction(self._action("Data plot as PNG/SVG…", partial(window.export_plot_dialog, "data")))
+        export_plot.addAction(self._action("Loss landscape as PNG/SVG…",
+                                           partial(window.export_plot_dialog, "landscape")))
         export_plot.addAction(self._action("Loss plot as PNG/SVG…", partial(window.export_plot_dialog, "loss")))
+        self.export_runs = self._action("Export r&uns as CSV…", window.export_runs_dialog)
+        file_menu.addAction(self.export_runs)
         file_menu.addSeparator()
         self.quit = self._action("&Quit", window.close, QKeySequence.StandardKey.Quit)
         file_menu.addAction(self.quit)
@@ -61,14 +70,27 @@ class MainMenus:
         self.add_point = self._action("&Add point", window.table.add_row, "Ctrl+Shift+N")
         self.delete = self._action("&Delete", window.delete_selection)
         self.clear = self._action("&Clear all points", window.clear_points)
+        self.generate = self._action("&Generate points…", window.generate_points_dialog, "Ctrl+G")
         edit_menu.addActions([self.undo, self.redo])
         edit_menu.addSeparator()
         edit_menu.addActions([self.add_point, self.delete, self.clear])
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.generate)
+
+        view_menu = bar.addMenu("&View")
+        self.residuals = self._toggle("&Residuals", window.residuals_check)
+        self.ghost = self._toggle("&Exact least-squares line", window.ghost_check)
+        view_menu.addActions([self.residuals, self.ghost])
+        view_menu.addSeparator()
+        runs_toggle = window.runs_dock.toggleViewAction()
+        runs_toggle.setText("R&uns table")
+        view_menu.addAction(runs_toggle)
 
         train_menu = bar.addMenu("&Train")
         self.start = self._action("&Start", window.start_training, "Ctrl+Return")
+        self.race = self._action("&Race optimizers", window.start_race, "Ctrl+Shift+Return")
         self.stop = self._action("S&top", window.stop_training, "Esc")
-        train_menu.addActions([self.start, self.stop])
+        train_menu.addActions([self.start, self.race, self.stop])
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("&About", self.show_about))
@@ -90,8 +112,18 @@ class MainMenus:
         self.window.addAction(action)
         return action
 
+    def _toggle(self, text: str, check_box) -> QAction:
+        """A checkable menu action that mirrors a check box beside the plot."""
+        action = QAction(text, self.window)
+        action.setCheckable(True)
+        action.setChecked(check_box.isChecked())
+        action.toggled.connect(check_box.setChecked)
+        check_box.toggled.connect(action.setChecked)
+        return action
+
     def set_running(self, running: bool) -> None:
         self.start.setEnabled(not running)
+        self.race.setEnabled(not running)
         self.stop.setEnabled(running)
         for action in (self.new, self.open, self.recent_menu.menuAction()):
             action.setEnabled(not running)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 pg.setConfigOptions(antialias=True, background="w", foreground="#333")
@@ -12,7 +13,11 @@ POINT_PEN = pg.mkPen("#0b3c5d", width=1)
 SELECTED_BRUSH = pg.mkBrush("#ff7f0e")
 SELECTED_PEN = pg.mkPen("#a04c00", width=2)
 FIT_PEN = pg.mkPen("#d62728", width=2)
-LOSS_PEN = pg.mkPen("#2ca02c", width=2)
+GHOST_PEN = pg.mkPen(QColor(90, 90, 90, 150), width=2, style=Qt.PenStyle.DashLine)  # the exact least-squares line
+RESIDUAL_PEN = pg.mkPen(QColor(214, 39, 40, 110), width=1)
+OPTIMUM_BRUSH = pg.mkBrush("#ffffff")
+OPTIMUM_PEN = pg.mkPen("#000000", width=1.5)
+CROSSHAIR_PEN = pg.mkPen(QColor(0, 0, 0, 140), width=1, style=Qt.PenStyle.DotLine)
 POINT_SIZE = 9
 HIT_RADIUS_PX = 8
 LEFT_AXIS_WIDTH = 64
@@ -30,8 +35,14 @@ def cache_axes(plot_item: pg.PlotItem) -> None:
     plot_item.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
 
 
-def faded_pen(index: int) -> pg.QtGui.QPen:
-    """Earlier runs in the loss plot: grey-blue, fainter the older they are."""
-    color = QColor("#6b7b8c")
-    color.setAlpha(max(40, 140 - 15 * index))
-    return pg.mkPen(color, width=1)
+_run_pens: dict[tuple[str, bool], pg.QtGui.QPen] = {}
+
+
+def run_pen(color: QColor, *, current: bool) -> pg.QtGui.QPen:
+    """A run's curve and path: its own colour; the latest run bold, earlier runs thin and faded."""
+    key = (color.name(), current)
+    if key not in _run_pens:
+        shade = QColor(color)
+        shade.setAlpha(255 if current else 130)
+        _run_pens[key] = pg.mkPen(shade, width=2 if current else 1)
+    return _run_pens[key]

@@ -8,6 +8,7 @@ from typing import TypeVar
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.config import TrainingConfig
+from engine.least_squares import LeastSquaresFit, Moments, r_squared, stable_learning_rate_for
 from engine.training_types import TrainingResult
 
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
@@ -40,6 +42,7 @@ def _named(widget: WidgetT, name: str, tooltip: str) -> WidgetT:
 
 class TrainingPanel(QWidget):
     trainRequested = Signal()
+    raceRequested = Signal()
     pauseToggled = Signal(bool)  # True: pause
     stopRequested = Signal()
 
@@ -48,6 +51,9 @@ class TrainingPanel(QWidget):
         self.device_combo = _named(QComboBox(), "deviceCombo", "Where training runs: the devices this "
                                    "machine really has")
         self.device_combo.addItem("auto — best available (detecting…)", "auto")
+        # Long device names ("NVIDIA H100 80GB HBM3") must not widen the whole panel.
+        self.device_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.device_combo.setMinimumContentsLength(14)
         self.optimizer_combo = _named(QComboBox(), "optimizerCombo", "How each step uses the gradient")
         for key, text in OPTIMIZER_LABELS.items():
             self.optimizer_combo.addItem(text, key)
@@ -67,15 +73,27 @@ class TrainingPanel(QWidget):
         self.batch_size_spin.setSpecialValueText("Full batch")
         self.seed_spin = _named(QSpinBox(), "seedSpin", "Random seed: the same seed gives the same run")
         self.seed_spin.setRange(0, 2**31 - 1)
+        self.standardize_check = _named(QCheckBox("Standardise x and y"), "standardizeCheck",
+                                        "Train on standardised x and y (mean 0, standard deviation 1); the "
+                                        "weight, bias, loss and exported model stay in your units")
+        self.stable_rate_label = _named(QLabel(""), "stableRateLabel",
+                                        "The largest learning rate at which plain full-batch gradient descent "
+                                        "still converges on these points: 2 / λmax of the loss's Hessian")
+        self.stable_rate_label.setWordWrap(True)
+        small = self.stable_rate_label.font()
+        small.setPointSizeF(small.pointSizeF() * 0.9)
+        self.stable_rate_label.setFont(small)
 
         form = QFormLayout()
         form.addRow("&Device", self.device_combo)
         form.addRow("&Optimizer", self.optimizer_combo)
         form.addRow("&Learning rate", self.learning_rate_spin)
+        form.addRow("", self.stable_rate_label)
         form.addRow("&Momentum", self.momentum_spin)
         form.addRow("&Epochs", self.epochs_spin)
         form.addRow("&Batch size", self.batch_size_spin)
         form.addRow("&Seed", self.seed_spin)
+        form.addRow("", self.standardize_check)
         settings_box = QGroupBox("Hyperparameters")
         settings_box.setLayout(form)
 
@@ -83,8 +101,12 @@ class TrainingPanel(QWidget):
         self.pause_button = _named(QPushButton("Pause"), "pauseButton", "Pause or resume the run")
         self.pause_button.setCheckable(True)
         self.stop_button = _named(QPushButton("Stop"), "stopButton", "Stop training (Esc)")
+        self.race_button = _named(QPushButton("Race optimizers"), "raceButton",
+                                  "Train SGD, SGD with momentum and Adam one after another on the same points, "
+                                  "seed, learning rate and epochs, and overlay them (Ctrl+Shift+Return)")
         self.train_button.setDefault(True)
         self.train_button.clicked.connect(self.trainRequested)
+        self.race_button.clicked.connect(self.raceRequested)
         self.pause_button.toggled.connect(self._on_pause_toggled)
         self.stop_button.clicked.connect(self.stopRequested)
         buttons = QHBoxLayout()
@@ -103,29 +125,45 @@ class TrainingPanel(QWidget):
         font.setBold(True)
         self.equation_label.setFont(font)
         self.equation_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.r_squared_label = _named(QLabel("R² = –"), "rSquaredLabel",
+                                      "R²: the share of the variance of y that the line explains (1 is a perfect fit)")
         self.result_label = _named(QLabel("Not trained yet."), "resultLabel", "Weight, bias and final loss")
         self.result_label.setWordWrap(True)
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.gap_label = _named(QLabel(""), "gapLabel", "How far the trained line is from the exact "
+                                "least-squares line (the dashed ghost in the data plot, the star in the landscape)")
+        self.gap_label.setWordWrap(True)
+        self.gap_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         result_box = QGroupBox("Result")
         result_layout = QVBoxLayout(result_box)
         result_layout.addWidget(self.equation_label)
+        result_layout.addWidget(self.r_squared_label)
         result_layout.addWidget(self.result_label)
+        result_layout.addWidget(self.gap_label)
 
         # Text that changes 30 times a second must not change the panel's size: each resize re-lays out
         # the whole window, a stall of tens of milliseconds.
-        for label in (self.status_label, self.equation_label, self.result_label):
+        for label in (self.status_label, self.equation_label, self.result_label, self.r_squared_label,
+                      self.gap_label, self.stable_rate_label):
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setMinimumWidth(280)
+        self.setMinimumWidth(260)
         layout = QVBoxLayout(self)
         layout.addWidget(settings_box)
         layout.addLayout(buttons)
+        layout.addWidget(self.race_button)
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.status_label)
         layout.addWidget(result_box)
         layout.addStretch(1)
 
         self._preferred_device = "auto"
+        self.moments = Moments(0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        self.optimum: LeastSquaresFit | None = None
         self.optimizer_combo.currentIndexChanged.connect(self._update_momentum_enabled)
+        for control in (self.optimizer_combo, self.momentum_spin, self.learning_rate_spin, self.standardize_check):
+            signal = control.toggled if isinstance(control, QCheckBox) else (
+                control.currentIndexChanged if isinstance(control, QComboBox) else control.valueChanged)
+            signal.connect(self._update_stable_rate)
         self.set_config(TrainingConfig())
         self.set_running(False)
 
@@ -135,7 +173,8 @@ class TrainingPanel(QWidget):
         return TrainingConfig(
             learning_rate=self.learning_rate_spin.value(), epochs=self.epochs_spin.value(),
             optimizer=self.optimizer_combo.currentData(), momentum=self.momentum_spin.value(),
-            batch_size=batch or None, seed=self.seed_spin.value(), device=self.device_combo.currentData())
+            batch_size=batch or None, seed=self.seed_spin.value(), device=self.device_combo.currentData(),
+            standardize=self.standardize_check.isChecked())
 
     def set_config(self, config: TrainingConfig) -> None:
         self.learning_rate_spin.setValue(config.learning_rate)
@@ -144,6 +183,7 @@ class TrainingPanel(QWidget):
         self.momentum_spin.setValue(config.momentum)
         self.batch_size_spin.setValue(config.batch_size or 0)
         self.seed_spin.setValue(config.seed)
+        self.standardize_check.setChecked(config.standardize)
         self._preferred_device = config.device
         self._select_device(config.device)
         self._update_momentum_enabled()
@@ -161,8 +201,33 @@ class TrainingPanel(QWidget):
         self._select_device(current)
 
     # --- run state -----------------------------------------------------------------------------------
+    # --- what the data says about the learning rate --------------------------------------------------
+    def set_data(self, moments: Moments, optimum: LeastSquaresFit | None) -> None:
+        """New points: a new stable-rate bound, a new exact answer to measure the gap against."""
+        self.moments, self.optimum = moments, optimum
+        self._update_stable_rate()
+
+    def stable_learning_rate(self) -> float | None:
+        """The bound for the chosen optimizer, on the data as it will be trained (scaled or not)."""
+        moments = self.moments
+        if self.standardize_check.isChecked() and moments.n:
+            moments = Moments(moments.n, 0.0, 0.0, 1.0 if moments.var_x > 0 else 0.0, 1.0, 0.0)
+        return stable_learning_rate_for(moments, self.optimizer_combo.currentData(), self.momentum_spin.value())
+
+    def _update_stable_rate(self) -> None:
+        stable = self.stable_learning_rate()
+        if stable is None:
+            adam = self.optimizer_combo.currentData() == "adam"
+            self.stable_rate_label.setText("Adam scales its own steps: no fixed bound." if adam else "")
+            return
+        rate = self.learning_rate_spin.value()
+        verdict = "too large: it will diverge" if rate > stable else "stable"
+        self.stable_rate_label.setText(f"Stable below {stable:.4g} — {rate:g} is {verdict}")
+        self.stable_rate_label.setStyleSheet("color: #b00020;" if rate > stable else "color: #2e6b30;")
+
     def set_running(self, running: bool) -> None:
         self.train_button.setEnabled(not running)
+        self.race_button.setEnabled(not running)
         self.pause_button.setEnabled(running)
         self.stop_button.setEnabled(running)
         if not running:
@@ -180,10 +245,26 @@ class TrainingPanel(QWidget):
                       weight: float, bias: float) -> None:
         self.progress_bar.setValue(epoch)
         self.status_label.setText(f"Epoch {epoch:,} / {total:,} · loss {loss:.6g} · {steps_per_second:,.0f} steps/s")
+        self.show_line(weight, bias)
+
+    def show_line(self, weight: float, bias: float) -> None:
+        """The equation, R² and the gap to the exact answer for the line now drawn."""
         self.equation_label.setText(_equation(weight, bias))
+        r2 = r_squared(self.moments, weight, bias) if math.isfinite(weight) and math.isfinite(bias) else math.nan
+        self.r_squared_label.setText(f"R² = {r2:.6f}" if math.isfinite(r2) else "R² = –")
+        optimum = self.optimum
+        if optimum is None or not (math.isfinite(weight) and math.isfinite(bias)):
+            self.gap_label.setText("")
+            return
+        loss = float(self.moments.loss(weight, bias))
+        self.gap_label.setText(
+            f"Exact least squares: y = {optimum.weight:.6g}·x {'−' if optimum.bias < 0 else '+'} "
+            f"{abs(optimum.bias):.6g}, loss* = {optimum.loss:.6g}\n"
+            f"gap: |w − w*| = {abs(weight - optimum.weight):.3g}, |b − b*| = {abs(bias - optimum.bias):.3g}, "
+            f"loss − loss* = {max(loss - optimum.loss, 0.0):.3g}")
 
     def show_result(self, result: TrainingResult) -> None:
-        self.equation_label.setText(_equation(result.weight, result.bias))
+        self.show_line(result.weight, result.bias)
         how = {"completed": "Completed", "stopped": "Stopped", "diverged": "Diverged"}[result.stop_reason]
         rate = result.epochs_run / result.elapsed_s if result.elapsed_s > 0 else math.inf
         self.result_label.setText(
@@ -196,6 +277,8 @@ class TrainingPanel(QWidget):
 
     def clear_result(self) -> None:
         self.equation_label.setText("y = w·x + b")
+        self.r_squared_label.setText("R² = –")
+        self.gap_label.setText("")
         self.result_label.setText("Not trained yet.")
 
     def _on_pause_toggled(self, paused: bool) -> None:

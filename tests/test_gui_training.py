@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
 
 from engine.config import TrainingConfig
 from engine.points import PointSet
@@ -39,8 +39,8 @@ def test_train_with_defaults_matches_the_plain_script(qtbot, window) -> None:
     result = press_train(qtbot, window)
     assert result.stop_reason == "completed" and result.epochs_run == 1000
     assert abs(result.weight - weight) <= 1e-6 and abs(result.bias - bias) <= 1e-6
-    qtbot.waitUntil(lambda: window.loss_plot.curve.getData()[0] is not None
-                    and len(window.loss_plot.curve.getData()[0]) > 0)
+    drawn = window.loss_plot.curve_of(window.runs.latest())
+    assert drawn is not None and drawn[0][-1] == 1000 and drawn[1][-1] == pytest.approx(result.final_loss)
     assert window.loss_plot.point_count() == 1000
     assert f"{weight:.6g}" in window.panel.equation_label.text()
     assert window.data_plot.fit_line.isVisible()
@@ -90,12 +90,35 @@ def test_closing_mid_training_stops_and_waits_for_the_thread(qtbot, make_window)
     assert not process.is_alive() and process.exitcode == 0, "the training process quit cleanly"
 
 
-def test_divergence_shows_its_message(qtbot, window) -> None:
+def test_divergence_says_why_and_offers_the_stable_rate(qtbot, window, monkeypatch) -> None:
+    asked: list[tuple[float, float]] = []
+
+    def train_anyway(rate: float, stable: float) -> float:
+        asked.append((rate, stable))
+        return rate
+
+    monkeypatch.setattr(window, "ask_about_learning_rate", train_anyway)
     window.panel.learning_rate_spin.setValue(1.0)
+    assert "too large" in window.panel.stable_rate_label.text()
     result = press_train(qtbot, window)
-    assert result.stop_reason == "diverged"
-    assert "too large" in window.panel.status_label.text()
-    assert "try a smaller one" in window.panel.status_label.text()
+    assert asked and asked[0][0] == 1.0 and asked[0][1] == pytest.approx(0.11983, rel=1e-3), "warned before training"
+    assert result.stop_reason == "diverged" and np.isfinite([result.weight, result.bias]).all()
+    assert "stable only below a learning rate of 0.1198" in window.panel.status_label.text()
+    box = window.last_error_box
+    assert box is not None and "overshoots" in box.text()
+    offer = box.findChild(QPushButton, "useStableRateButton")
+    assert offer is not None and offer.text() == "Use learning rate 0.1"
+    offer.click()
+    assert window.panel.learning_rate_spin.value() == 0.1
+    assert "is stable" in window.panel.stable_rate_label.text()
+    assert press_train(qtbot, window).stop_reason == "completed"
+
+
+def test_a_rate_above_the_bound_is_questioned_and_cancel_trains_nothing(qtbot, window, monkeypatch) -> None:
+    monkeypatch.setattr(window, "ask_about_learning_rate", lambda rate, stable: None)
+    window.panel.learning_rate_spin.setValue(0.5)
+    assert not window.start_training()
+    assert not window.runner.is_running() and not window.runs.runs
 
 
 def test_a_crashed_training_process_becomes_a_dialog_and_the_app_stays_usable(qtbot, window) -> None:
@@ -214,11 +237,12 @@ def test_csv_import_and_export_from_the_window(qtbot, window, tmp_path: Path) ->
 
 @pytest.mark.parametrize("suffix", [".png", ".svg"])
 def test_plots_export_as_images(qtbot, window, tmp_path: Path, suffix: str) -> None:
-    for which in ("data", "loss"):
+    for which in ("data", "loss", "landscape"):
         path = tmp_path / f"{which}{suffix}"
         assert window.export_plot(which, path)
         assert path.stat().st_size > 500
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"data{suffix}", f"loss{suffix}"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{which}{suffix}" for which in
+                                                                ("data", "loss", "landscape"))
 
 
 def test_soak_streaming_a_long_run_with_thousands_of_repaints(qtbot, window) -> None:
@@ -234,31 +258,32 @@ def test_soak_streaming_a_long_run_with_thousands_of_repaints(qtbot, window) -> 
         repaints[0] += 1
 
     window.runner.progress.connect(repaint)
-    window.panel.epochs_spin.setValue(30_000)
-    window.menus.start.trigger()
-    window.runner.stop()  # replaced below by an autograd run: the window's own path is fused
-    qtbot.waitUntil(lambda: not window.runner.is_running(), timeout=10_000)
-    window.loss_plot.start_run()
-    with qtbot.waitSignal(window.runner.finished, timeout=300_000) as finished:
-        window.runner.start(window.model.snapshot(), TrainingConfig(epochs=30_000, path="autograd"))
+    with qtbot.waitSignal(window.trainingFinished, timeout=300_000) as finished:  # the autograd loop is slower
+        window._start_run(window.model.snapshot(), TrainingConfig(epochs=30_000, path="autograd"), race=None)
     assert finished.args[0].epochs_run == 30_000
     for step in range(300):
         window.data_plot.set_fit(2 + np.sin(step / 50), 0.1)
         window.data_plot.repaint()
         window.loss_plot.plot.repaint()
+        window.landscape.plot.repaint()
     assert repaints[0] > 50
     assert sys.getrefcount(None) >= none_refs - 50
 
 
-def test_long_loss_curves_are_drawn_decimated_with_their_extremes() -> None:
-    from gui.loss_plot import peak_decimate
+@pytest.mark.parametrize("batch", [1_000_000, 777, 250_000])
+def test_long_loss_curves_are_drawn_decimated_with_their_extremes(batch: int) -> None:
+    from gui.decimated_curve import MAX_BLOCKS, DecimatedCurve
 
     epochs = np.arange(1, 1_000_001, dtype=np.float64)
     losses = np.exp(-epochs / 1e5)
     losses[654_321] = 7.0  # a spike must survive
-    xs, ys = peak_decimate(epochs, losses, 8192)
-    assert xs.size <= 8192 + 2 and np.all(np.diff(xs) >= 0)
+    curve = DecimatedCurve()
+    for start in range(0, losses.size, batch):  # streamed in batches, as training does
+        curve.extend(losses[start : start + batch])
+    xs, ys = curve.arrays()
+    assert len(curve) == 1_000_000
+    assert xs.size <= 2 * MAX_BLOCKS + 2 * curve.block + 1 and np.all(np.diff(xs) > 0)
     assert ys.max() == 7.0 and xs[np.argmax(ys)] == 654_322
-    assert ys.min() == losses.min()
-    small = np.arange(10.0)
-    assert peak_decimate(small, small, 8192)[0] is small
+    assert ys.min() == losses.min() and xs[-1] == 1_000_000 and ys[-1] == losses[-1]
+    small = DecimatedCurve.of(np.arange(10.0))
+    np.testing.assert_array_equal(small.arrays()[1], np.arange(10.0))
