@@ -25,6 +25,7 @@ class DecimatedCurve:
         self._last = np.nan
         self.low = np.inf  # smallest and largest finite value seen
         self.high = -np.inf
+        self.low_positive = np.inf  # what a log axis can show
 
     def __len__(self) -> int:
         return self.count
@@ -43,6 +44,9 @@ class DecimatedCurve:
         if finite.size:
             self.low = min(self.low, float(finite.min()))
             self.high = max(self.high, float(finite.max()))
+            positive = finite[finite > 0]
+            if positive.size:
+                self.low_positive = min(self.low_positive, float(positive.min()))
         self._last = float(values[-1])
         first_x = self.count - self._tail.size + 1
         pending = np.concatenate([self._tail, values]) if self._tail.size else values

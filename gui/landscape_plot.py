@@ -99,12 +99,11 @@ class LandscapeWidget(QWidget):
         shown = {run.number: run for run in self.runs.shown_runs()}
         for number in [number for number in self.paths if number not in shown]:
             self.plot.removeItem(self.paths.pop(number))
-        latest = self.runs.latest()
         for number, run in shown.items():
             if number not in self.paths:
                 self.paths[number] = self.plot.getPlotItem().plot(name=run.label)
                 self._draw_path(run)
-            self.paths[number].setPen(plot_style.run_pen(run.color, current=run is latest))
+            self.paths[number].setPen(plot_style.run_pen(run.color, current=self.runs.is_current(run)))
         self._draw_position()
 
     # --- drawing -------------------------------------------------------------------------------------

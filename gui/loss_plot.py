@@ -44,6 +44,7 @@ class LossPlotWidget(QWidget):
         self._y_range: tuple[float, float] | None = None
         self._x_total: int | None = None
         self._x_range = 0
+        self._log_floor = float(np.finfo(np.float64).tiny)
 
         self.log_scale = QCheckBox("Log scale")
         self.log_scale.setObjectName("logScaleCheck")
@@ -110,7 +111,6 @@ class LossPlotWidget(QWidget):
             curve, _ = self.curves.pop(number)
             self.legend.removeItem(curve)
             self.plot.removeItem(curve)
-        latest = self.runs.latest()
         for number, run in shown.items():
             if number not in self.curves:
                 data = self.live if run is self.live_run and self.live is not None else DecimatedCurve.of(
@@ -119,8 +119,8 @@ class LossPlotWidget(QWidget):
                 self.curves[number] = (curve, data)
                 self._set_curve(curve, data)
             curve, _ = self.curves[number]
-            curve.setPen(plot_style.run_pen(run.color, current=run is latest))
-            curve.setZValue(1 if run is latest else 0)
+            curve.setPen(plot_style.run_pen(run.color, current=self.runs.is_current(run)))
+            curve.setZValue(1 if self.runs.is_current(run) else 0)
         self._y_range = None
         self._frame()
 
@@ -151,15 +151,20 @@ class LossPlotWidget(QWidget):
             self._x_range = total
             item.enableAutoRange(x=False)
             item.setXRange(0, total, padding=0.02)
-        low = min((curve.low for curve in data), default=math.inf)
+        log = self.log_scale.isChecked()
+        low = min(((curve.low_positive if log else curve.low) for curve in data), default=math.inf)
         high = max((curve.high for curve in data), default=-math.inf)
         if not math.isfinite(low):
             return
         wanted: tuple[float, float]
-        if self.log_scale.isChecked():
-            low = max(low, np.finfo(np.float64).tiny)
+        if log:
             bottom, top = math.floor(math.log10(low)), math.ceil(math.log10(max(high, low)))
             wanted = (float(bottom), float(max(top, bottom + 1)))
+            floor = 10.0 ** (bottom - 0.5)
+            if floor != self._log_floor:  # zeros move with the axis's bottom
+                self._log_floor = floor
+                for curve, curve_data in self.curves.values():
+                    self._set_curve(curve, curve_data)
         else:
             step = 10 ** math.floor(math.log10(high)) if high > 0 else 1.0
             wanted = (min(0.0, low), math.ceil(high / step) * step)
@@ -169,7 +174,7 @@ class LossPlotWidget(QWidget):
             item.setYRange(*wanted, padding=0.02)
 
     def _shown(self, losses: np.ndarray) -> np.ndarray:
-        """A loss of exactly 0 has no logarithm: on the log axis it is drawn at the smallest float."""
+        """A loss of exactly 0 has no logarithm: on the log axis it is drawn just below the lowest decade."""
         if self.log_scale.isChecked():
-            return np.maximum(losses, np.finfo(np.float64).tiny)
+            return np.maximum(losses, self._log_floor)
         return losses

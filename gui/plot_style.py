@@ -14,7 +14,7 @@ SELECTED_BRUSH = pg.mkBrush("#ff7f0e")
 SELECTED_PEN = pg.mkPen("#a04c00", width=2)
 FIT_PEN = pg.mkPen("#d62728", width=2)
 GHOST_PEN = pg.mkPen(QColor(90, 90, 90, 150), width=2, style=Qt.PenStyle.DashLine)  # the exact least-squares line
-RESIDUAL_PEN = pg.mkPen(QColor(214, 39, 40, 110), width=1)
+RESIDUAL_PEN = pg.mkPen(QColor(214, 39, 40, 200), width=1.5, style=Qt.PenStyle.DashLine)
 OPTIMUM_BRUSH = pg.mkBrush("#ffffff")
 OPTIMUM_PEN = pg.mkPen("#000000", width=1.5)
 CROSSHAIR_PEN = pg.mkPen(QColor(0, 0, 0, 140), width=1, style=Qt.PenStyle.DotLine)

@@ -122,7 +122,11 @@ class RunHistoryModel(QAbstractTableModel):
     # --- runs ----------------------------------------------------------------------------------------
     def start_run(self, config: TrainingConfig, race: int | None = None) -> Run:
         run = Run(self._next_number, config, race=race)
-        self._next_number += 1
+        self._insert(run)
+        return run
+
+    def _insert(self, run: Run) -> None:
+        self._next_number = run.number + 1
         self.beginInsertRows(QModelIndex(), len(self.runs), len(self.runs))
         self.runs.append(run)
         self.endInsertRows()
@@ -130,7 +134,6 @@ class RunHistoryModel(QAbstractTableModel):
         for old in shown[: max(0, len(shown) - MAX_SHOWN)]:
             old.shown = False
         self._refresh_all()
-        return run
 
     def finish_run(self, run: Run, result: TrainingResult) -> None:
         run.finish(result)
@@ -141,12 +144,9 @@ class RunHistoryModel(QAbstractTableModel):
     def add_finished(self, config: TrainingConfig, result: TrainingResult, path: ThinningPath | None = None,
                      shown: bool = True) -> Run:
         """A run from a saved project."""
-        run = self.start_run(config)
-        run.shown = shown
-        if path is not None:
-            run.path = path
+        run = Run(self._next_number, config, path=path or ThinningPath(), shown=shown)
         run.finish(result)
-        self._refresh_all()
+        self._insert(run)
         return run
 
     def set_shown(self, run: Run, shown: bool) -> None:
@@ -165,6 +165,11 @@ class RunHistoryModel(QAbstractTableModel):
 
     def latest(self) -> Run | None:
         return self.runs[-1] if self.runs else None
+
+    def is_current(self, run: Run) -> bool:
+        """The latest run, or one of the race it belongs to: drawn bold, the others faded."""
+        latest = self.latest()
+        return latest is not None and (run is latest or (run.race is not None and run.race == latest.race))
 
     def clear(self, keep_latest: bool = False) -> None:
         """Forget the runs (all, or all but the latest)."""

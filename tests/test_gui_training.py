@@ -101,7 +101,7 @@ def test_divergence_says_why_and_offers_the_stable_rate(qtbot, window, monkeypat
     window.panel.learning_rate_spin.setValue(1.0)
     assert "too large" in window.panel.stable_rate_label.text()
     result = press_train(qtbot, window)
-    assert asked and asked[0][0] == 1.0 and asked[0][1] == pytest.approx(0.11983, rel=1e-3), "warned before training"
+    assert asked and asked[0][0] == 1.0 and asked[0][1] == pytest.approx(0.119756, rel=1e-5), "warned before training"
     assert result.stop_reason == "diverged" and np.isfinite([result.weight, result.bias]).all()
     assert "stable only below a learning rate of 0.1198" in window.panel.status_label.text()
     box = window.last_error_box

@@ -1,0 +1,241 @@
+"""The teaching views as a user meets them: the landscape and its paths, the exact answer, residuals,
+R², the stable learning rate, the optimizer race and run history, the generator, keyboard point entry,
+and the script export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
+
+from engine.config import TrainingConfig
+from engine.least_squares import Moments, least_squares
+from engine.point_generator import GeneratorSpec
+from engine.points import PointSet
+from engine.trainer import train
+from tests.conftest import run_python
+from tests.test_gui_training import press_train
+
+
+def race(qtbot, window) -> list:
+    results: list = []
+    window.trainingFinished.connect(results.append)
+    qtbot.mouseClick(window.panel.race_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(results) == 3 and not window.runner.is_running(), timeout=60_000)
+    return results
+
+
+def test_the_exact_answer_and_the_surface_follow_the_points(qtbot, window) -> None:
+    marker = window.landscape.optimum_marker.getData()
+    assert (marker[0][0], marker[1][0]) == pytest.approx((2.0, 0.0), abs=1e-12)
+    assert window.data_plot.ghost_line.isVisible()
+    before = window.panel.stable_rate_label.text()
+    assert "Stable below 0.1198" in before
+
+    window.model.setData(window.model.index(3, 1), "10")  # (4, 8) → (4, 10)
+    expected_w, expected_b = np.polyfit([1, 2, 3, 4], [2, 4, 6, 10], 1)
+    marker = window.landscape.optimum_marker.getData()
+    assert (marker[0][0], marker[1][0]) == pytest.approx((expected_w, expected_b), rel=1e-9)
+    assert window.data_plot.ghost_line.angle == pytest.approx(np.degrees(np.arctan(expected_w)))
+    weights, biases, losses = window.landscape.surface()
+    row, column = np.unravel_index(np.argmin(losses), losses.shape)
+    step_w, step_b = weights[1] - weights[0], biases[1] - biases[0]
+    assert abs(weights[column] - expected_w) <= step_w and abs(biases[row] - expected_b) <= step_b
+    window.model.setData(window.model.index(0, 0), "-30")  # a wider x range: a smaller stable rate
+    assert window.panel.stable_rate_label.text() != before
+
+    window.ghost_check.setChecked(False)
+    assert not window.data_plot.ghost_line.isVisible() and not window.menus.ghost.isChecked()
+
+
+def test_training_draws_the_path_residuals_r2_and_the_gap(qtbot, window) -> None:
+    window.menus.residuals.trigger()
+    assert window.residuals_check.isChecked()
+    assert window.data_plot.residual_segments() == 0, "no fitted line yet: no residuals"
+    result = press_train(qtbot, window)
+    run = window.runs.latest()
+    path = window.landscape.path_of(run)
+    assert path is not None
+    assert (path[0][0], path[1][0]) == (result.initial_weight, result.initial_bias)
+    assert (path[0][-1], path[1][-1]) == (result.weight, result.bias)
+    assert path[0].size == 1001, "every epoch of a short run, plus the start"
+    position = window.landscape.position_marker.getData()
+    assert (position[0][0], position[1][0]) == (result.weight, result.bias)
+    assert window.data_plot.residual_segments() == 4
+    _, seg_y = window.data_plot.residuals.getData()
+    assert seg_y[1] == pytest.approx(result.weight * 1 + result.bias) and seg_y[0] == 2.0
+
+    moments = Moments.of(PointSet.seed())
+    r2 = 1 - float(moments.loss(result.weight, result.bias)) / moments.var_y
+    assert window.panel.r_squared_label.text() == f"R² = {r2:.6f}"
+    gap = window.panel.gap_label.text()
+    assert f"|w − w*| = {abs(result.weight - 2.0):.3g}" in gap and f"|b − b*| = {abs(result.bias):.3g}" in gap
+
+    text = window.landscape.hover_text_at(2.0, 0.0)
+    shown = dict(part.split(" = ") for part in text.split(", "))
+    assert float(shown["w"]) == pytest.approx(2.0, abs=1e-3) and float(shown["b"]) == pytest.approx(0.0, abs=1e-3)
+    assert float(shown["loss"]) == pytest.approx(float(moments.loss(float(shown["w"]), float(shown["b"]))), rel=1e-3)
+
+
+def test_an_edit_after_training_keeps_the_run_but_moves_the_answer(qtbot, window) -> None:
+    result = press_train(qtbot, window)
+    window.model.add_point(5.0, 0.0)
+    fit = least_squares(Moments.of_columns(window.model.x(), window.model.y()))
+    assert fit is not None
+    assert f"y = {fit.weight:.6g}" in window.panel.gap_label.text()
+    assert f"{result.weight:.6g}" in window.panel.equation_label.text(), "the trained line is still the one shown"
+
+
+def test_the_optimizer_race_overlays_three_runs_and_exports_a_table(qtbot, window, tmp_path: Path) -> None:
+    window.panel.epochs_spin.setValue(400)
+    results = race(qtbot, window)
+    assert [run.config.optimizer for run in window.runs.runs] == ["sgd", "momentum", "adam"]
+    for run, result in zip(window.runs.runs, results, strict=True):
+        expected = train(PointSet.seed(), TrainingConfig(optimizer=run.config.optimizer, epochs=400))
+        assert (result.weight, result.bias) == (expected.weight, expected.bias)
+        assert window.loss_plot.curve_of(run) is not None and window.landscape.path_of(run) is not None
+    assert len(window.loss_plot.legend.items) == 3
+    assert window.runs_panel.table.model().rowCount() == 3
+    assert "Race 1 finished" in window.statusBar().currentMessage()
+
+    out = tmp_path / "race.csv"
+    assert window.export_runs(out)
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [row["optimizer"] for row in rows] == ["sgd", "momentum", "adam"]
+    assert [float(row["final_loss"]) for row in rows] == [result.final_loss for result in results]
+    assert all(float(row["steps_per_s"]) > 0 and row["device"] == "cpu" for row in rows)
+
+
+def test_unticking_a_run_removes_its_curve_and_path(qtbot, window) -> None:
+    race(qtbot, window)
+    first = window.runs.runs[0]
+    window.runs.setData(window.runs.index(0, 0), Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
+    assert window.loss_plot.curve_of(first) is None and window.landscape.path_of(first) is None
+    assert len(window.loss_plot.legend.items) == 2
+    window.runs_panel.findChild(type(window.panel.train_button), "showAllRunsButton").click()
+    assert window.loss_plot.curve_of(first) is not None
+    window.loss_plot.clear_button.click()
+    assert len(window.runs.runs) == 1 and len(window.loss_plot.curves) == 1
+
+
+def test_stop_during_a_race_ends_the_whole_race(qtbot, window) -> None:
+    window.panel.epochs_spin.setValue(50_000_000)
+    qtbot.mouseClick(window.panel.race_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.loss_plot.point_count() > 100, timeout=20_000)
+    with qtbot.waitSignal(window.trainingFinished, timeout=2_000):
+        qtbot.mouseClick(window.panel.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.wait(300)
+    assert not window.runner.is_running() and len(window.runs.runs) == 1
+
+
+def test_runs_are_saved_in_the_project_and_come_back(qtbot, make_window, tmp_path: Path) -> None:
+    window = make_window()
+    window.panel.epochs_spin.setValue(300)
+    results = race(qtbot, window)
+    window.runs.set_shown(window.runs.runs[1], False)
+    path = tmp_path / "race.gdsproj"
+    assert window.save_project_to(path)
+    reopened = make_window()
+    assert reopened.open_project(path)
+    assert [run.config.optimizer for run in reopened.runs.runs] == ["sgd", "momentum", "adam"]
+    assert [run.result.final_loss for run in reopened.runs.runs] == [result.final_loss for result in results]
+    assert [run.shown for run in reopened.runs.runs] == [True, False, True]
+    saved_path = reopened.landscape.path_of(reopened.runs.runs[2])
+    assert saved_path is not None and saved_path[0][-1] == results[2].weight
+    assert reopened.loss_plot.point_count() == 300
+
+
+def test_generated_points_land_as_one_undoable_step(qtbot, window) -> None:
+    window.generate_points(GeneratorSpec(count=250, slope=-3, intercept=2, noise=0.1, seed=5))
+    assert window.model.rowCount() == 250
+    fit = least_squares(Moments.of_columns(window.model.x(), window.model.y()))
+    assert fit is not None and fit.weight == pytest.approx(-3, abs=0.05)
+    window.menus.undo.trigger()
+    assert window.model.rowCount() == 4
+
+
+def test_the_generator_dialog_keeps_a_bad_spec_open_with_its_reason(qtbot) -> None:
+    from gui.generator_dialog import GeneratorDialog
+
+    dialog = GeneratorDialog()
+    qtbot.addWidget(dialog)
+    dialog.x_min_spin.setValue(5)
+    dialog.x_max_spin.setValue(1)
+    dialog.accept()
+    assert dialog.result() == 0 and "x range is empty" in dialog.error_label.text()
+    dialog.x_max_spin.setValue(9)
+    dialog.accept()
+    assert dialog.spec_value is not None and dialog.spec_value.x_max == 9
+
+
+def test_keyboard_only_point_entry_on_the_plot(qtbot, window) -> None:
+    plot = window.data_plot
+    plot.setFocus()
+    qtbot.keyClick(plot, Qt.Key.Key_Right)  # the first arrow shows the crosshair at the view's centre
+    assert plot.crosshair.isVisible()
+    start = plot.crosshair.pos()
+    qtbot.keyClick(plot, Qt.Key.Key_Right)
+    qtbot.keyClick(plot, Qt.Key.Key_Up, Qt.KeyboardModifier.ShiftModifier)
+    (x0, x1), (y0, y1) = plot.view_box.viewRange()
+    moved = plot.crosshair.pos()
+    assert moved.x() - start.x() == pytest.approx((x1 - x0) / 40) and moved.y() - start.y() == pytest.approx(
+        (y1 - y0) / 400)
+    qtbot.keyClick(plot, Qt.Key.Key_Return)
+    assert window.model.rowCount() == 5
+    assert (window.model.x()[4], window.model.y()[4]) == pytest.approx((moved.x(), moved.y()))
+    assert window.table.model().data(window.model.index(4, 0)) == f"{moved.x():.10g}", "mirrored in the table"
+    qtbot.keyClick(plot, Qt.Key.Key_Delete)  # the crosshair is on the new point
+    assert window.model.rowCount() == 4
+    window.menus.undo.trigger()
+    assert window.model.rowCount() == 5
+
+
+def test_every_control_has_an_accessible_name_and_a_tooltip(window) -> None:
+    from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox
+
+    def name(control) -> str:  # Qt reads a button's text aloud when it has no accessible name of its own
+        return control.accessibleName() or (control.text() if isinstance(control, QAbstractButton) else "")
+
+    kinds = (QAbstractButton, QAbstractSpinBox, QComboBox)
+    controls = [control for kind in kinds for control in window.findChildren(kind)
+                if control.isVisibleTo(window) and not control.objectName().startswith("qt_")]
+    assert len(controls) > 20
+    missing = [control.objectName() or name(control) for control in controls
+               if not name(control) or not control.toolTip()]
+    assert not missing
+
+
+def test_standardising_makes_a_raw_scale_trainable_and_reports_original_units(qtbot, window) -> None:
+    rng = np.random.default_rng(2)
+    x = rng.uniform(1000, 3000, 50)
+    window.model.replace_points(PointSet.from_columns(x, 0.01 * x + 40 + rng.normal(0, 1, 50)), "data")
+    fit = least_squares(Moments.of_columns(window.model.x(), window.model.y()))
+    raw_bound = window.panel.stable_rate_label.text()
+    assert "Stable below 2.3" in raw_bound and "e-07" in raw_bound  # unusable in raw units
+    window.panel.standardize_check.setChecked(True)
+    assert "Stable below 1 —" in window.panel.stable_rate_label.text()
+    window.panel.learning_rate_spin.setValue(0.5)
+    window.panel.epochs_spin.setValue(2000)
+    result = press_train(qtbot, window)
+    assert fit is not None and result.stop_reason == "completed"
+    assert result.weight == pytest.approx(fit.weight, rel=1e-4) and result.bias == pytest.approx(fit.bias, rel=1e-4)
+
+
+def test_export_as_python_script_from_the_menu(qtbot, window, monkeypatch, tmp_path: Path) -> None:
+    window.panel.optimizer_combo.setCurrentIndex(window.panel.optimizer_combo.findData("adam"))
+    window.panel.learning_rate_spin.setValue(0.05)
+    result = press_train(qtbot, window)
+    window.model.add_point(100, 100)  # edits after the run: the script still repeats the run
+    target = tmp_path / "repeat.py"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.menus.export_script.trigger()
+    completed = run_python(str(target), cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    weight, bias = (float(value) for value in re.search(r"y = (\S+)·x \+ (\S+)", completed.stdout).groups())
+    assert abs(weight - result.weight) <= 1e-6 and abs(bias - result.bias) <= 1e-6
