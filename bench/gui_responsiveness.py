@@ -46,6 +46,17 @@ def startup_seconds(repeats: int) -> list[float]:
     return times
 
 
+def peak_resident_mb(pid: int | str | None) -> float:
+    """VmHWM (peak resident set) of a process, from /proc; NaN where there is none."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
 def gui_run(app: QApplication, points: PointSet, config: TrainingConfig, settings_path: Path) -> dict[str, float]:
     from gui.main_window import MainWindow
 
@@ -58,8 +69,9 @@ def gui_run(app: QApplication, points: PointSet, config: TrainingConfig, setting
     while not ready:
         app.processEvents()
         time.sleep(0.01)
-    paint_ms: dict[str, list[float]] = {"data": [], "loss": []}
-    for name, plot in (("data", window.data_plot), ("loss", window.loss_plot.plot)):
+    paint_ms: dict[str, list[float]] = {"data": [], "loss": [], "landscape": []}
+    for name, plot in (("data", window.data_plot), ("loss", window.loss_plot.plot),
+                       ("landscape", window.landscape.plot)):
         original = plot.paintEvent
 
         def timed_paint(event, original=original, name=name) -> None:
@@ -94,8 +106,7 @@ def gui_run(app: QApplication, points: PointSet, config: TrainingConfig, setting
             window.loss_plot.plot.repaint()
             first_point.append(time.perf_counter())
 
-    window.loss_plot.timer.timeout.disconnect()
-    window.loss_plot.timer.timeout.connect(redraw_and_note)
+    window.loss_plot.redraw = redraw_and_note  # type: ignore[method-assign]  # the frame timer calls it
     done: list = []
     window.trainingFinished.connect(done.append)
     clock.start()
@@ -110,6 +121,7 @@ def gui_run(app: QApplication, points: PointSet, config: TrainingConfig, setting
     wall = time.perf_counter() - pressed
     ticker.stop()
     result = done[0]
+    child_peak_mb = peak_resident_mb(window.runner.child_pid())
     window.close()
     return {
         "wall_steps_per_s": result.epochs_run / wall,
@@ -121,6 +133,9 @@ def gui_run(app: QApplication, points: PointSet, config: TrainingConfig, setting
         "epochs": result.epochs_run,
         "data_paints": len(paint_ms["data"]), "data_paint_ms": statistics.mean(paint_ms["data"] or [0]),
         "loss_paints": len(paint_ms["loss"]), "loss_paint_ms": statistics.mean(paint_ms["loss"] or [0]),
+        "gui_peak_mb": peak_resident_mb("self"), "child_peak_mb": child_peak_mb,
+        "landscape_paints": len(paint_ms["landscape"]),
+        "landscape_paint_ms": statistics.mean(paint_ms["landscape"] or [0]),
     }
 
 
@@ -129,6 +144,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=300_000)
     parser.add_argument("--points", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-startup", action="store_true", help="skip the start-up timing")
     args = parser.parse_args()
     if args.points == 4:
         points = PointSet.seed()
@@ -147,8 +163,12 @@ def main() -> None:
               f"{gui['child_steps_per_s']:,.0f} steps/s ({gui['child_steps_per_s'] / alone:.3f}x) | 1 ms timer "
               f"longest gap {gui['max_gap_ms']:.0f} ms, p99 {gui['p99_gap_ms']:.0f} ms | Train to first loss "
               f"point drawn {gui['first_point_ms']:.0f} ms | paints: data {gui['data_paints']} x "
-              f"{gui['data_paint_ms']:.1f} ms, loss {gui['loss_paints']} x {gui['loss_paint_ms']:.1f} ms | "
+              f"{gui['data_paint_ms']:.1f} ms, loss {gui['loss_paints']} x {gui['loss_paint_ms']:.1f} ms, landscape "
+              f"{gui['landscape_paints']} x {gui['landscape_paint_ms']:.1f} ms | peak resident memory: window "
+              f"{gui['gui_peak_mb']:.0f} MB, training process {gui['child_peak_mb']:.0f} MB | "
               f"worst gaps (ms, at ms) {gui['worst_at']}")
+    if args.no_startup:
+        return
     startup = startup_seconds(5)
     print(f"python main.py to window painted: median {statistics.median(startup):.2f} s "
           f"(min {min(startup):.2f}, max {max(startup):.2f}) over {len(startup)} warm starts")

@@ -39,7 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=defaults.seed)
     train.add_argument("--path", choices=PATHS, default=defaults.path,
                        help="training loop: fused closed-form gradient, or autograd as the example script")
-    train.add_argument("--export", metavar="PATH", help="write the model: .pt, .pt2, .onnx or .json")
+    train.add_argument("--standardize", action="store_true",
+                       help="train on standardised x and y; the line is still reported in the original units")
+    train.add_argument("--export", metavar="PATH",
+                       help="write the model: .pt, .pt2, .onnx, .json, or .py (a script that repeats the run)")
     train.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
     devices = commands.add_parser("devices", help="list the devices this machine can train on")
@@ -71,7 +74,7 @@ def _train(args: argparse.Namespace) -> int:
 
     config = TrainingConfig(learning_rate=args.lr, epochs=args.epochs, optimizer=args.optimizer,
                             momentum=args.momentum, batch_size=args.batch_size, seed=args.seed,
-                            device=args.device, path=args.path)
+                            device=args.device, path=args.path, standardize=args.standardize)
     points = read_csv(args.data) if args.data else PointSet.seed()
     control = TrainingControl()
     previous = signal.signal(signal.SIGINT, lambda *_: control.request_stop())
@@ -81,7 +84,16 @@ def _train(args: argparse.Namespace) -> int:
     finally:
         progress.close()
         signal.signal(signal.SIGINT, previous)
-    if args.export:
+    if args.export and args.export.lower().endswith(".py"):
+        from engine.script_export import export_script
+
+        try:
+            written = export_script(points, config, args.export)
+        except OSError as error:
+            print(f"error: cannot write {args.export}: {error.strerror or error}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        print(f"Exported a script that repeats this run to {', '.join(map(str, written))}", file=sys.stderr)
+    elif args.export:
         from engine.export import export_model
 
         export_model(result, args.export)

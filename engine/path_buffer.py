@@ -6,7 +6,7 @@ import numpy as np
 
 from engine.loss_history import GrowingBuffer
 
-DEFAULT_CAPACITY = 1 << 14
+DEFAULT_CAPACITY = 4096
 
 
 class ThinningPath:

@@ -166,7 +166,7 @@ class _Loop:
             self.suggested_learning_rate = suggest_learning_rate(stable)
             why = (f"Each step overshoots the minimum by more than it gains, so the error grows every epoch: "
                    f"for these points gradient descent is stable only below a learning rate of {stable:.4g}, "
-                   f"and {lr:g} is above it. Try {self.suggested_learning_rate:g}.")
+                   f"and {lr:g} is above it. Try a smaller one, such as {self.suggested_learning_rate:g}.")
         else:
             self.suggested_learning_rate = round_down(lr / 10)
             why = f"The learning rate {lr:g} is too large for this data; try a smaller one, such as " \

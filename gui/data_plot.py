@@ -158,8 +158,7 @@ class DataPlotWidget(pg.PlotWidget):
         self.view_box.pointClicked.connect(self.select_point)
         self.view_box.pointDragged.connect(self._move_point)
         self.view_box.deleteRequested.connect(lambda row: self.model.remove_rows([row]))
-        model.pointsChanged.connect(self.refresh_points)
-        model.modelReset.connect(self.refresh_points)
+        model.pointsChanged.connect(self.refresh_points)  # every change, a reset too, emits it once
         self.refresh_points()
 
     def refresh_points(self) -> None:

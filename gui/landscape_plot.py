@@ -64,6 +64,7 @@ class LandscapeWidget(QWidget):
         layout.addWidget(self.hover_label)
 
         self.live_run: Run | None = None
+        self._weights, self._biases, self._losses = np.empty(0), np.empty(0), np.empty((0, 0))
         self._path_dirty = False
         self._surface_dirty = True
         item.getViewBox().sigRangeChanged.connect(self._on_range_changed)

@@ -25,18 +25,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.atomic_write import write_text_atomic
 from engine.config import OPTIMIZERS, TrainingConfig
-from engine.csv_io import read_csv, write_csv
+from engine.csv_io import read_csv
 from engine.errors import ConfigError, DataError, EngineError
-from engine.export import EXPORT_FORMATS
 from engine.least_squares import Moments, least_squares, suggest_learning_rate
 from engine.path_buffer import ThinningPath
+from engine.point_generator import GeneratorSpec, generate_points
 from engine.points import PointSet
 from engine.project_file import PROJECT_SUFFIX, Project, SavedRun, load_project, save_project
 from engine.training_types import DIVERGED, STOPPED, ProgressBatch, TrainingResult
 from gui.app_settings import AppSettings
 from gui.data_plot import DataPlotWidget
+from gui.exports import CSV_FILTER, Exports
 from gui.landscape_plot import LandscapeWidget
 from gui.loss_plot import LossPlotWidget
 from gui.menus import MainMenus
@@ -50,7 +50,6 @@ from gui.training_worker import TrainingRunner
 log = logging.getLogger(__name__)
 APP_NAME = "Gradient Descent Studio"
 PROJECT_FILTER = f"Gradient Descent Studio project (*{PROJECT_SUFFIX})"
-CSV_FILTER = "CSV files (*.csv *.tsv *.txt);;All files (*)"
 FRAME_INTERVAL_MS = 16
 
 
@@ -83,6 +82,7 @@ class MainWindow(QMainWindow):
         self.frame_timer.setInterval(FRAME_INTERVAL_MS)
         self.frame_timer.timeout.connect(self._redraw_views)
         self._build_layout()
+        self.exports = Exports(self)
         self.menus = MainMenus(self)
         self._connect()
         self._on_points_changed()
@@ -178,9 +178,8 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.model.undo_stack.cleanChanged.connect(self._update_title)
         self.model.pointsChanged.connect(self._on_points_changed)
-        self.model.modelReset.connect(self._on_points_changed)
         self.panel.raceRequested.connect(self.start_race)
-        self.runs_panel.exportRequested.connect(self.export_runs_dialog)
+        self.runs_panel.exportRequested.connect(self.exports.export_runs_dialog)
         self.model.editRejected.connect(self.show_status)
         self.table.message.connect(self.show_status)
         self.data_plot.pointSelected.connect(lambda row: self.table.selectRow(row))
@@ -374,7 +373,7 @@ class MainWindow(QMainWindow):
     def open_project_dialog(self) -> None:
         if not self.confirm_discard():
             return
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", self._dialog_folder(), PROJECT_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", self.dialog_folder(), PROJECT_FILTER)
         if path:
             self.open_project(Path(path), confirmed=True)
 
@@ -397,7 +396,7 @@ class MainWindow(QMainWindow):
         return self.save_project_to(self.current_path)
 
     def save_project_as(self) -> bool:
-        suggested = str(self.current_path or Path(self._dialog_folder()) / f"untitled{PROJECT_SUFFIX}")
+        suggested = str(self.current_path or Path(self.dialog_folder()) / f"untitled{PROJECT_SUFFIX}")
         path, _ = QFileDialog.getSaveFileName(self, "Save project", suggested, PROJECT_FILTER)
         if not path:
             return False
@@ -424,7 +423,7 @@ class MainWindow(QMainWindow):
         return True
 
     def import_csv_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import points from CSV", self._dialog_folder(), CSV_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Import points from CSV", self.dialog_folder(), CSV_FILTER)
         if path:
             self.import_csv(Path(path))
 
@@ -439,103 +438,6 @@ class MainWindow(QMainWindow):
         self.show_status(f"Imported {len(points):,} points from {path.name}.")
         return True
 
-    def export_csv_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export points as CSV", self._dialog_folder("points.csv"),
-                                              CSV_FILTER)
-        if path:
-            self.export_csv(Path(path))
-
-    def export_csv(self, path: Path) -> bool:
-        try:
-            write_csv(self.model.snapshot(), path)
-        except OSError as error:
-            self.show_error("Cannot export CSV", f"{path}: {error.strerror or error}")
-            return False
-        self.show_status(f"Exported {self.model.rowCount():,} points to {path.name}.")
-        return True
-
-    def export_model_dialog(self, suffix: str) -> None:
-        if self.last_result is None:
-            self.show_error("Nothing to export", "Train a model first, then export it.")
-            return
-        name = self._dialog_folder(f"model{suffix}")
-        path, _ = QFileDialog.getSaveFileName(self, "Export model", name, f"{EXPORT_FORMATS[suffix]}")
-        if path:
-            target = Path(path)
-            self.export_model(target if target.suffix.lower() == suffix else target.with_name(target.name + suffix))
-
-    def export_model(self, path: Path) -> None:
-        """Write the last result from the training process: torch stays out of the GUI process."""
-        if self.last_result is None:
-            return
-        self.show_status(f"Exporting {path.name}…")
-        self.runner.export(self.last_result, str(path))
-
-    def export_plot_dialog(self, which: str) -> None:
-        path, selected = QFileDialog.getSaveFileName(self, "Export plot", self._dialog_folder(f"{which}-plot.png"),
-                                                     "PNG image (*.png);;SVG drawing (*.svg)")
-        if path:
-            target = Path(path)
-            if target.suffix.lower() not in (".png", ".svg"):
-                target = target.with_name(target.name + (".svg" if "svg" in selected.lower() else ".png"))
-            self.export_plot(which, target)
-
-    def export_plot(self, which: str, path: Path) -> bool:
-        from engine.atomic_write import atomic_path
-        from gui.plot_export import save_plot_png, save_plot_svg
-
-        plot = {"data": self.data_plot, "loss": self.loss_plot.plot, "landscape": self.landscape.plot}[which]
-        save = save_plot_svg if path.suffix.lower() == ".svg" else save_plot_png
-        try:
-            with atomic_path(path) as temporary:
-                save(plot, temporary)
-        except OSError as error:
-            self.show_error("Cannot export plot", f"{path}: {error.strerror or error}")
-            return False
-        self.show_status(f"Saved the {which} plot to {path.name}.")
-        return True
-
-    def export_script_dialog(self) -> None:
-        if self.last_result is None:
-            self.show_error("Nothing to export", "Train a model first, then export it as a script.")
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export as Python script", self._dialog_folder("train_model.py"),
-                                              "Python script (*.py)")
-        if path:
-            target = Path(path)
-            self.export_script(target if target.suffix.lower() == ".py" else target.with_name(target.name + ".py"))
-
-    def export_script(self, path: Path) -> bool:
-        """A standalone script that repeats the latest run with plain Python and torch."""
-        from engine.script_export import export_script
-
-        run = self.runs.latest()
-        if run is None or run.result is None:
-            return False
-        points = run.points if run.points is not None else self.model.snapshot()
-        try:
-            written = export_script(points, run.config, path)
-        except OSError as error:
-            self.show_error("Cannot export the script", f"{path}: {error.strerror or error}")
-            return False
-        extra = f" (its data in {written[1].name})" if len(written) > 1 else ""
-        self.show_status(f"Exported {path.name}{extra}: run it with python to repeat run #{run.number}.")
-        return True
-
-    def export_runs_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export runs as CSV", self._dialog_folder("runs.csv"), CSV_FILTER)
-        if path:
-            self.export_runs(Path(path))
-
-    def export_runs(self, path: Path) -> bool:
-        try:
-            write_text_atomic(path, self.runs.to_csv())
-        except OSError as error:
-            self.show_error("Cannot export the runs", f"{path}: {error.strerror or error}")
-            return False
-        self.show_status(f"Exported {len(self.runs.runs)} runs to {path.name}.")
-        return True
-
     def generate_points_dialog(self) -> None:
         from gui.generator_dialog import GeneratorDialog
 
@@ -543,10 +445,7 @@ class MainWindow(QMainWindow):
         if dialog.exec() and dialog.spec_value is not None:
             self.generate_points(dialog.spec_value)
 
-    def generate_points(self, spec: object) -> None:
-        from engine.point_generator import GeneratorSpec, generate_points
-
-        assert isinstance(spec, GeneratorSpec)
+    def generate_points(self, spec: GeneratorSpec) -> None:
         points = generate_points(spec)
         self.model.replace_points(points, f"Generate {len(points):,} points")
         self.data_plot.getPlotItem().enableAutoRange()
@@ -576,7 +475,7 @@ class MainWindow(QMainWindow):
         self.data_plot.getPlotItem().enableAutoRange()
         self._update_title()
 
-    def _dialog_folder(self, name: str = "") -> str:
+    def dialog_folder(self, name: str = "") -> str:
         folder = self.current_path.parent if self.current_path else Path.home()
         return str(folder / name) if name else str(folder)
 

@@ -32,7 +32,7 @@ class MainMenus:
         self.save = self._action("&Save", window.save_project, QKeySequence.StandardKey.Save)
         self.save_as = self._action("Save &As…", window.save_project_as, QKeySequence.StandardKey.SaveAs)
         self.import_csv = self._action("&Import CSV…", window.import_csv_dialog, "Ctrl+I")
-        self.export_csv = self._action("&Export CSV…", window.export_csv_dialog, "Ctrl+E")
+        self.export_csv = self._action("&Export CSV…", window.exports.export_csv_dialog, "Ctrl+E")
         file_menu.addActions([self.new, self.open])
         self.recent_menu = file_menu.addMenu("Open &Recent")
         file_menu.addActions([self.save, self.save_as])
@@ -42,21 +42,21 @@ class MainMenus:
         export_model.setObjectName("exportModelMenu")
         self.export_model: dict[str, QAction] = {}
         for suffix, description in EXPORT_FORMATS.items():
-            action = self._action(f"{suffix} — {description}", partial(window.export_model_dialog, suffix))
+            action = self._action(f"{suffix} — {description}", partial(window.exports.export_model_dialog, suffix))
             action.setObjectName(f"exportModel{suffix.strip('.').upper()}Action")
             export_model.addAction(action)
             self.export_model[suffix] = action
         export_model.addSeparator()
         self.export_script = self._action("Python script (.py) — repeats the run with plain torch…",
-                                          window.export_script_dialog)
+                                          window.exports.export_script_dialog)
         self.export_script.setObjectName("exportScriptAction")
         export_model.addAction(self.export_script)
         export_plot = file_menu.addMenu("Export &plot")
-        export_plot.addAction(self._action("Data plot as PNG/SVG…", partial(window.export_plot_dialog, "data")))
+        export_plot.addAction(self._action("Data plot as PNG/SVG…", partial(window.exports.export_plot_dialog, "data")))
         export_plot.addAction(self._action("Loss landscape as PNG/SVG…",
-                                           partial(window.export_plot_dialog, "landscape")))
-        export_plot.addAction(self._action("Loss plot as PNG/SVG…", partial(window.export_plot_dialog, "loss")))
-        self.export_runs = self._action("Export r&uns as CSV…", window.export_runs_dialog)
+                                           partial(window.exports.export_plot_dialog, "landscape")))
+        export_plot.addAction(self._action("Loss plot as PNG/SVG…", partial(window.exports.export_plot_dialog, "loss")))
+        self.export_runs = self._action("Export r&uns as CSV…", window.exports.export_runs_dialog)
         file_menu.addAction(self.export_runs)
         file_menu.addSeparator()
         self.quit = self._action("&Quit", window.close, QKeySequence.StandardKey.Quit)

@@ -50,6 +50,8 @@ class PointsTableModel(QAbstractTableModel):
         self._x = np.array(start.x, dtype=np.float64)
         self._y = np.array(start.y, dtype=np.float64)
         self.undo_stack = QUndoStack(self)
+        self._snapshot: PointSet | None = None
+        self.pointsChanged.connect(self._forget_snapshot)
 
     # --- reading -------------------------------------------------------------------------------------
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
@@ -84,8 +86,14 @@ class PointsTableModel(QAbstractTableModel):
         return self._y
 
     def snapshot(self) -> PointSet:
-        """A copy that later edits cannot touch: what the training worker gets."""
-        return PointSet.from_columns(self._x.copy(), self._y.copy(), validate=False)
+        """A copy that later edits cannot touch: what the training worker gets. Unchanged points give the
+        same (immutable) snapshot, so a race or repeated runs on a million points share one copy."""
+        if self._snapshot is None:
+            self._snapshot = PointSet.from_columns(self._x.copy(), self._y.copy(), validate=False)
+        return self._snapshot
+
+    def _forget_snapshot(self) -> None:
+        self._snapshot = None
 
     # --- editing through the undo stack -----------------------------------------------------------
     def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:

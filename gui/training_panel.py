@@ -133,6 +133,7 @@ class TrainingPanel(QWidget):
         self.gap_label = _named(QLabel(""), "gapLabel", "How far the trained line is from the exact "
                                 "least-squares line (the dashed ghost in the data plot, the star in the landscape)")
         self.gap_label.setWordWrap(True)
+        self.gap_label.setMinimumHeight(self.gap_label.fontMetrics().lineSpacing() * 4)  # no relayout per frame
         self.gap_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         result_box = QGroupBox("Result")
         result_layout = QVBoxLayout(result_box)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -70,6 +71,8 @@ class TrainingRunner(QObject):
         self._next_run_id = 0
         self._active_run: int | None = None
         self._reader: PipeReader | None = None
+        self._send_lock = threading.Lock()  # the columns' writer thread and the GUI thread share the pipe
+        self._writer: threading.Thread | None = None
 
     # --- public ----------------------------------------------------------------------------------------
     def is_running(self) -> bool:
@@ -95,8 +98,26 @@ class TrainingRunner(QObject):
         self._flags[PAUSE] = 0
         self._next_run_id += 1
         self._active_run = self._next_run_id
-        self._connection.send(("train", self._active_run, points.x, points.y, config.to_dict()))
+        self._writer = threading.Thread(target=self._send_run, name="gds-send-points", daemon=True,
+                                        args=(self._connection, self._active_run, points, config))
+        self._writer.start()
         self.runningChanged.emit(True)
+
+    def _send_run(self, connection: Connection, run_id: int, points: PointSet, config: TrainingConfig) -> None:
+        """In a thread: the pipe takes a million points in tens of milliseconds, paced by the child's reads,
+        and the window must not wait for that. A child that died meanwhile is reported by the reader."""
+        try:
+            with self._send_lock:
+                connection.send(("train", run_id, config.to_dict()))
+                connection.send_bytes(points.x.data)
+                connection.send_bytes(points.y.data)
+        except OSError as error:
+            log.warning("could not hand the points to the training process: %s", error)
+
+    def _send(self, message: tuple) -> None:
+        with self._send_lock:
+            assert self._connection is not None
+            self._connection.send(message)
 
     def export(self, result: object, path: str) -> None:
         """Write a model file in the child process (torch.export takes a second or two); queued behind a
@@ -104,7 +125,7 @@ class TrainingRunner(QObject):
         self._ensure_process()
         assert self._connection is not None
         self._next_run_id += 1
-        self._connection.send(("export", self._next_run_id, result, path))
+        self._send(("export", self._next_run_id, result, path))
 
     def stop(self) -> None:
         if self._flags is not None and self._active_run is not None:
@@ -122,9 +143,12 @@ class TrainingRunner(QObject):
         self.stop()
         try:
             if self._connection is not None:
-                self._connection.send(("quit",))
+                self._send(("quit",))
         except OSError:
             pass
+        if self._writer is not None:
+            self._writer.join(timeout_s)
+            self._writer = None
         process.join(timeout_s)
         if process.is_alive():
             log.warning("the training process did not quit; terminating it")

@@ -23,7 +23,7 @@ def main() -> int:
     app = QApplication(sys.argv[:1])
     window = MainWindow(QSettings(str(out / "settings.ini"), QSettings.Format.IniFormat))
     window.confirm_discard = lambda: True  # type: ignore[method-assign]
-    window.setGeometry(40, 40, 1280, 800)
+    window.setGeometry(20, 20, 1360, 860)
     window.show()
     code = {"value": 3}
 

@@ -32,6 +32,21 @@ def test_train_reads_a_csv_and_exports(tmp_path: Path) -> None:
     assert model.stat().st_size > 0
 
 
+def test_train_standardized_exports_a_script_that_repeats_the_run(tmp_path: Path) -> None:
+    data = tmp_path / "big-units.csv"
+    data.write_text("x,y\n1000,13\n2000,22\n3000,33\n4000,41\n", encoding="utf-8")
+    script = tmp_path / "repeat.py"
+    completed = run_python("main.py", "train", str(data), "--standardize", "--lr", "0.3", "--epochs", "500",
+                           "--export", str(script), "--json")
+    assert completed.returncode == 0, completed.stderr
+    result = json.loads(completed.stdout)
+    assert result["weight"] == pytest.approx(0.0095, rel=1e-3) and result["bias"] == pytest.approx(3.5, rel=1e-3)
+    repeated = run_python(str(script), cwd=tmp_path)
+    assert repeated.returncode == 0, repeated.stderr
+    weight, bias = (float(value) for value in repeated.stdout.split("y = ")[1].split("   ")[0].split("·x + "))
+    assert abs(weight - result["weight"]) <= 1e-6 and abs(bias - result["bias"]) <= 1e-6
+
+
 @pytest.mark.parametrize(("content", "expected"), [
     ("x,y\n1,2\n2,4,9\n", "line 3: expected 2 values (x, y), found 3."),
     ("x,y\n1,2\n2,four\n", "line 3: y is 'four', not a number."),

@@ -231,7 +231,7 @@ def test_csv_import_and_export_from_the_window(qtbot, window, tmp_path: Path) ->
     assert not window.import_csv(bad)
     assert f"{bad}, line 3: expected 2 values (x, y), found 1." == window.last_error_box.text()
     out = tmp_path / "out.csv"
-    assert window.export_csv(out)
+    assert window.exports.export_csv(out)
     assert out.read_text(encoding="utf-8") == "x,y\n1.0,2.0\n2.0,4.0\n3.0,6.0\n4.0,8.0\n"
 
 
@@ -239,7 +239,7 @@ def test_csv_import_and_export_from_the_window(qtbot, window, tmp_path: Path) ->
 def test_plots_export_as_images(qtbot, window, tmp_path: Path, suffix: str) -> None:
     for which in ("data", "loss", "landscape"):
         path = tmp_path / f"{which}{suffix}"
-        assert window.export_plot(which, path)
+        assert window.exports.export_plot(which, path)
         assert path.stat().st_size > 500
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{which}{suffix}" for which in
                                                                 ("data", "loss", "landscape"))
@@ -287,3 +287,35 @@ def test_long_loss_curves_are_drawn_decimated_with_their_extremes(batch: int) ->
     assert ys.min() == losses.min() and xs[-1] == 1_000_000 and ys[-1] == losses[-1]
     small = DecimatedCurve.of(np.arange(10.0))
     np.testing.assert_array_equal(small.arrays()[1], np.arange(10.0))
+
+
+def resident_mb(pid: int | str = "self") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads memory from /proc (Linux)")
+def test_a_hundred_start_stop_cycles_leak_no_threads_and_no_memory(qtbot, window) -> None:
+    import threading
+
+    window.panel.epochs_spin.setValue(LONG_RUN)
+
+    def cycle() -> None:
+        with qtbot.waitSignal(window.trainingFinished, timeout=10_000):
+            window.start_training()
+            qtbot.waitUntil(lambda: window.loss_plot.point_count() > 0, timeout=10_000)
+            window.stop_training()
+        window.runs.clear()  # what the user keeps on purpose is not a leak
+
+    for _ in range(10):  # warm: caches, pens, the child's allocator
+        cycle()
+    threads, gui_mb, child_mb = threading.active_count(), resident_mb(), resident_mb(window.runner.child_pid())
+    for _ in range(100):
+        cycle()
+    assert threading.active_count() == threads
+    assert window.runner._thread is not None and window.runner.is_alive(), "one reader thread, still the same child"
+    grown_gui, grown_child = resident_mb() - gui_mb, resident_mb(window.runner.child_pid()) - child_mb
+    assert grown_gui < 25 and grown_child < 25, f"resident memory grew {grown_gui:.1f} MB (window), " \
+                                                f"{grown_child:.1f} MB (training process) over 100 runs"

@@ -105,7 +105,7 @@ def test_the_optimizer_race_overlays_three_runs_and_exports_a_table(qtbot, windo
     assert "Race 1 finished" in window.statusBar().currentMessage()
 
     out = tmp_path / "race.csv"
-    assert window.export_runs(out)
+    assert window.exports.export_runs(out)
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert [row["optimizer"] for row in rows] == ["sgd", "momentum", "adam"]
     assert [float(row["final_loss"]) for row in rows] == [result.final_loss for result in results]
