@@ -4,7 +4,8 @@ for one interpreter lock. Plain multiprocessing (spawn), no Qt.
 Protocol over a Pipe. In: ("train", run_id, config_dict) followed by two raw byte messages, the x and
 y columns as float64 (no pickling: a million points cross in a few milliseconds, written by a thread of
 the GUI's so the window never waits for the pipe); ("export", job_id, TrainingResult, path); ("quit",).
-Out: ("ready", devices), ("progress", run_id, ProgressBatch), ("result", run_id, TrainingResult),
+Out: ("ready", devices), ("progress", run_id, ProgressBatch), ("result", run_id, TrainingResult without
+its loss history, which the GUI assembles from the progress batches),
 ("error", run_id, message), ("exported", job_id, path), ("export_error", job_id, message).
 Exports run here too, so the GUI process never imports torch (and never competes with it for a lock).
 Stop and pause are two shared bytes the trainer reads at every step, so they act within one step
@@ -13,6 +14,7 @@ without a message round trip.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import traceback
@@ -76,9 +78,12 @@ def serve(connection: Connection, flags: Any) -> None:
             y = np.frombuffer(connection.recv_bytes(), dtype=np.float64)
 
             def run(run_id: int = run_id, x: Any = x, y: Any = y, config: dict[str, Any] = config) -> Any:
-                return train(PointSet.from_columns(x, y, validate=False), TrainingConfig.from_dict(config),
-                             on_progress=lambda batch: connection.send(("progress", run_id, batch)),
-                             control=control)
+                result = train(PointSet.from_columns(x, y, validate=False), TrainingConfig.from_dict(config),
+                               on_progress=lambda batch: connection.send(("progress", run_id, batch)),
+                               control=control)
+                # The window already has every loss from the progress batches; sending the history again
+                # would pickle 80 MB through the pipe at the end of a 10-million-epoch run.
+                return dataclasses.replace(result, loss_history=np.empty(0))
 
             _answer(connection, run_id, run, "result", "error", "Training")
         elif message[0] == "export":

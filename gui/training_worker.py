@@ -13,6 +13,7 @@ child that ignores a quit request at shutdown.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import multiprocessing
 import threading
@@ -22,6 +23,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from engine.config import TrainingConfig
+from engine.loss_history import GrowingBuffer
 from engine.points import PointSet
 from engine.training_server import PAUSE, STOP, serve
 
@@ -73,6 +75,7 @@ class TrainingRunner(QObject):
         self._reader: PipeReader | None = None
         self._send_lock = threading.Lock()  # the columns' writer thread and the GUI thread share the pipe
         self._writer: threading.Thread | None = None
+        self._losses = GrowingBuffer()  # the active run's loss per epoch, from its progress batches
 
     # --- public ----------------------------------------------------------------------------------------
     def is_running(self) -> bool:
@@ -98,6 +101,7 @@ class TrainingRunner(QObject):
         self._flags[PAUSE] = 0
         self._next_run_id += 1
         self._active_run = self._next_run_id
+        self._losses = GrowingBuffer(min(config.epochs, 1 << 20))
         self._writer = threading.Thread(target=self._send_run, name="gds-send-points", daemon=True,
                                         args=(self._connection, self._active_run, points, config))
         self._writer.start()
@@ -205,12 +209,14 @@ class TrainingRunner(QObject):
         if message[1] != self._active_run:
             return  # a late message of a run already ended
         if kind == "progress":
+            self._losses.extend(message[2].losses)
             self.progress.emit(message[2])
         elif kind in ("result", "error"):
             self._active_run = None
             self.runningChanged.emit(False)
             if kind == "result":
-                self.finished.emit(message[2])
+                history, self._losses = self._losses.view(), GrowingBuffer()
+                self.finished.emit(dataclasses.replace(message[2], loss_history=history))
             else:
                 self.failed.emit(message[2])
 
