@@ -320,18 +320,21 @@ class MainWindow(QMainWindow):
         self._unsaved_result = True
         self._update_title()
         self.trainingFinished.emit(result)
-        if result.stop_reason == DIVERGED:
-            self.race_queue = []
-            self._offer_stable_rate(result)
-        elif self.race_queue and result.stop_reason != STOPPED and run is not None and run.points is not None:
-            self._start_run(run.points, self.race_queue.pop(0), race=run.race)
+        if self.race_queue and result.stop_reason != STOPPED and run is not None and run.points is not None:
+            self._start_run(run.points, self.race_queue.pop(0), race=run.race)  # a diverged racer is a result too
             return
         self.frame_timer.stop()
         if run is not None and run.race is not None:
             racers = [other for other in self.runs.runs if other.race == run.race]
             self.runs.show_only(racers)
-            best = min(racers, key=lambda other: other.result.final_loss if other.result else float("inf"))
-            self.show_status(f"Race {run.race} finished: lowest loss {best.label}.")
+            finite = [other for other in racers if other.result and other.result.stop_reason != DIVERGED]
+            best = min(finite, key=lambda other: other.result.final_loss if other.result else 0.0, default=None)
+            diverged = len(racers) - len(finite)
+            self.show_status(f"Race {run.race} finished: lowest loss {best.label if best else '–'}"
+                             + (f"; {diverged} diverged (see the Runs table)." if diverged else "."))
+            return
+        if result.stop_reason == DIVERGED:
+            self._offer_stable_rate(result)
             return
         self.show_status(result.message or f"Training {result.stop_reason}: y = {result.weight:.6g}·x + "
                          f"{result.bias:.6g}, loss {result.final_loss:.6g}.")

@@ -101,7 +101,9 @@ class TrainingRunner(QObject):
         self._flags[PAUSE] = 0
         self._next_run_id += 1
         self._active_run = self._next_run_id
-        self._losses = GrowingBuffer(min(config.epochs, 1 << 20))
+        # Room for the whole run up front (pages are only touched as losses arrive): growing by copying
+        # would stall the window for ~40 ms at every doubling past a few million epochs.
+        self._losses = GrowingBuffer(min(config.epochs, 1 << 24))
         self._writer = threading.Thread(target=self._send_run, name="gds-send-points", daemon=True,
                                         args=(self._connection, self._active_run, points, config))
         self._writer.start()

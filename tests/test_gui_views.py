@@ -112,6 +112,16 @@ def test_the_optimizer_race_overlays_three_runs_and_exports_a_table(qtbot, windo
     assert all(float(row["steps_per_s"]) > 0 and row["device"] == "cpu" for row in rows)
 
 
+def test_a_racer_that_diverges_does_not_end_the_race(qtbot, window) -> None:
+    window.panel.learning_rate_spin.setValue(0.5)  # above the stable rate for SGD and momentum, fine for Adam
+    window.panel.epochs_spin.setValue(500)
+    results = race(qtbot, window)
+    assert [result.stop_reason for result in results] == ["diverged", "diverged", "completed"]
+    assert window.statusBar().currentMessage() == "Race 1 finished: lowest loss #3 Adam, lr 0.5; 2 diverged (see " \
+                                                  "the Runs table)."
+    assert window.runs.index(0, 6).data() == "diverged"
+
+
 def test_unticking_a_run_removes_its_curve_and_path(qtbot, window) -> None:
     race(qtbot, window)
     first = window.runs.runs[0]
