@@ -43,14 +43,13 @@ class LandscapeWidget(QWidget):
         plot_style.cache_axes(item)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-10)
-        lookup = pg.colormap.get("viridis").getLookupTable(nPts=BANDS)
-        self.image.setLookupTable(lookup)
+        self.image.setLookupTable(_grey_bands())
         item.addItem(self.image, ignoreBounds=True)
         self.optimum_marker = pg.ScatterPlotItem(symbol="star", size=18, pen=plot_style.OPTIMUM_PEN,
                                                  brush=plot_style.OPTIMUM_BRUSH)
         self.optimum_marker.setZValue(5)
         item.addItem(self.optimum_marker)
-        self.position_marker = pg.ScatterPlotItem(symbol="o", size=9, pen=pg.mkPen("#000"), brush=pg.mkBrush("#fff"))
+        self.position_marker = pg.ScatterPlotItem(symbol="o", size=9)  # where each shown run is (or ended)
         self.position_marker.setZValue(6)
         item.addItem(self.position_marker)
         self.paths: dict[int, pg.PlotDataItem] = {}
@@ -177,17 +176,15 @@ class LandscapeWidget(QWidget):
         item.setData(w, b)
 
     def _draw_position(self) -> None:
-        latest = self.runs.latest()
-        if latest is None or latest.number not in self.paths:
-            self.position_marker.setData([], [])
-            return
-        w, b = self._path_arrays(latest)
-        finite = np.isfinite(w) & np.isfinite(b)
-        if finite.any():
-            index = np.flatnonzero(finite)[-1]
-            self.position_marker.setData([w[index]], [b[index]])
-        else:
-            self.position_marker.setData([], [])
+        """A dot in each shown run's colour at its latest finite (w, b); the latest run's dot on top."""
+        spots = []
+        for run in self.runs.shown_runs():
+            w, b = self._path_arrays(run)
+            finite = np.flatnonzero(np.isfinite(w) & np.isfinite(b))
+            if finite.size:
+                spots.append({"pos": (w[finite[-1]], b[finite[-1]]), "pen": pg.mkPen(run.color, width=2),
+                              "brush": plot_style.OPTIMUM_BRUSH})
+        self.position_marker.setData(spots)
 
     def _path_arrays(self, run: Run) -> tuple[np.ndarray, np.ndarray]:
         _, weights, biases = run.path.arrays()
@@ -207,12 +204,12 @@ class LandscapeWidget(QWidget):
         return w[keep], b[keep]
 
     def _widen_for(self, run: Run) -> None:
-        """Frame again only when the live position has left the view (and is still worth framing)."""
+        """Frame again only when part of the live path (its start included) lies outside the view."""
         w, b = self._framed_path(run)
         if w.size == 0:
             return
         (w0, w1), (b0, b1) = self.plot.getPlotItem().getViewBox().viewRange()
-        if not (w0 <= w[-1] <= w1 and b0 <= b[-1] <= b1):
+        if not (w0 <= w.min() and w.max() <= w1 and b0 <= b.min() and b.max() <= b1):
             self.frame()
 
     def _set_view(self, w0: float, w1: float, b0: float, b1: float) -> None:
@@ -245,3 +242,9 @@ class LandscapeWidget(QWidget):
         self._on_mouse_moved(scene)
         return self.hover_label.text()
 
+
+
+def _grey_bands() -> np.ndarray:
+    """Light grey where the loss is high to mid grey at the valley floor: coloured paths stand out on it."""
+    shade = np.linspace(105, 246, BANDS).astype(np.ubyte)
+    return np.column_stack([shade, shade, np.minimum(shade + 8, 255)]).astype(np.ubyte)

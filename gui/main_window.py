@@ -173,7 +173,7 @@ class MainWindow(QMainWindow):
         self.runs_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                                    | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.runs_dock)
-        self.resizeDocks([self.runs_dock], [150], Qt.Orientation.Vertical)
+        self.resizeDocks([self.runs_dock], [130], Qt.Orientation.Vertical)
 
     def _connect(self) -> None:
         self.model.undo_stack.cleanChanged.connect(self._update_title)

@@ -133,7 +133,7 @@ class TrainingPanel(QWidget):
         self.gap_label = _named(QLabel(""), "gapLabel", "How far the trained line is from the exact "
                                 "least-squares line (the dashed ghost in the data plot, the star in the landscape)")
         self.gap_label.setWordWrap(True)
-        self.gap_label.setMinimumHeight(self.gap_label.fontMetrics().lineSpacing() * 4)  # no relayout per frame
+        self.gap_label.setMinimumHeight(self.gap_label.fontMetrics().lineSpacing() * 3)  # no relayout per frame
         self.gap_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         result_box = QGroupBox("Result")
         result_layout = QVBoxLayout(result_box)
@@ -259,17 +259,16 @@ class TrainingPanel(QWidget):
             return
         loss = float(self.moments.loss(weight, bias))
         self.gap_label.setText(
-            f"Exact least squares: y = {optimum.weight:.6g}·x {'−' if optimum.bias < 0 else '+'} "
-            f"{abs(optimum.bias):.6g}, loss* = {optimum.loss:.6g}\n"
-            f"gap: |w − w*| = {abs(weight - optimum.weight):.3g}, |b − b*| = {abs(bias - optimum.bias):.3g}, "
-            f"loss − loss* = {max(loss - optimum.loss, 0.0):.3g}")
+            f"Exact: y = {optimum.weight:.6g}·x {'−' if optimum.bias < 0 else '+'} {abs(optimum.bias):.6g}\n"
+            f"|w − w*| = {abs(weight - optimum.weight):.3g},  |b − b*| = {abs(bias - optimum.bias):.3g}\n"
+            f"loss − loss* = {max(loss - optimum.loss, 0.0):.3g}  (loss* = {optimum.loss:.3g})")
 
     def show_result(self, result: TrainingResult) -> None:
         self.show_line(result.weight, result.bias)
         how = {"completed": "Completed", "stopped": "Stopped", "diverged": "Diverged"}[result.stop_reason]
         rate = result.epochs_run / result.elapsed_s if result.elapsed_s > 0 else math.inf
         self.result_label.setText(
-            f"weight w = {result.weight:.8g}\nbias b = {result.bias:.8g}\nfinal loss = {result.final_loss:.6g}\n"
+            f"w = {result.weight:.8g},  b = {result.bias:.8g}\nfinal loss = {result.final_loss:.6g}\n"
             f"{how}: {result.epochs_run:,} epochs in {result.elapsed_s:.2f} s\n"
             f"{rate:,.0f} steps/s on {result.device}, {result.path} path")
         self.status_label.setText(result.message or f"{how}.")

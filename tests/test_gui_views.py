@@ -66,7 +66,7 @@ def test_training_draws_the_path_residuals_r2_and_the_gap(qtbot, window) -> None
     assert (path[0][-1], path[1][-1]) == (result.weight, result.bias)
     assert path[0].size == 1001, "every epoch of a short run, plus the start"
     position = window.landscape.position_marker.getData()
-    assert (position[0][0], position[1][0]) == (result.weight, result.bias)
+    assert (position[0][-1], position[1][-1]) == (result.weight, result.bias)
     assert window.data_plot.residual_segments() == 4
     _, seg_y = window.data_plot.residuals.getData()
     assert seg_y[1] == pytest.approx(result.weight * 1 + result.bias) and seg_y[0] == 2.0
