@@ -89,7 +89,9 @@ def gui_figures(points: PointSet) -> dict[str, float]:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     figures: dict[str, float] = {}
-    for label, count in (("density", len(points)), ("scatter-1e5", 100_000)):
+    from gui.data_plot import DENSITY_THRESHOLD
+
+    for label, count in (("density", len(points)), ("scatter", DENSITY_THRESHOLD)):
         subset = points if count == len(points) else PointSet.from_columns(points.x[:count], points.y[:count])
         model = PointsTableModel(PointSet.seed())
         plot = DataPlotWidget(model)
@@ -138,9 +140,12 @@ def main() -> None:
     imports = [csv_import_s(points) for _ in range(args.repeats)]
     print(f"CSV import of {args.points:,} rows: median {statistics.median(imports):.3f} s "
           f"(min {min(imports):.3f}, max {max(imports):.3f})")
+    from gui.data_plot import DENSITY_THRESHOLD
+
     figures = gui_figures(points)
     print(f"data plot, points set to first paint done: {args.points:,} as a density image "
-          f"{figures['paint_density_ms']:.0f} ms; 100,000 as a scatter {figures['paint_scatter-1e5_ms']:.0f} ms")
+          f"{figures['paint_density_ms']:.0f} ms; {DENSITY_THRESHOLD:,} (the most drawn as markers) as a scatter "
+          f"{figures['paint_scatter_ms']:.0f} ms")
     print(f"points table with {args.points:,} rows: reset + paint {figures['table_ms']:.0f} ms, "
           f"scroll to the end + paint {figures['table_scroll_ms']:.0f} ms")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

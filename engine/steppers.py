@@ -82,7 +82,9 @@ class FusedStepper:
     def _step(self, x: torch.Tensor, y: torch.Tensor, sse_slot: torch.Tensor) -> None:
         # Elementwise passes and dot products: at N = 1e6 far cheaper than a matrix-vector product on [x, 1].
         residual = self.residual[: x.shape[0]]
-        torch.addcmul(self.bias, x, self.weight, out=residual).sub_(y)
+        # (x·w + b) − y, as nn.Linear then MSELoss order it. Three simple passes: addcmul with two 0-d
+        # operands takes a slow broadcasting path (225 µs at N = 1e6 against ~45 µs for each of these).
+        torch.mul(x, self.weight, out=residual).add_(self.bias).sub_(y)
         sse_slot.add_(torch.dot(residual, residual))
         torch.dot(residual, x, out=self.grad_weight)
         torch.sum(residual, dim=0, out=self.grad_bias)
