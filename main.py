@@ -6,12 +6,17 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import warnings
 
 CLI_WORDS = {"train", "devices", "--selftest", "-h", "--help"}
 
 
 def main() -> int:
     multiprocessing.freeze_support()
+    if getattr(sys, "frozen", False):
+        # The bundle leaves out torch's .py sources (docs/PACKAGING.md); torch.jit then warns, once per
+        # overloaded function, that it cannot read them. Nothing we run needs them.
+        warnings.filterwarnings("ignore", message="Unable to retrieve source", category=UserWarning)
     arguments = sys.argv[1:]
     if arguments and arguments[0] in CLI_WORDS:
         from cli.commands import run
