@@ -12,11 +12,12 @@ CLI_WORDS = {"train", "devices", "--selftest", "-h", "--help"}
 
 
 def main() -> int:
-    multiprocessing.freeze_support()
     if getattr(sys, "frozen", False):
         # The bundle leaves out torch's .py sources (docs/PACKAGING.md); torch.jit then warns, once per
-        # overloaded function, that it cannot read them. Nothing we run needs them.
+        # overloaded function, that it cannot read them. Nothing we run needs them. Set before
+        # freeze_support, which runs the training process's code when this is that process.
         warnings.filterwarnings("ignore", message="Unable to retrieve source", category=UserWarning)
+    multiprocessing.freeze_support()
     arguments = sys.argv[1:]
     if arguments and arguments[0] in CLI_WORDS:
         from cli.commands import run
