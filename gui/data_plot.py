@@ -150,7 +150,7 @@ class DataPlotWidget(pg.PlotWidget):
         self.show_ghost = True
         self._fit: tuple[float, float] | None = None
         self._ghost: tuple[float, float] | None = None
-        self.extent = pg.PlotDataItem(pen=None)  # draws nothing; gives auto-range the data's extent
+        self.extent = pg.ScatterPlotItem(size=1, pen=None, brush=None)  # draws nothing; auto-range sees the data
         self.addItem(self.extent)
         self.view_box.sigRangeChanged.connect(lambda *_: self._refresh_density())
 
@@ -168,9 +168,9 @@ class DataPlotWidget(pg.PlotWidget):
         self.scatter.setVisible(not dense)
         if dense:  # the corners stand in for the markers when the view fits itself to the data
             self.scatter.setData(x=[], y=[])
-            self.extent.setData([float(x.min()), float(x.max())], [float(y.min()), float(y.max())])
+            self.extent.setData(x=[float(x.min()), float(x.max())], y=[float(y.min()), float(y.max())])
         else:
-            self.extent.setData([], [])
+            self.extent.setData(x=[], y=[])
             self.scatter.setData(x=x, y=y)
         self.density.image.setVisible(dense)
         self._refresh_density()

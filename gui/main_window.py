@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QDockWidget,
     QFileDialog,
@@ -51,6 +53,16 @@ log = logging.getLogger(__name__)
 APP_NAME = "Gradient Descent Studio"
 PROJECT_FILTER = f"Gradient Descent Studio project (*{PROJECT_SUFFIX})"
 FRAME_INTERVAL_MS = 16
+
+
+@contextlib.contextmanager
+def busy_cursor() -> Iterator[None]:
+    """A wait cursor while the GUI thread reads or writes a large file."""
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()
 
 
 class MainWindow(QMainWindow):
@@ -384,7 +396,8 @@ class MainWindow(QMainWindow):
         if not confirmed and not self.confirm_discard():
             return False
         try:
-            project = load_project(path)
+            with busy_cursor():
+                project = load_project(path)
         except DataError as error:
             self.show_error("Cannot open project", str(error))
             return False
@@ -413,7 +426,8 @@ class MainWindow(QMainWindow):
                 for run in self.runs.runs if run.result is not None]
         project = Project(points=self.model.snapshot(), config=self.panel.config(), runs=runs)
         try:
-            save_project(project, path)
+            with busy_cursor():
+                save_project(project, path)
         except OSError as error:
             self.show_error("Cannot save project", f"{path}: {error.strerror or error}")
             return False
@@ -432,7 +446,8 @@ class MainWindow(QMainWindow):
 
     def import_csv(self, path: Path) -> bool:
         try:
-            points = read_csv(path, for_fitting=False)
+            with busy_cursor():  # a million rows take under a second: say so rather than look frozen
+                points = read_csv(path, for_fitting=False)
         except DataError as error:
             self.show_error("Cannot import CSV", str(error))
             return False
@@ -449,7 +464,8 @@ class MainWindow(QMainWindow):
             self.generate_points(dialog.spec_value)
 
     def generate_points(self, spec: GeneratorSpec) -> None:
-        points = generate_points(spec)
+        with busy_cursor():
+            points = generate_points(spec)
         self.model.replace_points(points, f"Generate {len(points):,} points")
         self.data_plot.getPlotItem().enableAutoRange()
         self.show_status(f"Generated {len(points):,} points around y = {spec.slope:g}·x + {spec.intercept:g}.")
