@@ -172,8 +172,8 @@ class RunHistoryModel(QAbstractTableModel):
         return latest is not None and (run is latest or (run.race is not None and run.race == latest.race))
 
     def clear(self, keep_latest: bool = False) -> None:
-        """Forget the runs (all, or all but the latest)."""
-        kept = self.runs[-1:] if keep_latest else []
+        """Forget the runs (all, or all but the latest); a run still training always stays."""
+        kept = [run for run in self.runs if run.result is None or (keep_latest and run is self.runs[-1])]
         self.beginResetModel()
         self.runs = kept
         self.endResetModel()

@@ -144,6 +144,19 @@ def test_stop_during_a_race_ends_the_whole_race(qtbot, window) -> None:
     assert not window.runner.is_running() and len(window.runs.runs) == 1
 
 
+def test_clearing_the_history_while_training_keeps_the_live_run(qtbot, window) -> None:
+    press_train(qtbot, window)
+    window.panel.epochs_spin.setValue(50_000_000)
+    qtbot.mouseClick(window.panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.loss_plot.point_count() > 100, timeout=20_000)
+    window.runs_panel.findChild(type(window.panel.train_button), "clearHistoryButton").click()
+    assert [run.number for run in window.runs.runs] == [2]
+    with qtbot.waitSignal(window.trainingFinished, timeout=2_000) as finished:
+        window.stop_training()
+    assert window.runs.runs[0].result is finished.args[0]
+    assert window.loss_plot.curve_of(window.runs.runs[0]) is not None
+
+
 def test_runs_are_saved_in_the_project_and_come_back(qtbot, make_window, tmp_path: Path) -> None:
     window = make_window()
     window.panel.epochs_spin.setValue(300)
