@@ -15,13 +15,11 @@ from PySide6.QtWidgets import (
 
 from engine.errors import ConfigError
 from engine.point_generator import MAX_POINTS, GeneratorSpec
+from gui.widget_names import named
 
 
 def _double(name: str, tooltip: str, value: float, low: float = -1e9, high: float = 1e9) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox()
-    spin.setObjectName(name)
-    spin.setAccessibleName(name)
-    spin.setToolTip(tooltip)
+    spin = named(QDoubleSpinBox(), name, tooltip)
     spin.setDecimals(4)
     spin.setRange(low, high)
     spin.setValue(value)
@@ -29,10 +27,7 @@ def _double(name: str, tooltip: str, value: float, low: float = -1e9, high: floa
 
 
 def _integer(name: str, tooltip: str, value: int, low: int, high: int) -> QSpinBox:
-    spin = QSpinBox()
-    spin.setObjectName(name)
-    spin.setAccessibleName(name)
-    spin.setToolTip(tooltip)
+    spin = named(QSpinBox(), name, tooltip)
     spin.setRange(low, high)
     spin.setGroupSeparatorShown(True)
     spin.setValue(value)

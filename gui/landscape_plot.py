@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 from engine.least_squares import LeastSquaresFit, Moments, least_squares, loss_grid
 from gui import plot_style
 from gui.run_history import Run, RunHistoryModel
+from gui.widget_names import named
 
 GRID_COLUMNS = 160
 GRID_ROWS = 120
@@ -31,12 +32,10 @@ class LandscapeWidget(QWidget):
         self.runs = runs
         self.moments = Moments(0, 0.0, 0.0, 0.0, 0.0, 0.0)
         self.optimum: LeastSquaresFit | None = None
-        self.plot = pg.PlotWidget()
-        self.plot.setObjectName("landscapePlot")
-        self.plot.setAccessibleName("landscapePlot")
-        self.plot.setToolTip("Loss landscape: the mean squared error for every (weight, bias). Darker is lower; "
-                             "the star is the exact least-squares optimum, lines are the optimizers' paths. "
-                             "Hover to read a value; wheel zooms, drag pans, 'A' frames again.")
+        self.plot = named(pg.PlotWidget(), "landscapePlot",
+                          "Loss landscape: the mean squared error for every (weight, bias). Darker is lower; the star "
+                          "is the exact least-squares optimum, lines are the optimizers' paths. Hover to read a "
+                          "value; wheel zooms, drag pans, 'A' frames again.")
         item = self.plot.getPlotItem()
         item.setLabel("bottom", "weight w")
         item.setLabel("left", "bias b")
@@ -53,9 +52,8 @@ class LandscapeWidget(QWidget):
         self.position_marker.setZValue(6)
         item.addItem(self.position_marker)
         self.paths: dict[int, pg.PlotDataItem] = {}
-        self.hover_label = QLabel("Hover over the landscape to read w, b and the loss.")
-        self.hover_label.setObjectName("landscapeHover")
-        self.hover_label.setAccessibleName("Landscape value under the mouse")
+        self.hover_label = named(QLabel("Hover over the landscape to read w, b and the loss."), "landscapeHover",
+                                 "(w, b, loss) under the mouse", "Landscape value under the mouse")
         self.hover_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -19,17 +19,15 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QVBoxLayout, 
 from gui import plot_style
 from gui.decimated_curve import DecimatedCurve
 from gui.run_history import Run, RunHistoryModel
+from gui.widget_names import named
 
 
 class LossPlotWidget(QWidget):
     def __init__(self, runs: RunHistoryModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runs = runs
-        self.plot = pg.PlotWidget()
-        self.plot.setObjectName("lossPlot")
-        self.plot.setAccessibleName("lossPlot")
-        self.plot.setToolTip("Loss (mean squared error) per epoch. Earlier runs stay, each in its colour, "
-                             "until cleared; tick runs in the Runs table to compare them.")
+        self.plot = named(pg.PlotWidget(), "lossPlot", "Loss (mean squared error) per epoch. Earlier runs stay, "
+                          "each in its colour, until cleared; tick runs in the Runs table to compare them.")
         item = self.plot.getPlotItem()
         item.setLabel("bottom", "epoch")
         item.setLabel("left", "loss (MSE)")
@@ -46,16 +44,13 @@ class LossPlotWidget(QWidget):
         self._x_range = 0
         self._log_floor = float(np.finfo(np.float64).tiny)
 
-        self.log_scale = QCheckBox("Log scale")
-        self.log_scale.setObjectName("logScaleCheck")
-        self.log_scale.setAccessibleName("Log scale")
-        self.log_scale.setToolTip("Show the loss on a logarithmic axis")
+        self.log_scale = named(QCheckBox("Log scale"), "logScaleCheck", "Show the loss on a logarithmic axis",
+                               "Log scale")
         self.log_scale.setChecked(True)
         self.log_scale.toggled.connect(self.set_log_scale)
-        self.clear_button = QPushButton("Clear earlier runs")
-        self.clear_button.setObjectName("clearRunsButton")
-        self.clear_button.setAccessibleName("Clear earlier runs")
-        self.clear_button.setToolTip("Forget every run but the latest (their curves, paths and table rows)")
+        self.clear_button = named(QPushButton("Clear earlier runs"), "clearRunsButton",
+                                  "Forget every run but the latest (their curves, paths and table rows)",
+                                  "Clear earlier runs")
         self.clear_button.clicked.connect(lambda: self.runs.clear(keep_latest=True))
         controls = QHBoxLayout()
         controls.addWidget(self.log_scale)

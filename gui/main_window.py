@@ -48,6 +48,7 @@ from gui.run_history import Run, RunHistoryModel
 from gui.runs_table import RunsPanel
 from gui.training_panel import TrainingPanel
 from gui.training_worker import TrainingRunner
+from gui.widget_names import named
 
 log = logging.getLogger(__name__)
 APP_NAME = "Gradient Descent Studio"
@@ -132,15 +133,11 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.table)
         left_layout.addLayout(buttons)
 
-        self.residuals_check = QCheckBox("Residuals")
-        self.residuals_check.setObjectName("residualsCheck")
-        self.residuals_check.setAccessibleName("Residuals")
-        self.residuals_check.setToolTip("Draw each point's vertical distance to the fitted line (up to 5,000 points)")
+        self.residuals_check = named(QCheckBox("Residuals"), "residualsCheck", "Draw each point's vertical "
+                                     "distance to the fitted line (up to 5,000 points)", "Residuals")
         self.residuals_check.toggled.connect(self.data_plot.set_show_residuals)
-        self.ghost_check = QCheckBox("Exact least-squares line")
-        self.ghost_check.setObjectName("ghostLineCheck")
-        self.ghost_check.setAccessibleName("Exact least-squares line")
-        self.ghost_check.setToolTip("Draw the closed-form least-squares line, dashed, beside the trained one")
+        self.ghost_check = named(QCheckBox("Exact least-squares line"), "ghostLineCheck", "Draw the closed-form "
+                                 "least-squares line, dashed, beside the trained one", "Exact least-squares line")
         self.ghost_check.setChecked(True)
         self.ghost_check.toggled.connect(self.data_plot.set_show_ghost)
         data_controls = QHBoxLayout()
@@ -223,8 +220,6 @@ class MainWindow(QMainWindow):
     # --- training -------------------------------------------------------------------------------------
     def start_training(self) -> bool:
         """Train once with the panel's settings; False when nothing started (a message says why)."""
-        if self.runner.is_running():
-            return False
         prepared = self._prepare_training()
         if prepared is None:
             return False
@@ -243,8 +238,6 @@ class MainWindow(QMainWindow):
 
     def start_race(self) -> bool:
         """Train SGD, momentum and Adam one after another on the same points, seed and settings."""
-        if self.runner.is_running():
-            return False
         prepared = self._prepare_training()
         if prepared is None:
             return False
@@ -271,6 +264,9 @@ class MainWindow(QMainWindow):
         return rate if box.clickedButton() is anyway else None
 
     def _prepare_training(self) -> tuple[PointSet, TrainingConfig] | None:
+        """The points and settings for a new run, or None (already training, or a message said why not)."""
+        if self.runner.is_running():
+            return None
         try:
             config = self.panel.config()
         except ConfigError as error:

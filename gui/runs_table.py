@@ -7,14 +7,11 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton, QTableView, QVBoxLayout, QWidget
 
 from gui.run_history import RunHistoryModel
+from gui.widget_names import named
 
 
 def _button(text: str, name: str, tooltip: str) -> QPushButton:
-    button = QPushButton(text)
-    button.setObjectName(name)
-    button.setAccessibleName(text)
-    button.setToolTip(tooltip)
-    return button
+    return named(QPushButton(text), name, tooltip, accessible_name=text)
 
 
 class RunsPanel(QWidget):
@@ -23,11 +20,9 @@ class RunsPanel(QWidget):
     def __init__(self, runs: RunHistoryModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runs = runs
-        self.table = QTableView()
+        self.table = named(QTableView(), "runsTable",
+                           "Every run of this session. Tick a run to overlay its loss curve and its path.")
         self.table.setModel(runs)
-        self.table.setObjectName("runsTable")
-        self.table.setAccessibleName("runsTable")
-        self.table.setToolTip("Every run of this session. Tick a run to overlay its loss curve and its path.")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from typing import TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,18 +25,9 @@ from PySide6.QtWidgets import (
 from engine.config import TrainingConfig
 from engine.least_squares import LeastSquaresFit, Moments, r_squared, stable_learning_rate_for
 from engine.training_types import TrainingResult
+from gui.widget_names import named
 
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
-
-
-WidgetT = TypeVar("WidgetT", bound=QWidget)
-
-
-def _named(widget: WidgetT, name: str, tooltip: str) -> WidgetT:
-    widget.setObjectName(name)
-    widget.setAccessibleName(name)
-    widget.setToolTip(tooltip)
-    return widget
 
 
 class TrainingPanel(QWidget):
@@ -48,35 +38,35 @@ class TrainingPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.device_combo = _named(QComboBox(), "deviceCombo", "Where training runs: the devices this "
+        self.device_combo = named(QComboBox(), "deviceCombo", "Where training runs: the devices this "
                                    "machine really has")
         self.device_combo.addItem("auto — best available (detecting…)", "auto")
         # Long device names ("NVIDIA H100 80GB HBM3") must not widen the whole panel.
         self.device_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.device_combo.setMinimumContentsLength(14)
-        self.optimizer_combo = _named(QComboBox(), "optimizerCombo", "How each step uses the gradient")
+        self.optimizer_combo = named(QComboBox(), "optimizerCombo", "How each step uses the gradient")
         for key, text in OPTIMIZER_LABELS.items():
             self.optimizer_combo.addItem(text, key)
-        self.learning_rate_spin = _named(QDoubleSpinBox(), "learningRateSpin", "Step size of gradient descent")
+        self.learning_rate_spin = named(QDoubleSpinBox(), "learningRateSpin", "Step size of gradient descent")
         self.learning_rate_spin.setDecimals(6)
         self.learning_rate_spin.setRange(1e-6, 100.0)
         self.learning_rate_spin.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
-        self.momentum_spin = _named(QDoubleSpinBox(), "momentumSpin", "Momentum factor (SGD with momentum)")
+        self.momentum_spin = named(QDoubleSpinBox(), "momentumSpin", "Momentum factor (SGD with momentum)")
         self.momentum_spin.setDecimals(3)
         self.momentum_spin.setRange(0.0, 0.999)
         self.momentum_spin.setSingleStep(0.05)
-        self.epochs_spin = _named(QSpinBox(), "epochsSpin", "How many passes over the points")
+        self.epochs_spin = named(QSpinBox(), "epochsSpin", "How many passes over the points")
         self.epochs_spin.setRange(1, 100_000_000)
         self.epochs_spin.setGroupSeparatorShown(True)
-        self.batch_size_spin = _named(QSpinBox(), "batchSizeSpin", "Points per step; 'Full batch' uses all")
+        self.batch_size_spin = named(QSpinBox(), "batchSizeSpin", "Points per step; 'Full batch' uses all")
         self.batch_size_spin.setRange(0, 100_000_000)
         self.batch_size_spin.setSpecialValueText("Full batch")
-        self.seed_spin = _named(QSpinBox(), "seedSpin", "Random seed: the same seed gives the same run")
+        self.seed_spin = named(QSpinBox(), "seedSpin", "Random seed: the same seed gives the same run")
         self.seed_spin.setRange(0, 2**31 - 1)
-        self.standardize_check = _named(QCheckBox("Standardise x and y"), "standardizeCheck",
+        self.standardize_check = named(QCheckBox("Standardise x and y"), "standardizeCheck",
                                         "Train on standardised x and y (mean 0, standard deviation 1); the "
                                         "weight, bias, loss and exported model stay in your units")
-        self.stable_rate_label = _named(QLabel(""), "stableRateLabel",
+        self.stable_rate_label = named(QLabel(""), "stableRateLabel",
                                         "The largest learning rate at which plain full-batch gradient descent "
                                         "still converges on these points: 2 / λmax of the loss's Hessian")
         self.stable_rate_label.setWordWrap(True)
@@ -97,11 +87,11 @@ class TrainingPanel(QWidget):
         settings_box = QGroupBox("Hyperparameters")
         settings_box.setLayout(form)
 
-        self.train_button = _named(QPushButton("Train"), "trainButton", "Start training (Ctrl+Return)")
-        self.pause_button = _named(QPushButton("Pause"), "pauseButton", "Pause or resume the run")
+        self.train_button = named(QPushButton("Train"), "trainButton", "Start training (Ctrl+Return)")
+        self.pause_button = named(QPushButton("Pause"), "pauseButton", "Pause or resume the run")
         self.pause_button.setCheckable(True)
-        self.stop_button = _named(QPushButton("Stop"), "stopButton", "Stop training (Esc)")
-        self.race_button = _named(QPushButton("Race optimizers"), "raceButton",
+        self.stop_button = named(QPushButton("Stop"), "stopButton", "Stop training (Esc)")
+        self.race_button = named(QPushButton("Race optimizers"), "raceButton",
                                   "Train SGD, SGD with momentum and Adam one after another on the same points, "
                                   "seed, learning rate and epochs, and overlay them (Ctrl+Shift+Return)")
         self.train_button.setDefault(True)
@@ -113,24 +103,24 @@ class TrainingPanel(QWidget):
         for button in (self.train_button, self.pause_button, self.stop_button):
             buttons.addWidget(button)
 
-        self.progress_bar = _named(QProgressBar(), "trainingProgress", "Epochs done")
+        self.progress_bar = named(QProgressBar(), "trainingProgress", "Epochs done")
         self.progress_bar.setFormat("%p%")
-        self.status_label = _named(QLabel("Ready."), "trainingStatus", "Epoch, loss and speed of the run")
+        self.status_label = named(QLabel("Ready."), "trainingStatus", "Epoch, loss and speed of the run")
         self.status_label.setWordWrap(True)
         self.status_label.setMinimumHeight(self.status_label.fontMetrics().lineSpacing() * 3)
 
-        self.equation_label = _named(QLabel("y = w·x + b"), "equationLabel", "The fitted line")
+        self.equation_label = named(QLabel("y = w·x + b"), "equationLabel", "The fitted line")
         font = self.equation_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
         self.equation_label.setFont(font)
         self.equation_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.r_squared_label = _named(QLabel("R² = –"), "rSquaredLabel",
+        self.r_squared_label = named(QLabel("R² = –"), "rSquaredLabel",
                                       "R²: the share of the variance of y that the line explains (1 is a perfect fit)")
-        self.result_label = _named(QLabel("Not trained yet."), "resultLabel", "Weight, bias and final loss")
+        self.result_label = named(QLabel("Not trained yet."), "resultLabel", "Weight, bias and final loss")
         self.result_label.setWordWrap(True)
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.gap_label = _named(QLabel(""), "gapLabel", "How far the trained line is from the exact "
+        self.gap_label = named(QLabel(""), "gapLabel", "How far the trained line is from the exact "
                                 "least-squares line (the dashed ghost in the data plot, the star in the landscape)")
         self.gap_label.setWordWrap(True)
         self.gap_label.setMinimumHeight(self.gap_label.fontMetrics().lineSpacing() * 3)  # no relayout per frame
