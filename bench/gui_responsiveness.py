@@ -58,12 +58,14 @@ def peak_resident_mb(pid: int | str | None) -> float:
 
 
 def gui_run(app: QApplication, points: PointSet, config: TrainingConfig, settings_path: Path) -> dict[str, float]:
+    from gui.app import freeze_startup_objects
     from gui.main_window import MainWindow
 
     window = MainWindow(QSettings(str(settings_path), QSettings.Format.IniFormat), detect_devices=True)
     window.confirm_discard = lambda: True  # type: ignore[method-assign]
     window.resize(1280, 800)
     window.show()
+    freeze_startup_objects()  # as run_app does
     ready: list[bool] = []
     window.runner.devicesReady.connect(lambda _devices: ready.append(True))
     while not ready:
