@@ -84,6 +84,10 @@ def gui_run(app: QApplication, points: PointSet, config: TrainingConfig, setting
         plot.paintEvent = timed_paint
     window.model.reset_points(points)
     window.panel.set_config(config)
+    settle = time.perf_counter() + 0.5  # let the new points paint before the clock starts, as a user would
+    while time.perf_counter() < settle:
+        app.processEvents()
+        time.sleep(0.01)
 
     gaps: list[float] = []
     stamps: list[int] = []
