@@ -156,10 +156,11 @@ class LossPlotWidget(QWidget):
             bottom, top = math.floor(math.log10(low)), math.ceil(math.log10(max(high, low)))
             wanted = (float(bottom), float(max(top, bottom + 1)))
             floor = 10.0 ** (bottom - 0.5)
-            if floor != self._log_floor:  # zeros move with the axis's bottom
+            if floor != self._log_floor:
                 self._log_floor = floor
                 for curve, curve_data in self.curves.values():
-                    self._set_curve(curve, curve_data)
+                    if curve_data.low <= 0:  # only a curve with zeros changes: they sit at the axis's bottom
+                        self._set_curve(curve, curve_data)
         else:
             step = 10 ** math.floor(math.log10(high)) if high > 0 else 1.0
             wanted = (min(0.0, low), math.ceil(high / step) * step)
