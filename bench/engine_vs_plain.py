@@ -21,9 +21,9 @@ from torch import nn, optim
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.config import TrainingConfig  # noqa: E402
-from engine.points import PointSet  # noqa: E402
-from engine.trainer import train  # noqa: E402
+from engine.data.points import PointSet  # noqa: E402
+from engine.training.config import TrainingConfig  # noqa: E402
+from engine.training.trainer import train  # noqa: E402
 
 
 def plain_loop(x: torch.Tensor, y: torch.Tensor, epochs: int) -> None:

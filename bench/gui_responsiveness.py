@@ -23,12 +23,12 @@ import numpy as np  # noqa: E402
 from PySide6.QtCore import QElapsedTimer, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from engine.config import TrainingConfig  # noqa: E402
-from engine.points import PointSet  # noqa: E402
+from engine.data.points import PointSet  # noqa: E402
+from engine.training.config import TrainingConfig  # noqa: E402
 
 
 def engine_alone(points: PointSet, config: TrainingConfig) -> float:
-    from engine.trainer import train
+    from engine.training.trainer import train
 
     train(points, TrainingConfig(epochs=10))
     result = train(points, config, on_progress=lambda batch: None)
@@ -59,7 +59,7 @@ def peak_resident_mb(pid: int | str | None) -> float:
 
 def gui_run(app: QApplication, points: PointSet, config: TrainingConfig, settings_path: Path) -> dict[str, float]:
     from gui.app import freeze_startup_objects
-    from gui.main_window import MainWindow
+    from gui.shell.main_window import MainWindow
 
     window = MainWindow(QSettings(str(settings_path), QSettings.Format.IniFormat), detect_devices=True)
     window.confirm_discard = lambda: True  # type: ignore[method-assign]

@@ -29,10 +29,10 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch import nn, optim  # noqa: E402
 
-from engine.config import TrainingConfig  # noqa: E402
-from engine.csv_io import read_csv, write_csv  # noqa: E402
-from engine.points import PointSet  # noqa: E402
-from engine.trainer import train  # noqa: E402
+from engine.data.csv_io import read_csv, write_csv  # noqa: E402
+from engine.data.points import PointSet  # noqa: E402
+from engine.training.config import TrainingConfig  # noqa: E402
+from engine.training.trainer import train  # noqa: E402
 
 
 def make_points(n: int) -> PointSet:
@@ -83,13 +83,13 @@ def csv_import_s(points: PointSet) -> float:
 def gui_figures(points: PointSet) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
-    from gui.data_plot import DataPlotWidget
-    from gui.points_model import PointsTableModel
-    from gui.points_table import PointsTableView
+    from gui.session.points_model import PointsTableModel
+    from gui.views.data_plot import DataPlotWidget
+    from gui.views.points_table import PointsTableView
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     figures: dict[str, float] = {}
-    from gui.data_plot import DENSITY_THRESHOLD
+    from gui.views.data_plot import DENSITY_THRESHOLD
 
     for label, count in (("density", len(points)), ("scatter", DENSITY_THRESHOLD)):
         subset = points if count == len(points) else PointSet.from_columns(points.x[:count], points.y[:count])
@@ -140,7 +140,7 @@ def main() -> None:
     imports = [csv_import_s(points) for _ in range(args.repeats)]
     print(f"CSV import of {args.points:,} rows: median {statistics.median(imports):.3f} s "
           f"(min {min(imports):.3f}, max {max(imports):.3f})")
-    from gui.data_plot import DENSITY_THRESHOLD
+    from gui.views.data_plot import DENSITY_THRESHOLD
 
     figures = gui_figures(points)
     print(f"data plot, points set to first paint done: {args.points:,} as a density image "

@@ -12,8 +12,8 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from engine.config import OPTIMIZERS, PATHS, TrainingConfig
 from engine.errors import EngineError
+from engine.training.config import OPTIMIZERS, PATHS, TrainingConfig
 
 EXIT_BAD_INPUT = 2
 
@@ -67,10 +67,10 @@ def run(argv: Sequence[str]) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     from cli.progress_bar import TerminalProgress
-    from engine.csv_io import read_csv
-    from engine.points import PointSet
-    from engine.trainer import train
-    from engine.training_types import TrainingControl
+    from engine.data.csv_io import read_csv
+    from engine.data.points import PointSet
+    from engine.training.results import TrainingControl
+    from engine.training.trainer import train
 
     config = TrainingConfig(learning_rate=args.lr, epochs=args.epochs, optimizer=args.optimizer,
                             momentum=args.momentum, batch_size=args.batch_size, seed=args.seed,
@@ -85,7 +85,7 @@ def _train(args: argparse.Namespace) -> int:
         progress.close()
         signal.signal(signal.SIGINT, previous)
     if args.export and args.export.lower().endswith(".py"):
-        from engine.script_export import export_script
+        from engine.files.script_export import export_script
 
         try:
             written = export_script(points, config, args.export)
@@ -94,7 +94,7 @@ def _train(args: argparse.Namespace) -> int:
             return EXIT_BAD_INPUT
         print(f"Exported a script that repeats this run to {', '.join(map(str, written))}", file=sys.stderr)
     elif args.export:
-        from engine.export import export_model
+        from engine.files.model_export import export_model
 
         export_model(result, args.export)
         print(f"Exported the model to {args.export}", file=sys.stderr)
@@ -110,7 +110,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _devices(as_json: bool) -> int:
-    from engine.devices import list_devices
+    from engine.training.devices import list_devices
 
     devices = list_devices()
     if as_json:

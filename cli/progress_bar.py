@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from engine.training_types import ProgressBatch
+from engine.training.results import ProgressBatch
 
 
 class TerminalProgress:

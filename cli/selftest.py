@@ -20,10 +20,10 @@ def run_selftest() -> int:
     started = time.perf_counter()
     failures: list[str] = []
     try:
-        from engine.export import EXPORT_FORMATS, export_model
-        from engine.model_loading import predict_with_file
-        from engine.points import PointSet
-        from engine.trainer import train
+        from engine.data.points import PointSet
+        from engine.files.model_export import EXPORT_FORMATS, export_model
+        from engine.files.model_loading import predict_with_file
+        from engine.training.trainer import train
 
         result = train(PointSet.seed())
         if result.stop_reason != "completed" or abs(result.weight - 2) > 0.05 or abs(result.bias) > 0.1:

@@ -13,8 +13,8 @@ from PySide6.QtCore import QEvent, QObject, QStandardPaths, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from engine.training_types import TrainingResult
-from gui.main_window import APP_NAME, MainWindow
+from engine.training.results import TrainingResult
+from gui.shell.main_window import APP_NAME, MainWindow
 
 ORGANIZATION = "GradientDescentStudio"
 ICON_PATH = Path(__file__).resolve().parent.parent / "assets" / "icon.png"

@@ -39,7 +39,7 @@ def settings(tmp_path: Path):
 def make_window(qtbot, settings):
     """Build MainWindows that remember nothing of earlier tests; each is closed at the end, and the
     test fails if its training thread is still alive (a dangling QThread)."""
-    from gui.main_window import MainWindow
+    from gui.shell.main_window import MainWindow
 
     windows: list[MainWindow] = []
 

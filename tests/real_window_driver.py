@@ -13,7 +13,7 @@ from PySide6.QtCore import QPoint, QSettings, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
-from gui.main_window import MainWindow
+from gui.shell.main_window import MainWindow
 
 TIMEOUT_MS = 120_000
 

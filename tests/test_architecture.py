@@ -16,8 +16,9 @@ VENV_BIN = Path(sys.executable).parent
 
 
 def test_engine_and_cli_import_without_qt() -> None:
-    script = ("import sys, engine.trainer, engine.export, engine.csv_io, engine.devices, cli.commands, "
-              "cli.selftest; bad = [m for m in sys.modules if m.split('.')[0] in "
+    script = ("import sys, engine.training.trainer, engine.files.model_export, engine.data.csv_io, "
+              "engine.training.devices, engine.process.training_server, cli.commands, cli.selftest; "
+              "bad = [m for m in sys.modules if m.split('.')[0] in "
               "('PySide6', 'shiboken6', 'pyqtgraph', 'gui')]; print(bad); sys.exit(bool(bad))")
     completed = run_python("-c", script)
     assert completed.returncode == 0, completed.stdout + completed.stderr

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from engine.data.points import PointSet
 from engine.errors import ExportError
-from engine.export import export_model
-from engine.points import PointSet
-from engine.trainer import train
+from engine.files.model_export import export_model
+from engine.training.trainer import train
 from tests.conftest import run_python
 
 INPUTS = [-2.0, 0.0, 1.0, 3.5, 100.0]

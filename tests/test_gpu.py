@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from engine.config import TrainingConfig
-from engine.devices import list_devices, resolve_device
-from engine.points import PointSet
-from engine.trainer import train
+from engine.data.points import PointSet
+from engine.training.config import TrainingConfig
+from engine.training.devices import list_devices, resolve_device
+from engine.training.trainer import train
 
 HAS_MPS = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
 ACCELERATORS = [

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.config import TrainingConfig
-from engine.csv_io import write_csv
-from engine.points import PointSet
-from engine.trainer import train
+from engine.data.csv_io import write_csv
+from engine.data.points import PointSet
+from engine.training.config import TrainingConfig
+from engine.training.trainer import train
 from tests.test_gui_training import press_train
 
 COUNT = 100_000

@@ -14,9 +14,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
 
-from engine.config import TrainingConfig
-from engine.points import PointSet
-from engine.trainer import train
+from engine.data.points import PointSet
+from engine.training.config import TrainingConfig
+from engine.training.trainer import train
 from tests.conftest import run_python
 from tests.seed_script import plain_seed_loop
 
@@ -212,7 +212,7 @@ def test_exporting_from_the_menu_writes_a_file_that_loads(qtbot, window, monkeyp
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     window.menus.export_model[suffix].trigger()
     qtbot.waitUntil(lambda: "Exported the model" in window.statusBar().currentMessage(), timeout=30_000)
-    script = ("import json, sys; from engine.model_loading import predict_with_file; "
+    script = ("import json, sys; from engine.files.model_loading import predict_with_file; "
               f"print(json.dumps(predict_with_file({str(target)!r}, [0.0, 10.0]).tolist()))")
     completed = run_python("-c", script)
     assert completed.returncode == 0, completed.stderr
@@ -275,7 +275,7 @@ def test_soak_streaming_a_long_run_with_thousands_of_repaints(qtbot, window) -> 
 
 @pytest.mark.parametrize("batch", [1_000_000, 777, 250_000])
 def test_long_loss_curves_are_drawn_decimated_with_their_extremes(batch: int) -> None:
-    from gui.decimated_curve import MAX_BLOCKS, DecimatedCurve
+    from gui.kit.decimated_curve import MAX_BLOCKS, DecimatedCurve
 
     epochs = np.arange(1, 1_000_001, dtype=np.float64)
     losses = np.exp(-epochs / 1e5)

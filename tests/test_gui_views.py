@@ -14,11 +14,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from engine.config import TrainingConfig
-from engine.least_squares import Moments, least_squares
-from engine.point_generator import GeneratorSpec
-from engine.points import PointSet
-from engine.trainer import train
+from engine.analysis.least_squares import Moments, least_squares
+from engine.data.point_generator import GeneratorSpec
+from engine.data.points import PointSet
+from engine.training.config import TrainingConfig
+from engine.training.trainer import train
 from tests.conftest import run_python
 from tests.test_gui_training import press_train
 
@@ -184,7 +184,7 @@ def test_generated_points_land_as_one_undoable_step(qtbot, window) -> None:
 
 
 def test_the_generator_dialog_keeps_a_bad_spec_open_with_its_reason(qtbot) -> None:
-    from gui.generator_dialog import GeneratorDialog
+    from gui.shell.generator_dialog import GeneratorDialog
 
     dialog = GeneratorDialog()
     qtbot.addWidget(dialog)

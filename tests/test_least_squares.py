@@ -7,9 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from engine.config import TrainingConfig
-from engine.errors import ConfigError
-from engine.least_squares import (
+from engine.analysis.least_squares import (
     Moments,
     largest_stable_learning_rate,
     least_squares,
@@ -17,9 +15,11 @@ from engine.least_squares import (
     r_squared,
     stable_learning_rate_for,
 )
-from engine.point_generator import GeneratorSpec, generate_points
-from engine.points import PointSet
-from engine.trainer import train
+from engine.data.point_generator import GeneratorSpec, generate_points
+from engine.data.points import PointSet
+from engine.errors import ConfigError
+from engine.training.config import TrainingConfig
+from engine.training.trainer import train
 
 
 def random_points(seed: int, n: int = 200, offset: float = 0.0) -> PointSet:

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.config import TrainingConfig
-from engine.points import PointSet
-from engine.script_export import INLINE_POINTS, export_script
-from engine.trainer import train
+from engine.data.points import PointSet
+from engine.files.script_export import INLINE_POINTS, export_script
+from engine.training.config import TrainingConfig
+from engine.training.trainer import train
 from tests.conftest import run_python
 
 LINE = re.compile(r"y = (\S+)·x \+ (\S+)")

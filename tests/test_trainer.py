@@ -5,11 +5,11 @@ import threading
 import numpy as np
 import pytest
 
-from engine.config import TrainingConfig
+from engine.data.points import PointSet
 from engine.errors import ConfigError, DataError, DeviceError
-from engine.points import PointSet
-from engine.trainer import train
-from engine.training_types import ProgressBatch, TrainingControl
+from engine.training.config import TrainingConfig
+from engine.training.results import ProgressBatch, TrainingControl
+from engine.training.trainer import train
 from tests.seed_script import plain_seed_loop
 
 

@@ -1,0 +1,3 @@
+"""What the points say without training: the closed-form least-squares optimum, the loss surface, the stable
+learning rate.
+"""

@@ -1,0 +1,3 @@
+"""Points and where they come from: the point set, CSV text and files, the generator, feature scaling, point
+edits.
+"""

@@ -1,0 +1,213 @@
+"""Every training run of the session, as a Qt table model: its config, its live path and loss, its result.
+
+The loss plot and the landscape draw the runs that are checked here ("shown"); the table beside them is a
+plain QTableView over this model. A new run is shown; when more than MAX_SHOWN are, the oldest shown runs
+are unchecked (they stay in the history).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+
+from engine.data.points import PointSet
+from engine.training.config import TrainingConfig
+from engine.training.path_buffer import ThinningPath
+from engine.training.results import TrainingResult
+from gui.views.training_panel import OPTIMIZER_LABELS
+
+MAX_SHOWN = 8
+PALETTE = ("#2ca02c", "#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#d62728")
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(eq=False)
+class Run:
+    number: int
+    config: TrainingConfig
+    path: ThinningPath = field(default_factory=ThinningPath)
+    result: TrainingResult | None = None
+    shown: bool = True
+    race: int | None = None  # runs started together by "Race optimizers" share a number
+    initial: tuple[float, float] | None = None  # (weight, bias) before the first step: where the path starts
+    points: PointSet | None = None  # what it trained on (a snapshot: later edits do not touch it)
+
+    @property
+    def color(self) -> QColor:
+        return QColor(PALETTE[(self.number - 1) % len(PALETTE)])
+
+    @property
+    def label(self) -> str:
+        config = self.config
+        batch = f", batch {config.batch_size}" if config.batch_size else ""
+        scaled = ", scaled" if config.standardize else ""
+        return f"#{self.number} {OPTIMIZER_LABELS[config.optimizer]}, lr {config.learning_rate:g}{batch}{scaled}"
+
+    def loss_values(self) -> np.ndarray:
+        return self.result.loss_history if self.result is not None else np.empty(0)
+
+    def finish(self, result: TrainingResult) -> None:
+        self.result = result
+        self.initial = (result.initial_weight, result.initial_bias)
+
+
+COLUMNS = ("Run", "Optimizer", "Learning rate", "Batch", "Epochs", "Final loss", "Outcome", "Wall time (s)",
+           "Steps/s", "Device", "Path")
+
+
+def _row_values(run: Run) -> list[Any]:
+    config, result = run.config, run.result
+    values: list[Any] = [f"#{run.number}", OPTIMIZER_LABELS[config.optimizer], config.learning_rate,
+                         config.batch_size or "full"]
+    if result is None:
+        epochs = run.path.latest[0] if run.path.latest is not None else 0
+        return [*values, epochs, "", "running", "", "", config.device, ""]
+    rate = result.epochs_run / result.elapsed_s if result.elapsed_s > 0 else 0.0
+    return [*values, result.epochs_run, result.final_loss, result.stop_reason, round(result.elapsed_s, 4),
+            round(rate), result.device, result.path]
+
+
+class RunHistoryModel(QAbstractTableModel):
+    runsChanged = Signal()  # a run added, removed, shown, hidden or finished: views redraw
+    runFinished = Signal(object)  # the Run that just got its result
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.runs: list[Run] = []
+        self._next_number = 1
+
+    # --- Qt model ----------------------------------------------------------------------------------
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.runs)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        run = self.runs[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            value = _row_values(run)[index.column()]
+            return f"{value:.6g}" if isinstance(value, float) else str(value)
+        if role == Qt.ItemDataRole.CheckStateRole and index.column() == 0:
+            return Qt.CheckState.Checked if run.shown else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.DecorationRole and index.column() == 0:
+            return run.color
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{run.label}. Tick to overlay its loss curve and path."
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsUserCheckable if index.isValid() and index.column() == 0 else base
+
+    def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.CheckStateRole or not index.isValid() or index.column() != 0:
+            return False
+        self.set_shown(self.runs[index.row()], Qt.CheckState(value) == Qt.CheckState.Checked)
+        return True
+
+    # --- runs ----------------------------------------------------------------------------------------
+    def start_run(self, config: TrainingConfig, race: int | None = None) -> Run:
+        run = Run(self._next_number, config, race=race)
+        self._insert(run)
+        return run
+
+    def _insert(self, run: Run) -> None:
+        self._next_number = run.number + 1
+        self.beginInsertRows(QModelIndex(), len(self.runs), len(self.runs))
+        self.runs.append(run)
+        self.endInsertRows()
+        shown = [other for other in self.runs if other.shown]
+        for old in shown[: max(0, len(shown) - MAX_SHOWN)]:
+            old.shown = False
+        self._refresh_all()
+
+    def finish_run(self, run: Run, result: TrainingResult) -> None:
+        run.finish(result)
+        self._refresh_row(run)
+        self.runFinished.emit(run)
+        self.runsChanged.emit()
+
+    def add_finished(self, config: TrainingConfig, result: TrainingResult, path: ThinningPath | None = None,
+                     shown: bool = True) -> Run:
+        """A run from a saved project."""
+        run = Run(self._next_number, config, path=path or ThinningPath(), shown=shown)
+        run.finish(result)
+        self._insert(run)
+        return run
+
+    def set_shown(self, run: Run, shown: bool) -> None:
+        if run.shown != shown:
+            run.shown = shown
+            self._refresh_row(run)
+            self.runsChanged.emit()
+
+    def show_only(self, runs: list[Run]) -> None:
+        for run in self.runs:
+            run.shown = run in runs
+        self._refresh_all()
+
+    def shown_runs(self) -> list[Run]:
+        return [run for run in self.runs if run.shown]
+
+    def latest(self) -> Run | None:
+        return self.runs[-1] if self.runs else None
+
+    def is_current(self, run: Run) -> bool:
+        """The latest run, or one of the race it belongs to: drawn bold, the others faded."""
+        latest = self.latest()
+        return latest is not None and (run is latest or (run.race is not None and run.race == latest.race))
+
+    def clear(self, keep_latest: bool = False) -> None:
+        """Forget the runs (all, or all but the latest); a run still training always stays."""
+        kept = [run for run in self.runs if run.result is None or (keep_latest and run is self.runs[-1])]
+        self.beginResetModel()
+        self.runs = kept
+        self.endResetModel()
+        self.runsChanged.emit()
+
+    def reset(self) -> None:
+        """A new document: no runs, numbering from 1."""
+        self.clear()
+        self._next_number = 1
+
+    def to_csv(self) -> str:
+        """The comparison table as CSV text (what File ▸ Export runs writes)."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["run", "optimizer", "learning_rate", "batch_size", "epochs", "final_loss", "outcome",
+                         "wall_time_s", "steps_per_s", "device", "path", "momentum", "seed", "standardize",
+                         "weight", "bias"])
+        for run in self.runs:
+            config, result = run.config, run.result
+            if result is None:
+                continue
+            rate = result.epochs_run / result.elapsed_s if result.elapsed_s > 0 else ""
+            writer.writerow([run.number, config.optimizer, repr(config.learning_rate), config.batch_size or "",
+                             result.epochs_run, repr(result.final_loss), result.stop_reason,
+                             f"{result.elapsed_s:.6f}", f"{rate:.1f}" if rate != "" else "", result.device,
+                             result.path, config.momentum, config.seed, config.standardize, repr(result.weight),
+                             repr(result.bias)])
+        return buffer.getvalue()
+
+    def _refresh_row(self, run: Run) -> None:
+        row = self.runs.index(run)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    def _refresh_all(self) -> None:
+        if self.runs:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.runs) - 1, len(COLUMNS) - 1))
+        self.runsChanged.emit()

@@ -1,0 +1,141 @@
+"""Menus, toolbar and shortcuts of the main window. Only wiring: every action calls a MainWindow method."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMessageBox
+
+from engine.files.model_export import EXPORT_FORMATS
+
+if TYPE_CHECKING:
+    from gui.shell.main_window import MainWindow
+
+ABOUT_TEXT = """<h3>Gradient Descent Studio</h3>
+<p>Fit <i>y = w·x + b</i> to your points with real PyTorch and watch gradient descent work.</p>
+<p>With its defaults it computes exactly what the classic PyTorch example computes:
+<code>nn.Linear(1, 1)</code>, <code>nn.MSELoss()</code>, <code>optim.SGD(lr=0.01)</code>, 1000 epochs.</p>"""
+
+
+class MainMenus:
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        bar = window.menuBar()
+        undo_stack = window.model.undo_stack
+
+        file_menu = bar.addMenu("&File")
+        self.new = self._action("&New", window.new_project, QKeySequence.StandardKey.New)
+        self.open = self._action("&Open…", window.open_project_dialog, QKeySequence.StandardKey.Open)
+        self.save = self._action("&Save", window.save_project, QKeySequence.StandardKey.Save)
+        self.save_as = self._action("Save &As…", window.save_project_as, QKeySequence.StandardKey.SaveAs)
+        self.import_csv = self._action("&Import CSV…", window.import_csv_dialog, "Ctrl+I")
+        self.export_csv = self._action("&Export CSV…", window.exports.export_csv_dialog, "Ctrl+E")
+        file_menu.addActions([self.new, self.open])
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        file_menu.addActions([self.save, self.save_as])
+        file_menu.addSeparator()
+        file_menu.addActions([self.import_csv, self.export_csv])
+        export_model = file_menu.addMenu("Export &model")
+        export_model.setObjectName("exportModelMenu")
+        self.export_model: dict[str, QAction] = {}
+        for suffix, description in EXPORT_FORMATS.items():
+            action = self._action(f"{suffix} — {description}", partial(window.exports.export_model_dialog, suffix))
+            action.setObjectName(f"exportModel{suffix.strip('.').upper()}Action")
+            export_model.addAction(action)
+            self.export_model[suffix] = action
+        export_model.addSeparator()
+        self.export_script = self._action("Python script (.py) — repeats the run with plain torch…",
+                                          window.exports.export_script_dialog)
+        self.export_script.setObjectName("exportScriptAction")
+        export_model.addAction(self.export_script)
+        export_plot = file_menu.addMenu("Export &plot")
+        export_plot.addAction(self._action("Data plot as PNG/SVG…", partial(window.exports.export_plot_dialog, "data")))
+        export_plot.addAction(self._action("Loss landscape as PNG/SVG…",
+                                           partial(window.exports.export_plot_dialog, "landscape")))
+        export_plot.addAction(self._action("Loss plot as PNG/SVG…", partial(window.exports.export_plot_dialog, "loss")))
+        self.export_runs = self._action("Export r&uns as CSV…", window.exports.export_runs_dialog)
+        file_menu.addAction(self.export_runs)
+        file_menu.addSeparator()
+        self.quit = self._action("&Quit", window.close, QKeySequence.StandardKey.Quit)
+        file_menu.addAction(self.quit)
+
+        edit_menu = bar.addMenu("&Edit")
+        self.undo = undo_stack.createUndoAction(window, "&Undo")
+        self.undo.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo = undo_stack.createRedoAction(window, "&Redo")
+        self.redo.setShortcut(QKeySequence.StandardKey.Redo)
+        self.add_point = self._action("&Add point", window.table.add_row, "Ctrl+Shift+N")
+        self.delete = self._action("&Delete", window.delete_selection)
+        self.clear = self._action("&Clear all points", window.clear_points)
+        self.generate = self._action("&Generate points…", window.generate_points_dialog, "Ctrl+G")
+        edit_menu.addActions([self.undo, self.redo])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.add_point, self.delete, self.clear])
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.generate)
+
+        view_menu = bar.addMenu("&View")
+        self.residuals = self._toggle("&Residuals", window.residuals_check)
+        self.ghost = self._toggle("&Exact least-squares line", window.ghost_check)
+        view_menu.addActions([self.residuals, self.ghost])
+        view_menu.addSeparator()
+        runs_toggle = window.runs_dock.toggleViewAction()
+        runs_toggle.setText("R&uns table")
+        view_menu.addAction(runs_toggle)
+
+        train_menu = bar.addMenu("&Train")
+        self.start = self._action("&Start", window.start_training, "Ctrl+Return")
+        self.race = self._action("&Race optimizers", window.start_race, "Ctrl+Shift+Return")
+        self.stop = self._action("S&top", window.stop_training, "Esc")
+        train_menu.addActions([self.start, self.race, self.stop])
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("&About", self.show_about))
+
+        toolbar = window.addToolBar("Main")
+        toolbar.setObjectName("mainToolBar")
+        toolbar.addActions([self.new, self.open, self.save])
+        toolbar.addSeparator()
+        toolbar.addActions([self.undo, self.redo])
+        toolbar.addSeparator()
+        toolbar.addActions([self.start, self.stop])
+        self.set_running(False)
+
+    def _action(self, text: str, slot, shortcut: QKeySequence.StandardKey | str | None = None) -> QAction:
+        action = QAction(text, self.window)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _checked=False: slot())
+        self.window.addAction(action)
+        return action
+
+    def _toggle(self, text: str, check_box) -> QAction:
+        """A checkable menu action that mirrors a check box beside the plot."""
+        action = QAction(text, self.window)
+        action.setCheckable(True)
+        action.setChecked(check_box.isChecked())
+        action.toggled.connect(check_box.setChecked)
+        check_box.toggled.connect(action.setChecked)
+        return action
+
+    def set_running(self, running: bool) -> None:
+        self.start.setEnabled(not running)
+        self.race.setEnabled(not running)
+        self.stop.setEnabled(running)
+        for action in (self.new, self.open, self.recent_menu.menuAction()):
+            action.setEnabled(not running)
+
+    def set_recent_files(self, paths: list[str]) -> None:
+        self.recent_menu.clear()
+        for path in paths:
+            action = self.recent_menu.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.triggered.connect(partial(self.window.open_project, Path(path)))
+        self.recent_menu.setEnabled(bool(paths))
+
+    def show_about(self) -> None:
+        QMessageBox.about(self.window, "About Gradient Descent Studio", ABOUT_TEXT)
+

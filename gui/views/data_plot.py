@@ -1,0 +1,307 @@
+"""The data plot: the points, the current fitted line, the exact least-squares line as a faint ghost,
+and optionally the residuals.
+
+Click empty space to add a point there; drag a point to move it; click a point to select it, then
+Delete (or right-click ▸ Delete point) removes it. Without a mouse: focus the plot (Tab), move the
+crosshair with the arrow keys (Shift for small steps), Enter adds a point there, Delete removes the point
+under it. All edits go to the points model, and the plot redraws from the model, so the table and the
+plot always agree. Above DENSITY_THRESHOLD points a density image replaces the scatter (a million
+markers take seconds to paint; the image takes milliseconds).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QMenu, QWidget
+
+from gui.kit import plot_style
+from gui.kit.density_image import DensityImage
+from gui.session.points_model import PointsTableModel
+
+RESIDUAL_LIMIT = 5000  # more residual segments than this are a grey smear, and slow
+DENSITY_THRESHOLD = 20_000
+CROSSHAIR_STEPS = 40  # arrow-key steps across the visible range; Shift divides each by 10
+
+
+class PassiveScatter(pg.ScatterPlotItem):
+    """A scatter that leaves clicks to the ViewBox (pyqtgraph's own would swallow clicks on points and
+    search them by building one object per point, slow at a million)."""
+
+    def mouseClickEvent(self, ev) -> None:
+        ev.ignore()
+
+
+class PointsViewBox(pg.ViewBox):
+    """A ViewBox that turns clicks and drags on the plot into point edits, and leaves pan/zoom to
+    pyqtgraph everywhere else."""
+
+    emptyClicked = Signal(float, float)
+    pointClicked = Signal(int)
+    pointDragged = Signal(int, float, float, int)  # row, x, y, drag id (one id per drag: one undo step)
+    deleteRequested = Signal(int)
+
+    def __init__(self) -> None:
+        super().__init__(defaultPadding=0.12)
+        self.points_x = np.empty(0)
+        self.points_y = np.empty(0)
+        self._drag_row: int | None = None
+        self._drag_count = 0
+        self._auto_range_before_drag = False
+
+    def point_at(self, scene_pos: QPointF) -> int | None:
+        """The point drawn under a scene position (within a few pixels), nearest first."""
+        if self.points_x.size == 0:
+            return None
+        view = self.mapSceneToView(scene_pos)
+        pixel_w, pixel_h = self.viewPixelSize()
+        if pixel_w <= 0 or pixel_h <= 0:
+            return None
+        dx = (self.points_x - view.x()) / pixel_w
+        dy = (self.points_y - view.y()) / pixel_h
+        distance = dx * dx + dy * dy
+        nearest = int(np.argmin(distance))
+        return nearest if distance[nearest] <= plot_style.HIT_RADIUS_PX**2 else None
+
+    def mouseClickEvent(self, ev) -> None:
+        row = self.point_at(ev.scenePos())
+        if ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            if row is None:
+                view = self.mapSceneToView(ev.scenePos())
+                self.emptyClicked.emit(view.x(), view.y())
+            else:
+                self.pointClicked.emit(row)
+        elif ev.button() == Qt.MouseButton.RightButton and row is not None:
+            ev.accept()
+            self.pointClicked.emit(row)
+            menu = QMenu()
+            delete = menu.addAction(f"Delete point {row + 1}")
+            if menu.exec(ev.screenPos().toPoint()) is delete:
+                self.deleteRequested.emit(row)
+        else:
+            super().mouseClickEvent(ev)
+
+    def mouseDragEvent(self, ev, axis=None) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton:
+            super().mouseDragEvent(ev, axis)
+            return
+        if ev.isStart():
+            self._drag_row = self.point_at(ev.buttonDownScenePos())
+            if self._drag_row is not None:
+                self._drag_count += 1
+                self._auto_range_before_drag = any(self.autoRangeEnabled())
+                self.disableAutoRange()  # the axes must hold still under the cursor
+        if self._drag_row is None:
+            super().mouseDragEvent(ev, axis)
+            return
+        ev.accept()
+        view = self.mapSceneToView(ev.scenePos())
+        self.pointDragged.emit(self._drag_row, view.x(), view.y(), self._drag_count)
+        if ev.isFinish():
+            self._drag_row = None
+            if self._auto_range_before_drag:
+                self.enableAutoRange()
+
+
+class DataPlotWidget(pg.PlotWidget):
+    pointSelected = Signal(int)
+
+    def __init__(self, model: PointsTableModel, parent: QWidget | None = None) -> None:
+        self.view_box = PointsViewBox()
+        super().__init__(parent, viewBox=self.view_box)
+        self.setObjectName("dataPlot")
+        self.setAccessibleName("dataPlot")
+        self.setToolTip("Click empty space to add a point, drag a point to move it, select a point and "
+                        "press Delete (or right-click it) to remove it. Wheel zooms, dragging the "
+                        "background pans; the 'A' button fits the view again.")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.model = model
+        self.selected_row: int | None = None
+        item = self.getPlotItem()
+        item.setLabel("bottom", "x")
+        item.setLabel("left", "y")
+        item.showGrid(x=True, y=True, alpha=0.15)
+        item.setMenuEnabled(True)
+        plot_style.cache_axes(item)
+        self.scatter = PassiveScatter(size=plot_style.POINT_SIZE, pen=plot_style.POINT_PEN,
+                                          brush=plot_style.POINT_BRUSH)
+        self.highlight = PassiveScatter(size=plot_style.POINT_SIZE + 4, pen=plot_style.SELECTED_PEN,
+                                            brush=plot_style.SELECTED_BRUSH)
+        self.fit_line = pg.InfiniteLine(angle=0, pen=plot_style.FIT_PEN, movable=False)
+        self.fit_line.setVisible(False)
+        self.fit_line.setZValue(-1)
+        self.ghost_line = pg.InfiniteLine(angle=0, pen=plot_style.GHOST_PEN, movable=False)
+        self.ghost_line.setVisible(False)
+        self.ghost_line.setZValue(-2)
+        self.residuals = pg.PlotDataItem(pen=plot_style.RESIDUAL_PEN, connect="pairs")
+        self.residuals.setZValue(-3)
+        self.density = DensityImage()
+        self.crosshair = pg.TargetItem(size=14, pen=plot_style.CROSSHAIR_PEN, movable=False)
+        self.crosshair.setVisible(False)
+        for graphic in (self.ghost_line, self.fit_line, self.residuals, self.scatter, self.highlight, self.crosshair):
+            self.addItem(graphic, ignoreBounds=graphic is not self.scatter)
+        self.addItem(self.density.image, ignoreBounds=True)
+        self.show_residuals = False
+        self.show_ghost = True
+        self._fit: tuple[float, float] | None = None
+        self._ghost: tuple[float, float] | None = None
+        self.extent = pg.ScatterPlotItem(size=1, pen=None, brush=None)  # draws nothing; auto-range sees the data
+        self.addItem(self.extent)
+        self.view_box.sigRangeChanged.connect(lambda *_: self._refresh_density())
+
+        self.view_box.emptyClicked.connect(self._add_point)
+        self.view_box.pointClicked.connect(self.select_point)
+        self.view_box.pointDragged.connect(self._move_point)
+        self.view_box.deleteRequested.connect(lambda row: self.model.remove_rows([row]))
+        model.pointsChanged.connect(self.refresh_points)  # every change, a reset too, emits it once
+        self.refresh_points()
+
+    def refresh_points(self) -> None:
+        x, y = self.model.x(), self.model.y()
+        self.view_box.points_x, self.view_box.points_y = x, y
+        dense = x.size > DENSITY_THRESHOLD
+        self.scatter.setVisible(not dense)
+        if dense:  # the corners stand in for the markers when the view fits itself to the data
+            self.scatter.setData(x=[], y=[])
+            self.extent.setData(x=[float(x.min()), float(x.max())], y=[float(y.min()), float(y.max())])
+        else:
+            self.extent.setData(x=[], y=[])
+            self.scatter.setData(x=x, y=y)
+        self.density.image.setVisible(dense)
+        self._refresh_density()
+        if self.selected_row is not None and self.selected_row >= x.size:
+            self.selected_row = None
+        self._refresh_highlight()
+        self._refresh_residuals()
+
+    def is_dense(self) -> bool:
+        """True when the points are drawn as a density image instead of markers."""
+        return self.density.image.isVisible()
+
+    def set_fit(self, weight: float | None, bias: float | None) -> None:
+        """Show the line y = weight·x + bias (None hides it)."""
+        if weight is None or bias is None or not (math.isfinite(weight) and math.isfinite(bias)):
+            self._fit = None
+            self.fit_line.setVisible(False)
+        else:
+            self._fit = (weight, bias)
+            _place_line(self.fit_line, weight, bias)
+            self.fit_line.setVisible(True)
+        self._refresh_residuals()
+
+    def set_ghost(self, weight: float | None, bias: float | None) -> None:
+        """The exact least-squares line (None when there is none), drawn faint and dashed."""
+        self._ghost = None if weight is None or bias is None else (weight, bias)
+        if self._ghost is not None:
+            _place_line(self.ghost_line, *self._ghost)
+        self.ghost_line.setVisible(self.show_ghost and self._ghost is not None)
+
+    def set_show_ghost(self, shown: bool) -> None:
+        self.show_ghost = shown
+        self.ghost_line.setVisible(shown and self._ghost is not None)
+
+    def set_show_residuals(self, shown: bool) -> None:
+        self.show_residuals = shown
+        self._refresh_residuals()
+
+    def residual_segments(self) -> int:
+        """How many residual segments are drawn (tests)."""
+        x = self.residuals.xData
+        return 0 if x is None or not self.residuals.isVisible() else len(x) // 2
+
+    def _refresh_residuals(self) -> None:
+        x, y = self.model.x(), self.model.y()
+        if not self.show_residuals or self._fit is None or x.size > RESIDUAL_LIMIT:
+            self.residuals.setData([], [])
+            self.residuals.setVisible(False)
+            return
+        weight, bias = self._fit
+        self.residuals.setData(np.repeat(x, 2), np.column_stack([y, weight * x + bias]).reshape(-1))
+        self.residuals.setVisible(True)
+
+    def _refresh_density(self) -> None:
+        if self.density.image.isVisible():
+            self.density.draw(self.model.x(), self.model.y(), self.view_box.viewRange())
+
+    def select_point(self, row: int | None) -> None:
+        self.selected_row = row
+        self._refresh_highlight()
+        if row is not None:
+            self.pointSelected.emit(row)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        arrows = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, 1), Qt.Key.Key_Down: (0, -1)}
+        step = arrows.get(Qt.Key(key))
+        deletable = self._row_to_delete()
+        if step is not None:
+            fine = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            self.move_crosshair(*step, fine=fine)
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.crosshair.isVisible():
+            position = self.crosshair.pos()
+            self._add_point(position.x(), position.y())
+        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and deletable is not None:
+            self.selected_row = None
+            self.model.remove_rows([deletable])
+        elif key == Qt.Key.Key_Escape and self.crosshair.isVisible():
+            self.crosshair.setVisible(False)
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def move_crosshair(self, dx: int, dy: int, *, fine: bool = False) -> None:
+        """Show the crosshair (at the view's centre the first time) and move it by steps of the view."""
+        (x0, x1), (y0, y1) = self.view_box.viewRange()
+        if not self.crosshair.isVisible():
+            self.crosshair.setPos(QPointF((x0 + x1) / 2, (y0 + y1) / 2))
+            self.crosshair.setVisible(True)
+            dx = dy = 0
+        steps = CROSSHAIR_STEPS * (10 if fine else 1)
+        position = self.crosshair.pos()
+        x = min(max(position.x() + dx * (x1 - x0) / steps, x0), x1)
+        y = min(max(position.y() + dy * (y1 - y0) / steps, y0), y1)
+        self.crosshair.setPos(QPointF(x, y))
+        under = self.view_box.point_at(self.view_box.mapViewToScene(QPointF(x, y)))
+        if under is not None:
+            self.select_point(under)
+
+    def _row_to_delete(self) -> int | None:
+        if self.crosshair.isVisible():
+            under = self.view_box.point_at(self.view_box.mapViewToScene(self.crosshair.pos()))
+            if under is not None:
+                return under
+        return self.selected_row
+
+    def view_to_widget(self, x: float, y: float) -> QPointF:
+        """Where data coordinates (x, y) are on the viewport: for tests and keyboard control."""
+        return QPointF(self.mapFromScene(self.view_box.mapViewToScene(QPointF(x, y))))
+
+    def _add_point(self, x: float, y: float) -> None:
+        self.model.add_point(x, y)
+        self.select_point(self.model.rowCount() - 1)
+
+    def _move_point(self, row: int, x: float, y: float, drag_id: int) -> None:
+        self.model.move_point(row, x, y, drag_id)
+        self.select_point(row)
+
+    def focusOutEvent(self, event) -> None:
+        self.crosshair.setVisible(False)
+        super().focusOutEvent(event)
+
+    def _refresh_highlight(self) -> None:
+        row = self.selected_row
+        if row is None:
+            self.highlight.setData(x=[], y=[])
+        else:
+            self.highlight.setData(x=[self.model.x()[row]], y=[self.model.y()[row]])
+
+
+def _place_line(line: pg.InfiniteLine, weight: float, bias: float) -> None:
+    line.setPos(QPointF(0.0, bias))
+    line.setAngle(math.degrees(math.atan(weight)))

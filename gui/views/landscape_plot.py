@@ -1,0 +1,248 @@
+"""The loss landscape: the MSE over (weight, bias) for the current points as a banded heat map, the exact
+least-squares optimum as a star, and each shown run's path from its start to where it is now.
+
+The surface is the engine's closed form (engine/analysis/least_squares.py): recomputing it for the visible
+rectangle costs well under a millisecond at any number of points, so it is redrawn whenever the points
+change or the view is panned or zoomed, always at screen resolution. The view frames the optimum and the
+paths; it widens only when a live path leaves it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from engine.analysis.least_squares import LeastSquaresFit, Moments, least_squares, loss_grid
+from gui.kit import plot_style
+from gui.kit.widget_names import named
+from gui.session.run_history import Run, RunHistoryModel
+
+GRID_COLUMNS = 160
+GRID_ROWS = 120
+BANDS = 18  # colour steps: the bands read as contour lines
+FRAME_PADDING = 0.25
+PATH_LOSS_LIMIT = 25.0  # a diverging path is framed only while its loss is within this factor of its start
+
+
+class LandscapeWidget(QWidget):
+    def __init__(self, runs: RunHistoryModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runs = runs
+        self.moments = Moments(0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        self.optimum: LeastSquaresFit | None = None
+        self.plot = named(pg.PlotWidget(), "landscapePlot",
+                          "Loss landscape: the mean squared error for every (weight, bias). Darker is lower; the star "
+                          "is the exact least-squares optimum, lines are the optimizers' paths. Hover to read a "
+                          "value; wheel zooms, drag pans, 'A' frames again.")
+        item = self.plot.getPlotItem()
+        item.setLabel("bottom", "weight w")
+        item.setLabel("left", "bias b")
+        plot_style.cache_axes(item)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setZValue(-10)
+        self.image.setLookupTable(_grey_bands())
+        item.addItem(self.image, ignoreBounds=True)
+        self.optimum_marker = pg.ScatterPlotItem(symbol="star", size=18, pen=plot_style.OPTIMUM_PEN,
+                                                 brush=plot_style.OPTIMUM_BRUSH)
+        self.optimum_marker.setZValue(5)
+        item.addItem(self.optimum_marker)
+        self.position_marker = pg.ScatterPlotItem(symbol="o", size=9)  # where each shown run is (or ended)
+        self.position_marker.setZValue(6)
+        item.addItem(self.position_marker)
+        self.paths: dict[int, pg.PlotDataItem] = {}
+        self.hover_label = named(QLabel("Hover over the landscape to read w, b and the loss."), "landscapeHover",
+                                 "(w, b, loss) under the mouse", "Landscape value under the mouse")
+        self.hover_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot)
+        layout.addWidget(self.hover_label)
+
+        self.live_run: Run | None = None
+        self._weights, self._biases, self._losses = np.empty(0), np.empty(0), np.empty((0, 0))
+        self._path_dirty = False
+        self._surface_dirty = True
+        item.getViewBox().sigRangeChanged.connect(self._on_range_changed)
+        self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        item.getViewBox().autoBtnClicked = self.frame  # 'A' frames the optimum and the paths, not the image
+        runs.runsChanged.connect(self.sync_runs)
+
+    # --- inputs --------------------------------------------------------------------------------------
+    def set_moments(self, moments: Moments) -> None:
+        """New points: new surface and optimum, framed again."""
+        self.moments = moments
+        self.optimum = least_squares(moments)
+        if self.optimum is None:
+            self.optimum_marker.setData([], [])
+        else:
+            self.optimum_marker.setData([self.optimum.weight], [self.optimum.bias])
+        self.frame()
+
+    def start_run(self, run: Run) -> None:
+        self.live_run = run
+        self.sync_runs()
+        self.frame()
+
+    def append(self) -> None:
+        """The live run's path grew (the window fed run.path); drawn at the next redraw."""
+        self._path_dirty = True
+
+    def finish_run(self) -> None:
+        self.redraw()
+        self.live_run = None
+
+    def sync_runs(self) -> None:
+        shown = {run.number: run for run in self.runs.shown_runs()}
+        for number in [number for number in self.paths if number not in shown]:
+            self.plot.removeItem(self.paths.pop(number))
+        for number, run in shown.items():
+            if number not in self.paths:
+                self.paths[number] = self.plot.getPlotItem().plot(name=run.label)
+                self._draw_path(run)
+            self.paths[number].setPen(plot_style.run_pen(run.color, current=self.runs.is_current(run)))
+        self._draw_position()
+
+    # --- drawing -------------------------------------------------------------------------------------
+    def redraw(self) -> None:
+        if self._path_dirty and self.live_run is not None:
+            self._path_dirty = False
+            self._draw_path(self.live_run)
+            self._draw_position()
+            self._widen_for(self.live_run)
+        if self._surface_dirty:
+            self._draw_surface()
+
+    def frame(self) -> None:
+        """Fit the view around the optimum and the shown paths' finite, not-yet-diverged parts."""
+        ws: list[float] = []
+        bs: list[float] = []
+        if self.optimum is not None:
+            # Around the optimum, as far as a move in w or in b alone costs about var(y) in loss: the
+            # valley's shape shows whatever the data's units.
+            scale = self.moments.var_y if self.moments.var_y > 0 else 1.0
+            mean_x2 = self.moments.var_x + self.moments.mean_x**2
+            half_w, half_b = 0.5 * (scale / mean_x2) ** 0.5, 0.5 * scale**0.5
+            ws += [self.optimum.weight - half_w, self.optimum.weight + half_w]
+            bs += [self.optimum.bias - half_b, self.optimum.bias + half_b]
+        for run in self.runs.shown_runs():
+            w, b = self._framed_path(run)
+            ws.extend(w.tolist())
+            bs.extend(b.tolist())
+        if not ws:
+            ws, bs = [-1.0, 1.0], [-1.0, 1.0]
+        self._set_view(min(ws), max(ws), min(bs), max(bs))
+
+    def path_of(self, run: Run) -> tuple[np.ndarray, np.ndarray] | None:
+        """The (w, b) drawn for `run`, from its start (tests read it)."""
+        item = self.paths.get(run.number)
+        if item is None or item.xData is None:
+            return None
+        return np.asarray(item.xData), np.asarray(item.yData)
+
+    def surface(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The weights, biases and loss grid last drawn."""
+        return self._weights, self._biases, self._losses
+
+    def _draw_surface(self) -> None:
+        self._surface_dirty = False
+        (w0, w1), (b0, b1) = self.plot.getPlotItem().getViewBox().viewRange()
+        self._weights = np.linspace(w0, w1, GRID_COLUMNS)
+        self._biases = np.linspace(b0, b1, GRID_ROWS)
+        self._losses = loss_grid(self.moments, self._weights, self._biases)
+        if self.moments.n == 0:
+            self.image.clear()
+            return
+        floor = self.optimum.loss if self.optimum is not None else float(self._losses.min())
+        excess = self._losses - floor
+        positive = excess[excess > 0]
+        tiny = float(positive.min()) if positive.size else 1.0
+        shade = np.log10(np.maximum(excess, tiny))
+        low, high = float(shade.min()), float(shade.max())
+        bands = np.floor((shade - low) / max(high - low, 1e-12) * (BANDS - 1e-9)) / (BANDS - 1)
+        self.image.setImage(bands, levels=(0.0, 1.0), autoLevels=False)
+        step_w = (w1 - w0) / (GRID_COLUMNS - 1)
+        step_b = (b1 - b0) / (GRID_ROWS - 1)
+        self.image.setRect(QRectF(w0 - step_w / 2, b0 - step_b / 2, (w1 - w0) + step_w, (b1 - b0) + step_b))
+
+    def _draw_path(self, run: Run) -> None:
+        item = self.paths.get(run.number)
+        if item is None:
+            return
+        w, b = self._path_arrays(run)
+        item.setData(w, b)
+
+    def _draw_position(self) -> None:
+        """A dot in each shown run's colour at its latest finite (w, b); the latest run's dot on top."""
+        spots = []
+        for run in self.runs.shown_runs():
+            w, b = self._path_arrays(run)
+            finite = np.flatnonzero(np.isfinite(w) & np.isfinite(b))
+            if finite.size:
+                spots.append({"pos": (w[finite[-1]], b[finite[-1]]), "pen": pg.mkPen(run.color, width=2),
+                              "brush": plot_style.OPTIMUM_BRUSH})
+        self.position_marker.setData(spots)
+
+    def _path_arrays(self, run: Run) -> tuple[np.ndarray, np.ndarray]:
+        _, weights, biases = run.path.arrays()
+        if run.initial is None:
+            return weights, biases
+        return np.concatenate([[run.initial[0]], weights]), np.concatenate([[run.initial[1]], biases])
+
+    def _framed_path(self, run: Run) -> tuple[np.ndarray, np.ndarray]:
+        w, b = self._path_arrays(run)
+        finite = np.isfinite(w) & np.isfinite(b)
+        w, b = w[finite], b[finite]
+        if w.size == 0:
+            return w, b
+        losses = self.moments.loss(w, b)
+        limit = max(float(losses[0]), self.optimum.loss if self.optimum else 0.0) * PATH_LOSS_LIMIT
+        keep = losses <= limit if limit > 0 else np.ones(w.size, dtype=bool)
+        return w[keep], b[keep]
+
+    def _widen_for(self, run: Run) -> None:
+        """Frame again only when part of the live path (its start included) lies outside the view."""
+        w, b = self._framed_path(run)
+        if w.size == 0:
+            return
+        (w0, w1), (b0, b1) = self.plot.getPlotItem().getViewBox().viewRange()
+        if not (w0 <= w.min() and w.max() <= w1 and b0 <= b.min() and b.max() <= b1):
+            self.frame()
+
+    def _set_view(self, w0: float, w1: float, b0: float, b1: float) -> None:
+        # A path that barely moves (or no path) still gets a view of the valley around it.
+        span_w = max(w1 - w0, 0.1 * max(abs(w0), abs(w1)), 1e-6)
+        span_b = max(b1 - b0, 0.1 * max(abs(b0), abs(b1)), 1e-6)
+        centre_w, centre_b = (w0 + w1) / 2, (b0 + b1) / 2
+        half_w, half_b = span_w * (0.5 + FRAME_PADDING), span_b * (0.5 + FRAME_PADDING)
+        self.plot.getPlotItem().getViewBox().setRange(
+            xRange=(centre_w - half_w, centre_w + half_w), yRange=(centre_b - half_b, centre_b + half_b), padding=0)
+        self._surface_dirty = True
+        self._draw_surface()
+
+    def _on_range_changed(self, *_args: object) -> None:
+        self._surface_dirty = True
+        if self.live_run is None:
+            self._draw_surface()
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        view_box = self.plot.getPlotItem().getViewBox()
+        if not view_box.sceneBoundingRect().contains(scene_pos):
+            return
+        point = view_box.mapSceneToView(scene_pos)
+        loss = float(self.moments.loss(point.x(), point.y()))
+        self.hover_label.setText(f"w = {point.x():.4g}, b = {point.y():.4g}, loss = {loss:.5g}")
+
+    def hover_text_at(self, weight: float, bias: float) -> str:
+        """What hovering at (weight, bias) shows (tests)."""
+        scene = self.plot.getPlotItem().getViewBox().mapViewToScene(QPointF(weight, bias))
+        self._on_mouse_moved(scene)
+        return self.hover_label.text()
+
+
+
+def _grey_bands() -> np.ndarray:
+    """Light grey where the loss is high to mid grey at the valley floor: coloured paths stand out on it."""
+    shade = np.linspace(105, 246, BANDS).astype(np.ubyte)
+    return np.column_stack([shade, shade, np.minimum(shade + 8, 255)]).astype(np.ubyte)

@@ -1,0 +1,176 @@
+"""The loss plot: the current run's loss per epoch, streamed live, over the curves of earlier runs.
+
+Which runs are drawn is the run history's business (the ticked runs); each keeps its colour, and a
+legend names them. Batches from the worker only feed a DecimatedCurve; `redraw` (called from the
+window's frame timer) hands pyqtgraph a few thousand points when something changed, so a run of millions
+of epochs costs a few dozen cheap setData calls a second. The axes move in coarse steps (the x axis spans
+the whole run, the y axis whole decades on the log scale): laying out an axis costs milliseconds, and a
+smoothly rescaling axis would pay that on every frame.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+
+from gui.kit import plot_style
+from gui.kit.decimated_curve import DecimatedCurve
+from gui.kit.widget_names import named
+from gui.session.run_history import Run, RunHistoryModel
+
+
+class LossPlotWidget(QWidget):
+    def __init__(self, runs: RunHistoryModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runs = runs
+        self.plot = named(pg.PlotWidget(), "lossPlot", "Loss (mean squared error) per epoch. Earlier runs stay, "
+                          "each in its colour, until cleared; tick runs in the Runs table to compare them.")
+        item = self.plot.getPlotItem()
+        item.setLabel("bottom", "epoch")
+        item.setLabel("left", "loss (MSE)")
+        item.showGrid(x=False, y=False)  # a grid is drawn by the axes and made each axis repaint cost ~8 ms
+        item.setClipToView(True)
+        plot_style.cache_axes(item)
+        self.legend = item.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.curves: dict[int, tuple[pg.PlotDataItem, DecimatedCurve]] = {}
+        self.live_run: Run | None = None
+        self.live: DecimatedCurve | None = None
+        self._dirty = False
+        self._y_range: tuple[float, float] | None = None
+        self._x_total: int | None = None
+        self._x_range = 0
+        self._log_floor = float(np.finfo(np.float64).tiny)
+
+        self.log_scale = named(QCheckBox("Log scale"), "logScaleCheck", "Show the loss on a logarithmic axis",
+                               "Log scale")
+        self.log_scale.setChecked(True)
+        self.log_scale.toggled.connect(self.set_log_scale)
+        self.clear_button = named(QPushButton("Clear earlier runs"), "clearRunsButton",
+                                  "Forget every run but the latest (their curves, paths and table rows)",
+                                  "Clear earlier runs")
+        self.clear_button.clicked.connect(lambda: self.runs.clear(keep_latest=True))
+        controls = QHBoxLayout()
+        controls.addWidget(self.log_scale)
+        controls.addStretch(1)
+        controls.addWidget(self.clear_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(controls)
+        layout.addWidget(self.plot)
+        item.setLogMode(y=True)
+        runs.runsChanged.connect(self.sync_runs)
+
+    # --- streaming -----------------------------------------------------------------------------------
+    def start_run(self, run: Run, total_epochs: int | None = None) -> None:
+        """Draw `run` live from now on. With `total_epochs` the x axis spans the whole run from the start:
+        the curve grows left to right like a progress bar, and the axis is not re-laid out every frame."""
+        self.live_run, self.live = run, DecimatedCurve()
+        self._x_total = total_epochs
+        self._y_range = None
+        self.sync_runs()
+        if run.number in self.curves:
+            self.curves[run.number] = (self.curves[run.number][0], self.live)
+
+    def append(self, losses: np.ndarray) -> None:
+        if self.live is not None:
+            self.live.extend(losses)
+            self._dirty = True
+
+    def finish_run(self) -> None:
+        self.redraw()
+        self.live_run, self.live = None, None
+
+    def point_count(self) -> int:
+        """Epochs received for the live run (or the latest run once it has finished)."""
+        if self.live is not None:
+            return len(self.live)
+        latest = self.runs.latest()
+        return 0 if latest is None else int(latest.loss_values().size)
+
+    def redraw(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        if self.live is not None and self.live_run is not None and self.live_run.number in self.curves:
+            self._set_curve(self.curves[self.live_run.number][0], self.live)
+        self._frame()
+
+    # --- which runs are drawn ------------------------------------------------------------------------
+    def sync_runs(self) -> None:
+        """Match the drawn curves to the runs that are ticked: add the new, drop the unticked."""
+        shown = {run.number: run for run in self.runs.shown_runs()}
+        for number in [number for number in self.curves if number not in shown]:
+            curve, _ = self.curves.pop(number)
+            self.legend.removeItem(curve)
+            self.plot.removeItem(curve)
+        for number, run in shown.items():
+            if number not in self.curves:
+                data = self.live if run is self.live_run and self.live is not None else DecimatedCurve.of(
+                    run.loss_values())
+                curve = self.plot.getPlotItem().plot(name=run.label)
+                self.curves[number] = (curve, data)
+                self._set_curve(curve, data)
+            curve, _ = self.curves[number]
+            curve.setPen(plot_style.run_pen(run.color, current=self.runs.is_current(run)))
+            curve.setZValue(1 if self.runs.is_current(run) else 0)
+        self._y_range = None
+        self._frame()
+
+    def set_log_scale(self, enabled: bool) -> None:
+        self.plot.getPlotItem().setLogMode(y=enabled)
+        for curve, data in self.curves.values():
+            self._set_curve(curve, data)
+        self._y_range = None
+        self._frame()
+
+    def curve_of(self, run: Run) -> tuple[np.ndarray, np.ndarray] | None:
+        """The x and y drawn for `run` (tests and plot export read it)."""
+        entry = self.curves.get(run.number)
+        return None if entry is None else entry[1].arrays()
+
+    def _set_curve(self, curve: pg.PlotDataItem, data: DecimatedCurve) -> None:
+        x, y = data.arrays()
+        curve.setData(x, self._shown(y))
+
+    def _frame(self) -> None:
+        """x: the live run's whole length, else the longest drawn run. y: whole decades on the log axis,
+        a rounded top on the linear one; changed only when the data leaves the current range."""
+        item = self.plot.getPlotItem()
+        data = [entry[1] for entry in self.curves.values()]
+        longest = max((len(curve) for curve in data), default=0)
+        total = max(self._x_total or 0, longest) if self.live is not None else longest
+        if total and total != self._x_range:
+            self._x_range = total
+            item.enableAutoRange(x=False)
+            item.setXRange(0, total, padding=0.02)
+        log = self.log_scale.isChecked()
+        low = min(((curve.low_positive if log else curve.low) for curve in data), default=math.inf)
+        high = max((curve.high for curve in data), default=-math.inf)
+        if not math.isfinite(low):
+            return
+        wanted: tuple[float, float]
+        if log:
+            bottom, top = math.floor(math.log10(low)), math.ceil(math.log10(max(high, low)))
+            wanted = (float(bottom), float(max(top, bottom + 1)))
+            floor = 10.0 ** (bottom - 0.5)
+            if floor != self._log_floor:
+                self._log_floor = floor
+                for curve, curve_data in self.curves.values():
+                    if curve_data.low <= 0:  # only a curve with zeros changes: they sit at the axis's bottom
+                        self._set_curve(curve, curve_data)
+        else:
+            step = 10 ** math.floor(math.log10(high)) if high > 0 else 1.0
+            wanted = (min(0.0, low), math.ceil(high / step) * step)
+        if wanted != self._y_range:
+            self._y_range = wanted
+            item.enableAutoRange(y=False)
+            item.setYRange(*wanted, padding=0.02)
+
+    def _shown(self, losses: np.ndarray) -> np.ndarray:
+        """A loss of exactly 0 has no logarithm: on the log axis it is drawn just below the lowest decade."""
+        if self.log_scale.isChecked():
+            return np.maximum(losses, self._log_floor)
+        return losses

@@ -1,0 +1,288 @@
+"""The training panel: hyperparameters, Train / Pause / Stop, live progress, and the result."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.analysis.least_squares import LeastSquaresFit, Moments, r_squared, stable_learning_rate_for
+from engine.training.config import TrainingConfig
+from engine.training.results import TrainingResult
+from gui.kit.widget_names import named
+
+OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
+
+
+class TrainingPanel(QWidget):
+    trainRequested = Signal()
+    raceRequested = Signal()
+    pauseToggled = Signal(bool)  # True: pause
+    stopRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.device_combo = named(QComboBox(), "deviceCombo", "Where training runs: the devices this "
+                                   "machine really has")
+        self.device_combo.addItem("auto — best available (detecting…)", "auto")
+        # Long device names ("NVIDIA H100 80GB HBM3") must not widen the whole panel.
+        self.device_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.device_combo.setMinimumContentsLength(14)
+        self.optimizer_combo = named(QComboBox(), "optimizerCombo", "How each step uses the gradient")
+        for key, text in OPTIMIZER_LABELS.items():
+            self.optimizer_combo.addItem(text, key)
+        self.learning_rate_spin = named(QDoubleSpinBox(), "learningRateSpin", "Step size of gradient descent")
+        self.learning_rate_spin.setDecimals(6)
+        self.learning_rate_spin.setRange(1e-6, 100.0)
+        self.learning_rate_spin.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.momentum_spin = named(QDoubleSpinBox(), "momentumSpin", "Momentum factor (SGD with momentum)")
+        self.momentum_spin.setDecimals(3)
+        self.momentum_spin.setRange(0.0, 0.999)
+        self.momentum_spin.setSingleStep(0.05)
+        self.epochs_spin = named(QSpinBox(), "epochsSpin", "How many passes over the points")
+        self.epochs_spin.setRange(1, 100_000_000)
+        self.epochs_spin.setGroupSeparatorShown(True)
+        self.batch_size_spin = named(QSpinBox(), "batchSizeSpin", "Points per step; 'Full batch' uses all")
+        self.batch_size_spin.setRange(0, 100_000_000)
+        self.batch_size_spin.setSpecialValueText("Full batch")
+        self.seed_spin = named(QSpinBox(), "seedSpin", "Random seed: the same seed gives the same run")
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.standardize_check = named(QCheckBox("Standardise x and y"), "standardizeCheck",
+                                        "Train on standardised x and y (mean 0, standard deviation 1); the "
+                                        "weight, bias, loss and exported model stay in your units")
+        self.stable_rate_label = named(QLabel(""), "stableRateLabel",
+                                        "The largest learning rate at which plain full-batch gradient descent "
+                                        "still converges on these points: 2 / λmax of the loss's Hessian")
+        self.stable_rate_label.setWordWrap(True)
+        small = self.stable_rate_label.font()
+        small.setPointSizeF(small.pointSizeF() * 0.9)
+        self.stable_rate_label.setFont(small)
+
+        form = QFormLayout()
+        form.addRow("&Device", self.device_combo)
+        form.addRow("&Optimizer", self.optimizer_combo)
+        form.addRow("&Learning rate", self.learning_rate_spin)
+        form.addRow("", self.stable_rate_label)
+        form.addRow("&Momentum", self.momentum_spin)
+        form.addRow("&Epochs", self.epochs_spin)
+        form.addRow("&Batch size", self.batch_size_spin)
+        form.addRow("&Seed", self.seed_spin)
+        form.addRow("", self.standardize_check)
+        settings_box = QGroupBox("Hyperparameters")
+        settings_box.setLayout(form)
+
+        self.train_button = named(QPushButton("Train"), "trainButton", "Start training (Ctrl+Return)")
+        self.pause_button = named(QPushButton("Pause"), "pauseButton", "Pause or resume the run")
+        self.pause_button.setCheckable(True)
+        self.stop_button = named(QPushButton("Stop"), "stopButton", "Stop training (Esc)")
+        self.race_button = named(QPushButton("Race optimizers"), "raceButton",
+                                  "Train SGD, SGD with momentum and Adam one after another on the same points, "
+                                  "seed, learning rate and epochs, and overlay them (Ctrl+Shift+Return)")
+        self.train_button.setDefault(True)
+        self.train_button.clicked.connect(self.trainRequested)
+        self.race_button.clicked.connect(self.raceRequested)
+        self.pause_button.toggled.connect(self._on_pause_toggled)
+        self.stop_button.clicked.connect(self.stopRequested)
+        buttons = QHBoxLayout()
+        for button in (self.train_button, self.pause_button, self.stop_button):
+            buttons.addWidget(button)
+
+        self.progress_bar = named(QProgressBar(), "trainingProgress", "Epochs done")
+        self.progress_bar.setFormat("%p%")
+        self.status_label = named(QLabel("Ready."), "trainingStatus", "Epoch, loss and speed of the run")
+        self.status_label.setWordWrap(True)
+        self.status_label.setMinimumHeight(self.status_label.fontMetrics().lineSpacing() * 3)
+
+        self.equation_label = named(QLabel("y = w·x + b"), "equationLabel", "The fitted line")
+        font = self.equation_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.equation_label.setFont(font)
+        self.equation_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.r_squared_label = named(QLabel("R² = –"), "rSquaredLabel",
+                                      "R²: the share of the variance of y that the line explains (1 is a perfect fit)")
+        self.result_label = named(QLabel("Not trained yet."), "resultLabel", "Weight, bias and final loss")
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.gap_label = named(QLabel(""), "gapLabel", "How far the trained line is from the exact "
+                                "least-squares line (the dashed ghost in the data plot, the star in the landscape)")
+        self.gap_label.setWordWrap(True)
+        self.gap_label.setMinimumHeight(self.gap_label.fontMetrics().lineSpacing() * 3)  # no relayout per frame
+        self.gap_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        result_box = QGroupBox("Result")
+        result_layout = QVBoxLayout(result_box)
+        result_layout.addWidget(self.equation_label)
+        result_layout.addWidget(self.r_squared_label)
+        result_layout.addWidget(self.result_label)
+        result_layout.addWidget(self.gap_label)
+
+        # Text that changes 30 times a second must not change the panel's size: each resize re-lays out
+        # the whole window, a stall of tens of milliseconds.
+        for label in (self.status_label, self.equation_label, self.result_label, self.r_squared_label,
+                      self.gap_label, self.stable_rate_label):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(260)
+        layout = QVBoxLayout(self)
+        layout.addWidget(settings_box)
+        layout.addLayout(buttons)
+        layout.addWidget(self.race_button)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.status_label)
+        layout.addWidget(result_box)
+        layout.addStretch(1)
+
+        self._preferred_device = "auto"
+        self.moments = Moments(0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        self.optimum: LeastSquaresFit | None = None
+        self.optimizer_combo.currentIndexChanged.connect(self._update_momentum_enabled)
+        for control in (self.optimizer_combo, self.momentum_spin, self.learning_rate_spin, self.standardize_check):
+            signal = control.toggled if isinstance(control, QCheckBox) else (
+                control.currentIndexChanged if isinstance(control, QComboBox) else control.valueChanged)
+            signal.connect(self._update_stable_rate)
+        self.set_config(TrainingConfig())
+        self.set_running(False)
+
+    # --- configuration -------------------------------------------------------------------------------
+    def config(self) -> TrainingConfig:
+        batch = self.batch_size_spin.value()
+        return TrainingConfig(
+            learning_rate=self.learning_rate_spin.value(), epochs=self.epochs_spin.value(),
+            optimizer=self.optimizer_combo.currentData(), momentum=self.momentum_spin.value(),
+            batch_size=batch or None, seed=self.seed_spin.value(), device=self.device_combo.currentData(),
+            standardize=self.standardize_check.isChecked())
+
+    def set_config(self, config: TrainingConfig) -> None:
+        self.learning_rate_spin.setValue(config.learning_rate)
+        self.epochs_spin.setValue(config.epochs)
+        self.optimizer_combo.setCurrentIndex(max(0, self.optimizer_combo.findData(config.optimizer)))
+        self.momentum_spin.setValue(config.momentum)
+        self.batch_size_spin.setValue(config.batch_size or 0)
+        self.seed_spin.setValue(config.seed)
+        self.standardize_check.setChecked(config.standardize)
+        self._preferred_device = config.device
+        self._select_device(config.device)
+        self._update_momentum_enabled()
+
+    def set_devices(self, devices: list[tuple[str, str]]) -> None:
+        """(id, label) pairs from the engine's device list; keeps the current choice where it still exists."""
+        current = self.device_combo.currentData()
+        if current == "auto" and self._preferred_device != "auto":
+            current = self._preferred_device  # chosen before the device list arrived
+        self.device_combo.clear()
+        best = devices[-1][0] if devices else "cpu"
+        self.device_combo.addItem(f"auto (uses {best})", "auto")
+        for device_id, label in devices:
+            self.device_combo.addItem(label, device_id)
+        self._select_device(current)
+
+    # --- run state -----------------------------------------------------------------------------------
+    # --- what the data says about the learning rate --------------------------------------------------
+    def set_data(self, moments: Moments, optimum: LeastSquaresFit | None) -> None:
+        """New points: a new stable-rate bound, a new exact answer to measure the gap against."""
+        self.moments, self.optimum = moments, optimum
+        self._update_stable_rate()
+
+    def stable_learning_rate(self) -> float | None:
+        """The bound for the chosen optimizer, on the data as it will be trained (scaled or not)."""
+        moments = self.moments
+        if self.standardize_check.isChecked() and moments.n:
+            moments = Moments(moments.n, 0.0, 0.0, 1.0 if moments.var_x > 0 else 0.0, 1.0, 0.0)
+        return stable_learning_rate_for(moments, self.optimizer_combo.currentData(), self.momentum_spin.value())
+
+    def _update_stable_rate(self) -> None:
+        stable = self.stable_learning_rate()
+        if stable is None:
+            adam = self.optimizer_combo.currentData() == "adam"
+            self.stable_rate_label.setText("Adam scales its own steps: no fixed bound." if adam else "")
+            return
+        rate = self.learning_rate_spin.value()
+        verdict = "too large: it will diverge" if rate > stable else "stable"
+        self.stable_rate_label.setText(f"Stable below {stable:.4g} — {rate:g} is {verdict}")
+        self.stable_rate_label.setStyleSheet("color: #b00020;" if rate > stable else "color: #2e6b30;")
+
+    def set_running(self, running: bool) -> None:
+        self.train_button.setEnabled(not running)
+        self.race_button.setEnabled(not running)
+        self.pause_button.setEnabled(running)
+        self.stop_button.setEnabled(running)
+        if not running:
+            self.pause_button.blockSignals(True)
+            self.pause_button.setChecked(False)
+            self.pause_button.setText("Pause")
+            self.pause_button.blockSignals(False)
+
+    def show_started(self, epochs: int, device: str) -> None:
+        self.progress_bar.setRange(0, epochs)
+        self.progress_bar.setValue(0)
+        self.status_label.setText(f"Starting on {device}…")
+
+    def show_progress(self, epoch: int, total: int, loss: float, steps_per_second: float,
+                      weight: float, bias: float) -> None:
+        self.progress_bar.setValue(epoch)
+        self.status_label.setText(f"Epoch {epoch:,} / {total:,} · loss {loss:.6g} · {steps_per_second:,.0f} steps/s")
+        self.show_line(weight, bias)
+
+    def show_line(self, weight: float, bias: float) -> None:
+        """The equation, R² and the gap to the exact answer for the line now drawn."""
+        self.equation_label.setText(_equation(weight, bias))
+        r2 = r_squared(self.moments, weight, bias) if math.isfinite(weight) and math.isfinite(bias) else math.nan
+        self.r_squared_label.setText(f"R² = {r2:.6f}" if math.isfinite(r2) else "R² = –")
+        optimum = self.optimum
+        if optimum is None or not (math.isfinite(weight) and math.isfinite(bias)):
+            self.gap_label.setText("")
+            return
+        loss = float(self.moments.loss(weight, bias))
+        self.gap_label.setText(
+            f"Exact: y = {optimum.weight:.6g}·x {'−' if optimum.bias < 0 else '+'} {abs(optimum.bias):.6g}\n"
+            f"|w − w*| = {abs(weight - optimum.weight):.3g},  |b − b*| = {abs(bias - optimum.bias):.3g}\n"
+            f"loss − loss* = {max(loss - optimum.loss, 0.0):.3g}  (loss* = {optimum.loss:.3g})")
+
+    def show_result(self, result: TrainingResult) -> None:
+        self.show_line(result.weight, result.bias)
+        how = {"completed": "Completed", "stopped": "Stopped", "diverged": "Diverged"}[result.stop_reason]
+        rate = result.epochs_run / result.elapsed_s if result.elapsed_s > 0 else math.inf
+        self.result_label.setText(
+            f"w = {result.weight:.8g},  b = {result.bias:.8g}\nfinal loss = {result.final_loss:.6g}\n"
+            f"{how}: {result.epochs_run:,} epochs in {result.elapsed_s:.2f} s\n"
+            f"{rate:,.0f} steps/s on {result.device}, {result.path} path")
+        self.status_label.setText(result.message or f"{how}.")
+        if result.stop_reason == "completed":
+            self.progress_bar.setValue(result.epochs_run)
+
+    def clear_result(self) -> None:
+        self.equation_label.setText("y = w·x + b")
+        self.r_squared_label.setText("R² = –")
+        self.gap_label.setText("")
+        self.result_label.setText("Not trained yet.")
+
+    def _on_pause_toggled(self, paused: bool) -> None:
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pauseToggled.emit(paused)
+
+    def _select_device(self, device: str) -> None:
+        index = self.device_combo.findData(device)
+        self.device_combo.setCurrentIndex(index if index >= 0 else 0)
+
+    def _update_momentum_enabled(self) -> None:
+        self.momentum_spin.setEnabled(self.optimizer_combo.currentData() == "momentum")
+
+
+def _equation(weight: float, bias: float) -> str:
+    sign = "−" if bias < 0 else "+"
+    return f"y = {weight:.6g}·x {sign} {abs(bias):.6g}"
