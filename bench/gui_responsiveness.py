@@ -62,7 +62,7 @@ def gui_run(app: QApplication, points: PointSet, config: TrainingConfig, setting
     from gui.shell.main_window import MainWindow
 
     window = MainWindow(QSettings(str(settings_path), QSettings.Format.IniFormat), detect_devices=True)
-    window.confirm_discard = lambda: True  # type: ignore[method-assign]
+    window.files.confirm_discard = lambda: True  # type: ignore[method-assign]
     window.resize(1280, 800)
     window.show()
     freeze_startup_objects()  # as run_app does
@@ -122,7 +122,7 @@ def gui_run(app: QApplication, points: PointSet, config: TrainingConfig, setting
 
     loop = QEventLoop()
     window.trainingFinished.connect(lambda _result: loop.quit())
-    window.start_training()
+    window.training.start_training()
     loop.exec()
     wall = time.perf_counter() - pressed
     ticker.stop()

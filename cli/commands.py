@@ -13,7 +13,8 @@ import sys
 from collections.abc import Sequence
 
 from engine.errors import EngineError
-from engine.training.config import OPTIMIZERS, PATHS, TrainingConfig
+from engine.training.config import PATHS, TrainingConfig
+from engine.training.optimizers import OPTIMIZERS
 
 EXIT_BAD_INPUT = 2
 
@@ -31,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     defaults = TrainingConfig()
     train.add_argument("--epochs", type=int, default=defaults.epochs)
     train.add_argument("--lr", type=float, default=defaults.learning_rate, help="learning rate")
-    train.add_argument("--optimizer", choices=OPTIMIZERS, default=defaults.optimizer)
+    train.add_argument("--optimizer", choices=OPTIMIZERS.keys(), default=defaults.optimizer)
     train.add_argument("--momentum", type=float, default=defaults.momentum,
                        help="momentum factor for --optimizer momentum")
     train.add_argument("--batch-size", type=int, default=None, help="mini-batch size (default: full batch)")

@@ -14,7 +14,8 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from engine.training.results import TrainingResult
-from gui.shell.main_window import APP_NAME, MainWindow
+from gui.session.document import APP_NAME
+from gui.shell.main_window import MainWindow
 
 ORGANIZATION = "GradientDescentStudio"
 ICON_PATH = Path(__file__).resolve().parent.parent / "assets" / "icon.png"
@@ -62,10 +63,10 @@ def _quit_after_first_paint(app: QApplication, window: MainWindow) -> None:
 
         window.trainingFinished.connect(finished)
         window.runner.failed.connect(lambda message: (print(f"FAILED {message}", flush=True), app.exit(1)))
-        window.start_training()
+        window.training.start_training()
 
     probe = FirstPaint(window)
-    window.confirm_discard = lambda: True  # type: ignore[method-assign]
+    window.files.confirm_discard = lambda: True  # type: ignore[method-assign]
     window.installEventFilter(probe)
 
 
@@ -87,7 +88,7 @@ def run_app(arguments: list[str]) -> int:
         icon = QIcon(str(ICON_PATH))
         app.setWindowIcon(icon)
         window.setWindowIcon(icon)
-    app.aboutToQuit.connect(window.runner.shutdown)  # a safety net: closeEvent normally did this already
+    app.aboutToQuit.connect(window.session.shutdown)  # a safety net: closeEvent normally did this already
     window.show()
     freeze_startup_objects()
     if os.environ.get("GDS_STARTUP_PROBE"):
@@ -96,5 +97,5 @@ def run_app(arguments: list[str]) -> int:
         window.detect_devices()
     project = next((Path(arg) for arg in arguments if not arg.startswith("-")), None)
     if project is not None:
-        window.open_project(project, confirmed=True)
+        window.files.open_project(project, confirmed=True)
     return app.exec()

@@ -53,7 +53,7 @@ def make_window(qtbot, settings):
 
     yield make
     for window in windows:
-        window.confirm_discard = lambda: True  # type: ignore[method-assign]  # no "save changes?" at teardown
+        window.files.confirm_discard = lambda: True  # type: ignore[method-assign]  # no "save changes?" at teardown
         window.close()
         assert not window.runner.is_alive(), "the training process or its reader thread outlived the window"
         window.deleteLater()

@@ -22,7 +22,7 @@ def main() -> int:
     out = Path(sys.argv[1])
     app = QApplication(sys.argv[:1])
     window = MainWindow(QSettings(str(out / "settings.ini"), QSettings.Format.IniFormat))
-    window.confirm_discard = lambda: True  # type: ignore[method-assign]
+    window.files.confirm_discard = lambda: True  # type: ignore[method-assign]
     window.setGeometry(20, 20, 1360, 860)
     window.show()
     code = {"value": 3}

@@ -23,7 +23,7 @@ def test_a_large_csv_imports_draws_as_density_and_trains(qtbot, window, tmp_path
     points = PointSet.from_columns(x, 0.7 * x - 2 + rng.normal(0, 0.3, COUNT))
     source = tmp_path / "big.csv"
     write_csv(points, source)
-    assert window.import_csv(source)
+    assert window.files.import_csv(source)
     assert window.model.rowCount() == COUNT
     assert window.table.model().data(window.model.index(COUNT - 1, 1)) == f"{points.y[-1]:.10g}"
 

@@ -51,7 +51,7 @@ def test_train_with_defaults_matches_the_plain_script(qtbot, window) -> None:
 def test_edits_during_training_do_not_change_that_run(qtbot, window) -> None:
     window.panel.epochs_spin.setValue(200_000)
     with qtbot.waitSignal(window.trainingFinished, timeout=60_000) as finished:
-        window.start_training()
+        window.training.start_training()
         window.model.replace_points(PointSet.from_columns([0, 1], [5, 5]), "edit while training")
     expected = train(PointSet.seed(), TrainingConfig(epochs=200_000))
     assert finished.args[0].weight == expected.weight and finished.args[0].bias == expected.bias
@@ -98,14 +98,14 @@ def test_divergence_says_why_and_offers_the_stable_rate(qtbot, window, monkeypat
         asked.append((rate, stable))
         return rate
 
-    monkeypatch.setattr(window, "ask_about_learning_rate", train_anyway)
+    monkeypatch.setattr(window.training, "ask_about_learning_rate", train_anyway)
     window.panel.learning_rate_spin.setValue(1.0)
     assert "too large" in window.panel.stable_rate_label.text()
     result = press_train(qtbot, window)
     assert asked and asked[0][0] == 1.0 and asked[0][1] == pytest.approx(0.119756, rel=1e-5), "warned before training"
     assert result.stop_reason == "diverged" and np.isfinite([result.weight, result.bias]).all()
     assert "stable only below a learning rate of 0.1198" in window.panel.status_label.text()
-    box = window.last_error_box
+    box = window.notices.last_error_box
     assert box is not None and "overshoots" in box.text()
     offer = box.findChild(QPushButton, "useStableRateButton")
     assert offer is not None and offer.text() == "Use learning rate 0.1"
@@ -116,35 +116,35 @@ def test_divergence_says_why_and_offers_the_stable_rate(qtbot, window, monkeypat
 
 
 def test_a_rate_above_the_bound_is_questioned_and_cancel_trains_nothing(qtbot, window, monkeypatch) -> None:
-    monkeypatch.setattr(window, "ask_about_learning_rate", lambda rate, stable: None)
+    monkeypatch.setattr(window.training, "ask_about_learning_rate", lambda rate, stable: None)
     window.panel.learning_rate_spin.setValue(0.5)
-    assert not window.start_training()
+    assert not window.training.start_training()
     assert not window.runner.is_running() and not window.runs.runs
 
 
 def test_a_crashed_training_process_becomes_a_dialog_and_the_app_stays_usable(qtbot, window) -> None:
     start_long_run(qtbot, window)
     os.kill(window.runner.child_pid(), signal.SIGKILL)
-    qtbot.waitUntil(lambda: getattr(window, "last_error_box", None) is not None and window.last_error_box.isVisible(),
+    qtbot.waitUntil(lambda: window.notices.last_error_box is not None and window.notices.last_error_box.isVisible(),
                     timeout=10_000)
-    assert "stopped unexpectedly" in window.last_error_box.text()
+    assert "stopped unexpectedly" in window.notices.last_error_box.text()
     assert window.panel.train_button.isEnabled() and window.model.rowCount() == 4
-    window.last_error_box.accept()
+    window.notices.last_error_box.accept()
     window.panel.epochs_spin.setValue(1000)
     assert press_train(qtbot, window).stop_reason == "completed"
 
 
 def test_an_engine_error_in_the_process_becomes_a_dialog(qtbot, window) -> None:
     window.runner.start(window.model.snapshot(), TrainingConfig(device="cuda:7"))
-    qtbot.waitUntil(lambda: getattr(window, "last_error_box", None) is not None, timeout=60_000)
-    assert "Device 'cuda:7' is not available" in window.last_error_box.text()
+    qtbot.waitUntil(lambda: window.notices.last_error_box is not None, timeout=60_000)
+    assert "Device 'cuda:7' is not available" in window.notices.last_error_box.text()
     assert not window.runner.is_running()
 
 
 def test_too_few_points_are_refused_before_training(qtbot, window) -> None:
     window.menus.clear.trigger()
     qtbot.mouseClick(window.panel.train_button, Qt.MouseButton.LeftButton)
-    assert "At least 2 points" in window.last_error_box.text()
+    assert "At least 2 points" in window.notices.last_error_box.text()
     assert not window.runner.is_running()
 
 
@@ -165,17 +165,18 @@ def test_save_and_reopen_restores_everything(qtbot, make_window, tmp_path: Path)
     result = press_train(qtbot, window)
     path = tmp_path / "fit.gdsproj"
     assert window.isWindowModified()
-    assert window.save_project_to(path)
+    assert window.files.save_project_to(path)
     assert not window.isWindowModified() and window.windowTitle().startswith("fit.gdsproj")
 
     reopened = make_window()
-    assert reopened.open_project(path)
+    assert reopened.files.open_project(path)
     assert reopened.model.x().tolist() == window.model.x().tolist()
     assert reopened.model.y().tolist() == window.model.y().tolist()
     config = reopened.panel.config()
     assert (config.optimizer, config.learning_rate, config.epochs, config.seed) == ("adam", 0.05, 700, 3)
-    assert reopened.last_result.weight == result.weight and reopened.last_result.bias == result.bias
-    np.testing.assert_array_equal(reopened.last_result.loss_history, result.loss_history)
+    reopened_result = reopened.session.last_result
+    assert reopened_result.weight == result.weight and reopened_result.bias == result.bias
+    np.testing.assert_array_equal(reopened_result.loss_history, result.loss_history)
     assert reopened.loss_plot.point_count() == 700
     assert f"{result.weight:.6g}" in reopened.panel.equation_label.text()
     assert not reopened.isWindowModified()
@@ -185,8 +186,8 @@ def test_save_and_reopen_restores_everything(qtbot, make_window, tmp_path: Path)
 def test_a_damaged_project_file_is_refused_with_a_message(qtbot, window, tmp_path: Path) -> None:
     path = tmp_path / "broken.gdsproj"
     path.write_text('{"format": "gradient-descent-studio/project", "version": 1, "points": {"x": [1, "a"]', "utf-8")
-    assert not window.open_project(path, confirmed=True)
-    assert "broken.gdsproj, line 1: not a Gradient Descent Studio project" in window.last_error_box.text()
+    assert not window.files.open_project(path, confirmed=True)
+    assert "broken.gdsproj, line 1: not a Gradient Descent Studio project" in window.notices.last_error_box.text()
     assert window.model.rowCount() == 4
 
 
@@ -223,14 +224,14 @@ def test_exporting_from_the_menu_writes_a_file_that_loads(qtbot, window, monkeyp
 def test_csv_import_and_export_from_the_window(qtbot, window, tmp_path: Path) -> None:
     source = tmp_path / "in.csv"
     source.write_text("x;y\n0;1\n1;3\n2;5\n", encoding="utf-8")
-    assert window.import_csv(source)
+    assert window.files.import_csv(source)
     assert window.model.x().tolist() == [0.0, 1.0, 2.0]
     window.menus.undo.trigger()
     assert window.model.rowCount() == 4, "an import is one undo step"
     bad = tmp_path / "bad.csv"
     bad.write_text("x,y\n1,2\n3\n", encoding="utf-8")
-    assert not window.import_csv(bad)
-    assert f"{bad}, line 3: expected 2 values (x, y), found 1." == window.last_error_box.text()
+    assert not window.files.import_csv(bad)
+    assert f"{bad}, line 3: expected 2 values (x, y), found 1." == window.notices.last_error_box.text()
     out = tmp_path / "out.csv"
     assert window.exports.export_csv(out)
     assert out.read_text(encoding="utf-8") == "x,y\n1.0,2.0\n2.0,4.0\n3.0,6.0\n4.0,8.0\n"
@@ -261,7 +262,7 @@ def test_soak_streaming_a_long_run_with_thousands_of_repaints(qtbot, window) -> 
 
     window.runner.progress.connect(repaint)
     with qtbot.waitSignal(window.trainingFinished, timeout=300_000) as finished:  # the autograd loop is slower
-        window._start_run(window.model.snapshot(), TrainingConfig(epochs=30_000, path="autograd"), race=None)
+        window.session.train(window.model.snapshot(), TrainingConfig(epochs=30_000, path="autograd"))
     assert finished.args[0].epochs_run == 30_000
     for step in range(300):
         window.data_plot.set_fit(2 + np.sin(step / 50), 0.1)
@@ -307,9 +308,9 @@ def test_a_hundred_start_stop_cycles_leak_no_threads_and_no_memory(qtbot, window
 
     def cycle() -> None:
         with qtbot.waitSignal(window.trainingFinished, timeout=10_000):
-            window.start_training()
+            window.training.start_training()
             qtbot.waitUntil(lambda: window.loss_plot.point_count() > 0, timeout=10_000)
-            window.stop_training()
+            window.training.stop_training()
         window.runs.clear()  # what the user keeps on purpose is not a leak
 
     for _ in range(10):  # warm: caches, pens, the child's allocator

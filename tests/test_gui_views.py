@@ -152,7 +152,7 @@ def test_clearing_the_history_while_training_keeps_the_live_run(qtbot, window) -
     window.runs_panel.findChild(type(window.panel.train_button), "clearHistoryButton").click()
     assert [run.number for run in window.runs.runs] == [2]
     with qtbot.waitSignal(window.trainingFinished, timeout=2_000) as finished:
-        window.stop_training()
+        window.training.stop_training()
     assert window.runs.runs[0].result is finished.args[0]
     assert window.loss_plot.curve_of(window.runs.runs[0]) is not None
 
@@ -163,9 +163,9 @@ def test_runs_are_saved_in_the_project_and_come_back(qtbot, make_window, tmp_pat
     results = race(qtbot, window)
     window.runs.set_shown(window.runs.runs[1], False)
     path = tmp_path / "race.gdsproj"
-    assert window.save_project_to(path)
+    assert window.files.save_project_to(path)
     reopened = make_window()
-    assert reopened.open_project(path)
+    assert reopened.files.open_project(path)
     assert [run.config.optimizer for run in reopened.runs.runs] == ["sgd", "momentum", "adam"]
     assert [run.result.final_loss for run in reopened.runs.runs] == [result.final_loss for result in results]
     assert [run.shown for run in reopened.runs.runs] == [True, False, True]
@@ -175,7 +175,7 @@ def test_runs_are_saved_in_the_project_and_come_back(qtbot, make_window, tmp_pat
 
 
 def test_generated_points_land_as_one_undoable_step(qtbot, window) -> None:
-    window.generate_points(GeneratorSpec(count=250, slope=-3, intercept=2, noise=0.1, seed=5))
+    window.files.generate_points(GeneratorSpec(count=250, slope=-3, intercept=2, noise=0.1, seed=5))
     assert window.model.rowCount() == 250
     fit = least_squares(Moments.of_columns(window.model.x(), window.model.y()))
     assert fit is not None and fit.weight == pytest.approx(-3, abs=0.05)

@@ -13,12 +13,13 @@ from engine.analysis.least_squares import (
     least_squares,
     loss_grid,
     r_squared,
-    stable_learning_rate_for,
 )
 from engine.data.point_generator import GeneratorSpec, generate_points
 from engine.data.points import PointSet
+from engine.data.scaling import Standardizer
 from engine.errors import ConfigError
 from engine.training.config import TrainingConfig
+from engine.training.optimizers import stable_learning_rate_for
 from engine.training.trainer import train
 
 
@@ -104,6 +105,30 @@ def test_gradient_descent_diverges_just_above_the_bound_and_converges_just_below
     fit = least_squares(Moments.of(points))
     assert fit is not None
     assert np.isfinite(history).all() and history[-1] <= fit.loss + 1e-3 * (history[0] - fit.loss)
+
+
+@pytest.mark.parametrize("seed", [0, 6])
+def test_standardized_moments_are_those_of_the_scaled_points(seed: int) -> None:
+    points = random_points(seed, offset=300.0)
+    scaled_x, scaled_y = Standardizer.fitted_to(points).scale_columns(points)
+    direct, shortcut = Moments.of_columns(scaled_x, scaled_y), Moments.of(points).standardized()
+    assert (shortcut.n, shortcut.mean_x, shortcut.mean_y, shortcut.var_x, shortcut.var_y) == (len(points), 0, 0, 1, 1)
+    assert shortcut.cov_xy == pytest.approx(np.corrcoef(points.x, points.y)[0, 1], rel=1e-12)
+    for name in ("mean_x", "mean_y", "var_x", "var_y", "cov_xy"):
+        assert getattr(shortcut, name) == pytest.approx(getattr(direct, name), abs=1e-12)
+    for optimizer in ("sgd", "momentum"):
+        assert stable_learning_rate_for(shortcut, optimizer, 0.9) == pytest.approx(
+            stable_learning_rate_for(direct, optimizer, 0.9), rel=1e-12)
+
+
+def test_standardizing_keeps_a_constant_column_constant() -> None:
+    constant_x = Moments.of(PointSet.from_columns([3, 3, 3], [1, 2, 4], validate=False)).standardized()
+    assert (constant_x.var_x, constant_x.var_y, constant_x.cov_xy) == (0.0, 1.0, 0.0)
+    assert largest_stable_learning_rate(constant_x) == 1.0  # as the panel showed before: mean 0, var 0
+    constant_y = Moments.of(PointSet.from_columns([1, 2, 4], [5, 5, 5])).standardized()
+    assert (constant_y.var_x, constant_y.var_y, constant_y.cov_xy) == (1.0, 0.0, 0.0)
+    empty = Moments(0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    assert empty.standardized() == empty
 
 
 def test_the_seed_bound_is_known() -> None:

@@ -7,10 +7,10 @@ from typing import IO
 import numpy as np
 import pytest
 
+from engine.atomic_write import write_atomic
 from engine.data.csv_io import parse_csv_text, read_csv, write_csv
 from engine.data.points import PointSet
 from engine.errors import DataError
-from engine.files.atomic_write import write_atomic
 
 
 def test_seed_points_are_the_classic_example() -> None:

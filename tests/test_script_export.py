@@ -11,6 +11,7 @@ import pytest
 from engine.data.points import PointSet
 from engine.files.script_export import INLINE_POINTS, export_script
 from engine.training.config import TrainingConfig
+from engine.training.optimizers import OPTIMIZERS
 from engine.training.trainer import train
 from tests.conftest import run_python
 
@@ -30,6 +31,9 @@ CASES = {
     "adam-minibatch": (None, TrainingConfig(optimizer="adam", learning_rate=0.05, epochs=150, batch_size=16, seed=4)),
     "momentum-scaled": (None, TrainingConfig(optimizer="momentum", learning_rate=0.05, epochs=300, standardize=True,
                                              seed=2)),
+    # Every registered optimizer on the seed points with the defaults: a new entry is exported and checked here.
+    **{f"{key}-seed": (PointSet.seed(), TrainingConfig(optimizer=key)) for key in OPTIMIZERS
+       if key != TrainingConfig().optimizer},
 }
 
 
@@ -45,6 +49,7 @@ def test_the_exported_script_reproduces_the_run(case: str, tmp_path: Path) -> No
     assert export_script(points, config, script) == [script]
     source = script.read_text(encoding="utf-8")
     assert "nn.Linear(1, 1)" in source and "nn.MSELoss()" in source and "gradient_descent_studio" not in source
+    assert OPTIMIZERS.get(config.optimizer).script_line in source.splitlines()
     weight, bias = run_script(script)
     assert abs(weight - result.weight) <= 1e-6 and abs(bias - result.bias) <= 1e-6
 

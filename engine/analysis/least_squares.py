@@ -44,6 +44,19 @@ class Moments:
         return cls(n, mean_x, mean_y, float(np.dot(dx, dx)) / n, float(np.dot(dy, dy)) / n,
                    float(np.dot(dx, dy)) / n)
 
+    def standardized(self) -> Moments:
+        """The moments of the same points after feature scaling (engine.data.scaling): means 0, variances 1,
+        covariance the correlation. A constant column stays constant (variance 0), as scaling leaves it.
+        O(1): what the stable rate of a scaled run needs, without scaling the points."""
+        if self.n == 0:
+            return self
+        var_x = 1.0 if self.var_x > 0.0 else 0.0
+        var_y = 1.0 if self.var_y > 0.0 else 0.0
+        correlation = 0.0
+        if var_x and var_y:
+            correlation = min(1.0, max(-1.0, self.cov_xy / (math.sqrt(self.var_x) * math.sqrt(self.var_y))))
+        return Moments(self.n, 0.0, 0.0, var_x, var_y, correlation)
+
     def loss(self, weight: np.ndarray | float, bias: np.ndarray | float) -> np.ndarray:
         """MSE of y = weight·x + bias; broadcasts, so a meshgrid gives the whole surface at once."""
         w = np.asarray(weight, dtype=np.float64)
@@ -85,15 +98,6 @@ def largest_stable_learning_rate(moments: Moments) -> float | None:
     spread = math.hypot((mean_x2 - 1.0) / 2.0, moments.mean_x)
     largest = 2.0 * (half_trace + spread)
     return 2.0 / largest if largest > 0.0 else None
-
-
-def stable_learning_rate_for(moments: Moments, optimizer: str, momentum: float) -> float | None:
-    """The same bound for the optimizer in use: heavy-ball momentum β stretches it to 2(1+β)/λmax; Adam's
-    step is normalised per parameter and has no such bound (None)."""
-    plain = largest_stable_learning_rate(moments)
-    if plain is None or optimizer == "adam":
-        return None
-    return plain * (1.0 + momentum) if optimizer == "momentum" else plain
 
 
 def loss_grid(moments: Moments, weights: np.ndarray, biases: np.ndarray) -> np.ndarray:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.atomic_write import write_text_atomic
 from engine.data.points import PointSet
 from engine.errors import DataError
-from engine.files.atomic_write import write_text_atomic
 
 _SEPARATORS = ("\t", ";", ",")
 

@@ -16,8 +16,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from engine.atomic_write import write_atomic, write_text_atomic
 from engine.errors import ExportError
-from engine.files.atomic_write import write_atomic, write_text_atomic
 from engine.training.results import TrainingResult
 
 EXPORT_FORMATS = {

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from engine.atomic_write import write_text_atomic
 from engine.data.points import PointSet
 from engine.errors import DataError, EngineError
-from engine.files.atomic_write import write_text_atomic
 from engine.training.config import TrainingConfig
 from engine.training.results import TrainingResult
 

@@ -3,7 +3,9 @@
 The script needs only Python and torch. It repeats the run exactly: the same seed, nn.Linear(1, 1),
 nn.MSELoss, the same torch.optim optimizer, the same mini-batch permutations and, when the run used
 feature scaling, the same standardisation and conversion back to the original units. Up to
-INLINE_POINTS points are written into the script; more go to a CSV file beside it, which it reads.
+INLINE_POINTS points are written into the script; more go to a CSV file beside it, which it reads. The
+loss, optimizer and schedule lines are their registry entries' own, so a new entry exports with no change
+here.
 """
 
 from __future__ import annotations
@@ -11,18 +13,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from engine.atomic_write import write_text_atomic
 from engine.data.csv_io import write_csv
 from engine.data.points import PointSet
-from engine.files.atomic_write import write_text_atomic
 from engine.training.config import TrainingConfig
+from engine.training.losses import DEFAULT_LOSS, LOSSES
+from engine.training.optimizers import OPTIMIZERS
+from engine.training.schedules import DEFAULT_SCHEDULE, SCHEDULES
 
 INLINE_POINTS = 2000
-
-_OPTIMIZERS = {
-    "sgd": "optim.SGD(model.parameters(), lr=LEARNING_RATE)",
-    "momentum": "optim.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM)",
-    "adam": "optim.Adam(model.parameters(), lr=LEARNING_RATE, betas=(0.9, 0.999), eps=1e-8)",
-}
 
 
 def export_script(points: PointSet, config: TrainingConfig, path: str | os.PathLike[str]) -> list[Path]:
@@ -42,6 +41,8 @@ def export_script(points: PointSet, config: TrainingConfig, path: str | os.PathL
 
 def script_source(data: str, config: TrainingConfig, *, reads_csv: bool = False) -> str:
     """The script's text; `data` is code that defines the lists `xs` and `ys`."""
+    optimizer = OPTIMIZERS.get(config.optimizer)
+    schedule = SCHEDULES.get(DEFAULT_SCHEDULE)
     lines = [
         '"""Linear regression with PyTorch, exported by Gradient Descent Studio.',
         "",
@@ -60,8 +61,7 @@ def script_source(data: str, config: TrainingConfig, *, reads_csv: bool = False)
         f"EPOCHS = {config.epochs}",
         f"SEED = {config.seed}",
     ]
-    if config.optimizer == "momentum":
-        lines.append(f"MOMENTUM = {config.momentum!r}")
+    lines += [f"{name.upper()} = {getattr(config, name)!r}" for name in optimizer.script_settings]
     batch_size = config.batch_size if config.batch_size is not None else None
     lines.append(f"BATCH_SIZE = {batch_size!r}  # None: the whole data set in every step")
     lines += ["", "torch.manual_seed(SEED)"]
@@ -82,8 +82,9 @@ def script_source(data: str, config: TrainingConfig, *, reads_csv: bool = False)
         ]
     lines += [
         "model = nn.Linear(1, 1)",
-        "criterion = nn.MSELoss()",
-        f"optimizer = {_OPTIMIZERS[config.optimizer]}",
+        LOSSES.get(DEFAULT_LOSS).script_line,
+        optimizer.script_line,
+        *schedule.script_lines,
         "",
         "if BATCH_SIZE is None or BATCH_SIZE >= len(x):",
         "    batches = None",
@@ -105,6 +106,7 @@ def script_source(data: str, config: TrainingConfig, *, reads_csv: bool = False)
         "        loss = criterion(outputs, targets)",
         "        loss.backward()",
         "        optimizer.step()",
+        *(["    scheduler.step()"] if schedule.script_lines else []),
         "",
         "weight, bias = model.weight.item(), model.bias.item()",
     ]

@@ -1,24 +1,24 @@
 """One epoch of training, two ways.
 
-`AutogradStepper` is the classic PyTorch example verbatim: nn.Linear(1, 1), nn.MSELoss, torch.optim.
-`FusedStepper` computes the same MSE gradient in closed form, g = (2/m)·[Σ r·x, Σ r] with r = w·x + b − y,
-and applies the same optimizer update arithmetic as torch.optim, in a handful of tensor ops and
-without an autograd graph. Both write the epoch's sum of squared errors into a 0-d slot on the device,
-so nothing waits for the device until the trainer reads a whole batch of losses.
+`AutogradStepper` is the classic PyTorch example verbatim: nn.Linear(1, 1), the registered loss
+(nn.MSELoss), the registered torch.optim optimizer. `FusedStepper` computes the same MSE gradient in closed
+form, g = (2/m)·[Σ r·x, Σ r] with r = w·x + b − y, and hands it to the optimizer's fused update (the same
+arithmetic as torch.optim, see engine.training.optimizers), in a handful of tensor ops and without an
+autograd graph. Both write the epoch's sum of squared errors into a 0-d slot on the device, so nothing
+waits for the device until the trainer reads a whole batch of losses.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Protocol
 
 import torch
 from torch import nn
 
 from engine.training.config import TrainingConfig
-
-ADAM_BETAS = (0.9, 0.999)
-ADAM_EPS = 1e-8
+from engine.training.losses import DEFAULT_LOSS, LOSSES
+from engine.training.optimizers import OPTIMIZERS
+from engine.training.schedules import DEFAULT_SCHEDULE, SCHEDULES
 
 
 class Stepper(Protocol):
@@ -59,10 +59,7 @@ class FusedStepper:
         self.grad_weight, self.grad_bias = self.gradient[0], self.gradient[1]
         self.config = config
         self.batches = _Batches(len(x), config.batch_size, config.seed, x.device)
-        self.momentum_buffer: torch.Tensor | None = None
-        self.adam_step = 0
-        self.exp_avg = torch.zeros_like(self.theta)
-        self.exp_avg_sq = torch.zeros_like(self.theta)
+        self.update = OPTIMIZERS.get(config.optimizer).make_fused(self.theta, config)  # holds the run's state
         # One residual buffer for the whole run: a fresh 4 MB tensor per step at N = 1e6 costs page faults.
         self.residual = torch.empty(min(len(x), self.batches.batch_size or len(x)), dtype=x.dtype, device=x.device)
 
@@ -88,30 +85,7 @@ class FusedStepper:
         sse_slot.add_(torch.dot(residual, residual))
         torch.dot(residual, x, out=self.grad_weight)
         torch.sum(residual, dim=0, out=self.grad_bias)
-        self._update(self.gradient, 2.0 / residual.shape[0])
-
-    def _update(self, gradient: torch.Tensor, scale: float) -> None:
-        """torch.optim's update arithmetic, applied to [weight, bias] at once. `gradient` lacks `scale`."""
-        lr = self.config.learning_rate
-        optimizer = self.config.optimizer
-        if optimizer == "sgd":
-            self.theta.add_(gradient, alpha=-lr * scale)
-            return
-        gradient.mul_(scale)
-        if optimizer == "momentum":
-            if self.momentum_buffer is None:
-                self.momentum_buffer = gradient.clone()
-            else:
-                self.momentum_buffer.mul_(self.config.momentum).add_(gradient)
-            self.theta.add_(self.momentum_buffer, alpha=-lr)
-            return
-        beta1, beta2 = ADAM_BETAS  # as torch.optim.Adam's single-tensor update
-        self.adam_step += 1
-        self.exp_avg.lerp_(gradient, 1 - beta1)
-        self.exp_avg_sq.mul_(beta2).addcmul_(gradient, gradient, value=1 - beta2)
-        step_size = lr / (1 - beta1**self.adam_step)
-        denominator = (self.exp_avg_sq.sqrt() / math.sqrt(1 - beta2**self.adam_step)).add_(ADAM_EPS)
-        self.theta.addcdiv_(self.exp_avg, denominator, value=-step_size)
+        self.update(self.gradient, 2.0 / residual.shape[0])
 
 
 class AutogradStepper:
@@ -119,19 +93,22 @@ class AutogradStepper:
         self.inputs = x.view(-1, 1)
         self.targets = y.view(-1, 1)
         self.model = model
-        self.criterion = nn.MSELoss()
-        self.optimizer = make_torch_optimizer(model, config)
+        self.criterion = LOSSES.get(DEFAULT_LOSS).make_criterion()
+        self.optimizer = OPTIMIZERS.get(config.optimizer).make_torch(model.parameters(), config)
+        self.scheduler = SCHEDULES.get(DEFAULT_SCHEDULE).make_scheduler(self.optimizer, config)
         self.batches = _Batches(len(x), config.batch_size, config.seed, x.device)
 
     def run_epoch(self, sse_slot: torch.Tensor) -> None:
         if self.batches.batch_size is None:
             self._step(self.inputs, self.targets, sse_slot)
-            return
-        order = self.batches.permutation()
-        inputs, targets = self.inputs[order], self.targets[order]
-        size = self.batches.batch_size
-        for start in self.batches.bounds():
-            self._step(inputs[start : start + size], targets[start : start + size], sse_slot)
+        else:
+            order = self.batches.permutation()
+            inputs, targets = self.inputs[order], self.targets[order]
+            size = self.batches.batch_size
+            for start in self.batches.bounds():
+                self._step(inputs[start : start + size], targets[start : start + size], sse_slot)
+        if self.scheduler is not None:
+            self.scheduler.step()
 
     def write_params(self, slot: torch.Tensor) -> None:
         with torch.no_grad():
@@ -146,10 +123,3 @@ class AutogradStepper:
         self.optimizer.step()
         sse_slot.add_(loss.detach() * inputs.shape[0])
 
-
-def make_torch_optimizer(model: nn.Module, config: TrainingConfig) -> torch.optim.Optimizer:
-    if config.optimizer == "sgd":
-        return torch.optim.SGD(model.parameters(), lr=config.learning_rate)
-    if config.optimizer == "momentum":
-        return torch.optim.SGD(model.parameters(), lr=config.learning_rate, momentum=config.momentum)
-    return torch.optim.Adam(model.parameters(), lr=config.learning_rate, betas=ADAM_BETAS, eps=ADAM_EPS)

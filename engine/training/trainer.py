@@ -14,12 +14,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from engine.analysis.least_squares import Moments, round_down, stable_learning_rate_for, suggest_learning_rate
+from engine.analysis.least_squares import Moments, round_down, suggest_learning_rate
 from engine.data.points import PointSet
 from engine.data.scaling import Standardizer
 from engine.training.config import TrainingConfig
 from engine.training.devices import resolve_device
 from engine.training.loss_history import GrowingBuffer
+from engine.training.optimizers import stable_learning_rate_for
 from engine.training.results import COMPLETED, DIVERGED, STOPPED, Control, ProgressBatch, TrainingResult
 from engine.training.steppers import AutogradStepper, FusedStepper, Stepper
 
@@ -30,8 +31,8 @@ ProgressCallback = Callable[[ProgressBatch], None]
 
 
 def choose_path(config: TrainingConfig) -> str:
-    """The fused loop wherever the closed-form gradient applies (MSE with sgd, momentum or adam: all of
-    ours), unless the config asks for autograd."""
+    """The fused loop wherever the closed-form gradient applies (the MSE loss, with any registered optimizer:
+    each has a fused update), unless the config asks for autograd."""
     return "autograd" if config.path == "autograd" else "fused"
 
 
@@ -160,8 +161,9 @@ class _Loop:
         self.diverged = True
         lr = self.config.learning_rate
         what = "infinite" if math.isinf(loss) else "not a number"
-        trained_on = self.points if self.scaler is None else _standardized(self.points, self.scaler)
-        stable = stable_learning_rate_for(Moments.of(trained_on), self.config.optimizer, self.config.momentum)
+        moments = Moments.of(self.points)
+        trained_on = moments if self.scaler is None else moments.standardized()
+        stable = stable_learning_rate_for(trained_on, self.config.optimizer, self.config.momentum)
         if stable is not None and lr > stable:
             self.suggested_learning_rate = suggest_learning_rate(stable)
             why = (f"Each step overshoots the minimum by more than it gains, so the error grows every epoch: "
@@ -173,9 +175,4 @@ class _Loop:
                   f"{self.suggested_learning_rate:g}."
         self.message = (f"Training diverged at epoch {epoch}: the loss became {what}. {why} "
                         "The weight and bias shown are the last finite ones.")
-
-
-def _standardized(points: PointSet, scaler: Standardizer) -> PointSet:
-    x, y = scaler.scale_columns(points)
-    return PointSet.from_columns(x, y, validate=False)
 

@@ -1,8 +1,10 @@
 """The points as a Qt table model: the single source of truth for the table and the data plot.
 
-Every edit goes through the undo stack (see point_commands.py); the commands call the `apply_*` methods,
-which are the only code that changes the arrays. Rows are served on demand from numpy arrays, so a
-million points cost two arrays, not a million Python objects.
+Every edit is a plain edit (engine/data/point_edits.py) pushed on the undo stack as a PointEditCommand
+(point_undo.py), which calls `apply_edit`: the only code that changes the arrays, and the one place that
+picks the Qt notifications. Rows are served on demand from numpy arrays, so a million points cost two
+arrays, not a million Python objects. The arrays are never written in place (an edit makes new ones), so
+the undo history shares them instead of copying.
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QUndoStack
 
-from engine.data.points import PointSet
-from gui.session.point_commands import (
-    InsertPointsCommand,
-    MovePointCommand,
-    RemoveRowsCommand,
-    ReplacePointsCommand,
-    SetValueCommand,
+from engine.data.point_edits import (
+    InsertPoints,
+    MovePoint,
+    PointEdit,
+    RemoveRows,
+    ReplacePoints,
+    SetValue,
 )
+from engine.data.points import PointSet
+from gui.session.point_undo import PointEditCommand
 
 COLUMNS = ("x", "y")
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -49,6 +53,7 @@ class PointsTableModel(QAbstractTableModel):
         start = points or PointSet.seed()
         self._x = np.array(start.x, dtype=np.float64)
         self._y = np.array(start.y, dtype=np.float64)
+        self._x.flags.writeable = self._y.flags.writeable = False  # edits make new arrays; undo shares these
         self.undo_stack = QUndoStack(self)
         self._snapshot: PointSet | None = None
         self.pointsChanged.connect(self._forget_snapshot)
@@ -106,77 +111,69 @@ class PointsTableModel(QAbstractTableModel):
             return False
         old = float(self._column(index.column())[index.row()])
         if old != number:
-            self.undo_stack.push(SetValueCommand(self, index.row(), index.column(), old, number))
+            self._push(SetValue(index.row(), index.column(), number))
         return True
 
     def insert_points(self, row: int, xs: np.ndarray, ys: np.ndarray, text: str = "Add points") -> None:
         if len(xs):
-            self.undo_stack.push(InsertPointsCommand(self, row, np.asarray(xs, float), np.asarray(ys, float), text))
+            self._push(InsertPoints(row, np.asarray(xs, float), np.asarray(ys, float), text))
 
     def add_point(self, x: float, y: float) -> None:
         self.insert_points(self.rowCount(), np.array([x]), np.array([y]), "Add point")
 
     def remove_rows(self, rows: list[int]) -> None:
         if rows:
-            self.undo_stack.push(RemoveRowsCommand(self, sorted(set(rows))))
+            self._push(RemoveRows(np.asarray(rows, dtype=np.int64)))
 
     def move_point(self, row: int, x: float, y: float, drag_id: int) -> None:
         """Move one point; consecutive moves with the same drag_id merge into one undo step."""
-        old = (float(self._x[row]), float(self._y[row]))
-        if old != (x, y):
-            self.undo_stack.push(MovePointCommand(self, row, old, (x, y), drag_id))
+        edit = MovePoint(row, x, y, drag_id)
+        edit.check(self.rowCount())
+        if (float(self._x[row]), float(self._y[row])) != (x, y):
+            self._push(edit)
 
     def replace_points(self, points: PointSet, text: str) -> None:
-        self.undo_stack.push(ReplacePointsCommand(self, (self._x.copy(), self._y.copy()),
-                                                  (points.x.copy(), points.y.copy()), text))
+        self._push(ReplacePoints(points.x, points.y, text))
 
     def reset_points(self, points: PointSet) -> None:
         """Load points as a fresh document: no undo history, marked clean."""
-        self.apply_replace(np.array(points.x), np.array(points.y))
+        self.apply_edit(ReplacePoints(points.x, points.y))
         self.undo_stack.clear()
         self.undo_stack.setClean()
 
-    # --- the only mutators: called by the undo commands ----------------------------------------------
-    def apply_value(self, row: int, column: int, value: float) -> None:
-        self._column(column)[row] = value
-        changed = self.index(row, column)
-        self.dataChanged.emit(changed, changed, [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole])
-        self.pointsChanged.emit()
+    def _push(self, edit: PointEdit) -> None:
+        """Refuse a bad edit here, before the stack holds it: a DataError from inside redo would be
+        reported by Qt, not raised to the caller, and leave a command that cannot undo."""
+        edit.check(self.rowCount())
+        self.undo_stack.push(PointEditCommand(self, edit))
 
-    def apply_move(self, row: int, x: float, y: float) -> None:
-        self._x[row], self._y[row] = x, y
-        self.dataChanged.emit(self.index(row, 0), self.index(row, 1))
-        self.pointsChanged.emit()
-
-    def apply_insert(self, row: int, xs: np.ndarray, ys: np.ndarray) -> None:
-        self.beginInsertRows(QModelIndex(), row, row + len(xs) - 1)
-        self._x = np.insert(self._x, row, xs)
-        self._y = np.insert(self._y, row, ys)
-        self.endInsertRows()
-        self.pointsChanged.emit()
-
-    def apply_remove(self, rows: np.ndarray) -> None:
-        """Remove sorted rows: a contiguous run as a row removal (views keep their place), else a reset."""
-        first, last = int(rows[0]), int(rows[-1])
-        contiguous = last - first + 1 == len(rows)
-        if contiguous:
-            self.beginRemoveRows(QModelIndex(), first, last)
-        else:
-            self.beginResetModel()
-        self._x = np.delete(self._x, rows)
-        self._y = np.delete(self._y, rows)
-        if contiguous:
+    # --- the only mutator: called by the undo command ------------------------------------------------
+    def apply_edit(self, edit: PointEdit) -> PointEdit:
+        """Apply `edit` with the notifications Qt views need and return its inverse. Cell changes are
+        dataChanged; one run of rows is an insert or a removal (views keep their scroll and selection);
+        scattered rows and replacing everything are a reset."""
+        x, y, inverse = edit.apply(self._x, self._y)  # raises before any notification
+        if isinstance(edit, SetValue):
+            self._x, self._y = x, y
+            changed = self.index(edit.row, edit.column)
+            self.dataChanged.emit(changed, changed, [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole])
+        elif isinstance(edit, MovePoint):
+            self._x, self._y = x, y
+            self.dataChanged.emit(self.index(edit.row, 0), self.index(edit.row, 1))
+        elif isinstance(edit, InsertPoints) and edit.rows is None and edit.xs.size:
+            self.beginInsertRows(QModelIndex(), edit.row, edit.row + edit.xs.size - 1)
+            self._x, self._y = x, y
+            self.endInsertRows()
+        elif isinstance(edit, RemoveRows) and edit.contiguous and edit.rows.size:
+            self.beginRemoveRows(QModelIndex(), int(edit.rows[0]), int(edit.rows[-1]))
+            self._x, self._y = x, y
             self.endRemoveRows()
         else:
+            self.beginResetModel()
+            self._x, self._y = x, y
             self.endResetModel()
         self.pointsChanged.emit()
-
-    def apply_replace(self, xs: np.ndarray, ys: np.ndarray) -> None:
-        self.beginResetModel()
-        self._x = np.array(xs, dtype=np.float64)
-        self._y = np.array(ys, dtype=np.float64)
-        self.endResetModel()
-        self.pointsChanged.emit()
+        return inverse
 
     def _column(self, column: int) -> np.ndarray:
         return self._x if column == 0 else self._y

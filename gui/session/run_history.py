@@ -18,9 +18,9 @@ from PySide6.QtGui import QColor
 
 from engine.data.points import PointSet
 from engine.training.config import TrainingConfig
+from engine.training.optimizers import OPTIMIZERS
 from engine.training.path_buffer import ThinningPath
 from engine.training.results import TrainingResult
-from gui.views.training_panel import OPTIMIZER_LABELS
 
 MAX_SHOWN = 8
 PALETTE = ("#2ca02c", "#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#d62728")
@@ -47,7 +47,7 @@ class Run:
         config = self.config
         batch = f", batch {config.batch_size}" if config.batch_size else ""
         scaled = ", scaled" if config.standardize else ""
-        return f"#{self.number} {OPTIMIZER_LABELS[config.optimizer]}, lr {config.learning_rate:g}{batch}{scaled}"
+        return f"#{self.number} {OPTIMIZERS.get(config.optimizer).label}, lr {config.learning_rate:g}{batch}{scaled}"
 
     def loss_values(self) -> np.ndarray:
         return self.result.loss_history if self.result is not None else np.empty(0)
@@ -63,7 +63,7 @@ COLUMNS = ("Run", "Optimizer", "Learning rate", "Batch", "Epochs", "Final loss",
 
 def _row_values(run: Run) -> list[Any]:
     config, result = run.config, run.result
-    values: list[Any] = [f"#{run.number}", OPTIMIZER_LABELS[config.optimizer], config.learning_rate,
+    values: list[Any] = [f"#{run.number}", OPTIMIZERS.get(config.optimizer).label, config.learning_rate,
                          config.batch_size or "full"]
     if result is None:
         epochs = run.path.latest[0] if run.path.latest is not None else 0

@@ -2,10 +2,11 @@
 
 The engine runs in a child process (engine/process/training_server.py): pyqtgraph paints in Python while
 holding the interpreter lock, and an in-process training thread measured 8x slower while the plots
-streamed. A QObject worker moved to a QThread reads the child's pipe and turns each message into a
-queued signal; the engine already batches progress (~30 batches a second), so the GUI gets batches,
-not epochs. The child is started once, in the background, and reused: it imports torch and warms the
-training path before the first Train, and it reports the machine's devices.
+streamed. A QObject worker moved to a QThread reads the child's pipe and turns each message (the typed
+classes of engine/process/messages.py) into a queued signal; the engine already batches progress (~30
+batches a second), so the GUI gets batches, not epochs. The child is started once, in the background, and
+reused: it imports torch and warms the training path before the first Train, and it reports the
+machine's devices.
 
 Stop and pause are shared bytes the trainer reads at every step. Nothing is ever terminated, except a
 child that ignores a quit request at shutdown.
@@ -23,9 +24,23 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from engine.data.points import PointSet
+from engine.process.messages import (
+    Exported,
+    ExportFailed,
+    ExportRequest,
+    Progress,
+    QuitRequest,
+    Ready,
+    Request,
+    RunFailed,
+    RunResult,
+    TrainRequest,
+    describe,
+)
 from engine.process.training_server import PAUSE, STOP, serve
 from engine.training.config import TrainingConfig
 from engine.training.loss_history import GrowingBuffer
+from engine.training.results import TrainingResult
 
 log = logging.getLogger(__name__)
 QUIT_TIMEOUT_S = 5.0
@@ -114,24 +129,24 @@ class TrainingRunner(QObject):
         and the window must not wait for that. A child that died meanwhile is reported by the reader."""
         try:
             with self._send_lock:
-                connection.send(("train", run_id, config.to_dict()))
+                connection.send(TrainRequest(run_id, config.to_dict()))
                 connection.send_bytes(points.x.data)
                 connection.send_bytes(points.y.data)
         except OSError as error:
             log.warning("could not hand the points to the training process: %s", error)
 
-    def _send(self, message: tuple) -> None:
+    def _send(self, message: Request) -> None:
         with self._send_lock:
             assert self._connection is not None
             self._connection.send(message)
 
-    def export(self, result: object, path: str) -> None:
+    def export(self, result: TrainingResult, path: str) -> None:
         """Write a model file in the child process (torch.export takes a second or two); queued behind a
         run in progress. Answered by `exported` or `exportFailed`."""
         self._ensure_process()
         assert self._connection is not None
         self._next_run_id += 1
-        self._send(("export", self._next_run_id, result, path))
+        self._send(ExportRequest(self._next_run_id, result, path))
 
     def stop(self) -> None:
         if self._flags is not None and self._active_run is not None:
@@ -149,7 +164,7 @@ class TrainingRunner(QObject):
         self.stop()
         try:
             if self._connection is not None:
-                self._send(("quit",))
+                self._send(QuitRequest())
         except OSError:
             pass
         if self._writer is not None:
@@ -197,30 +212,33 @@ class TrainingRunner(QObject):
         self._reader = reader  # kept until the thread has finished
         thread.start()
 
-    def _on_message(self, message: tuple) -> None:
-        kind = message[0]
-        if kind == "ready":
-            self.devicesReady.emit(list(message[1]))
-            return
-        if kind == "exported":
-            self.exported.emit(message[2])
-            return
-        if kind == "export_error":
-            self.exportFailed.emit(message[2])
-            return
-        if message[1] != self._active_run:
-            return  # a late message of a run already ended
-        if kind == "progress":
-            self._losses.extend(message[2].losses)
-            self.progress.emit(message[2])
-        elif kind in ("result", "error"):
-            self._active_run = None
-            self.runningChanged.emit(False)
-            if kind == "result":
+    def _on_message(self, message: object) -> None:
+        """Turn one reply into a signal; replies of a run that already ended are dropped."""
+        match message:
+            case Ready(devices):
+                self.devicesReady.emit(list(devices))
+            case Exported(_, path):
+                self.exported.emit(path)
+            case ExportFailed(_, text):
+                self.exportFailed.emit(text)
+            case Progress(run_id) | RunResult(run_id) | RunFailed(run_id) if run_id != self._active_run:
+                pass  # a late message of a run already ended
+            case Progress(_, batch):
+                self._losses.extend(batch.losses)
+                self.progress.emit(batch)
+            case RunResult(_, result):
+                self._end_run()
                 history, self._losses = self._losses.view(), GrowingBuffer()
-                self.finished.emit(dataclasses.replace(message[2], loss_history=history))
-            else:
-                self.failed.emit(message[2])
+                self.finished.emit(dataclasses.replace(result, loss_history=history))
+            case RunFailed(_, text):
+                self._end_run()
+                self.failed.emit(text)
+            case _:
+                log.warning("ignoring an unknown message from the training process: %s", describe(message))
+
+    def _end_run(self) -> None:
+        self._active_run = None
+        self.runningChanged.emit(False)
 
     def _on_reader_finished(self) -> None:
         self._thread = None

@@ -1,18 +1,21 @@
-"""Menus, toolbar and shortcuts of the main window. Only wiring: every action calls a MainWindow method."""
+"""Menus, toolbar and shortcuts of the main window. Only wiring: each action calls a method of the object it
+acts on (the file actions, the training actions, the exports, the points table), never the window's."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtWidgets import QCheckBox, QDockWidget, QMainWindow, QMessageBox
 
 from engine.files.model_export import EXPORT_FORMATS
-
-if TYPE_CHECKING:
-    from gui.shell.main_window import MainWindow
+from gui.shell.exports import Exports
+from gui.shell.file_actions import FileActions
+from gui.shell.training_actions import TrainingActions
+from gui.views.points_table import PointsTableView
 
 ABOUT_TEXT = """<h3>Gradient Descent Studio</h3>
 <p>Fit <i>y = w·x + b</i> to your points with real PyTorch and watch gradient descent work.</p>
@@ -20,19 +23,37 @@ ABOUT_TEXT = """<h3>Gradient Descent Studio</h3>
 <code>nn.Linear(1, 1)</code>, <code>nn.MSELoss()</code>, <code>optim.SGD(lr=0.01)</code>, 1000 epochs.</p>"""
 
 
+@dataclass
+class MenuTargets:
+    """What the menus act on."""
+
+    files: FileActions
+    training: TrainingActions
+    exports: Exports
+    undo_stack: QUndoStack
+    table: PointsTableView
+    delete_selection: Callable[[], None]
+    clear_points: Callable[[], None]
+    residuals_check: QCheckBox
+    ghost_check: QCheckBox
+    runs_dock: QDockWidget
+
+
 class MainMenus:
-    def __init__(self, window: MainWindow) -> None:
-        self.window = window
+    def __init__(self, window: QMainWindow, targets: MenuTargets) -> None:
+        self.files = targets.files
+        self.window = window  # the menu bar's and toolbar's host, and the owner of every shortcut
         bar = window.menuBar()
-        undo_stack = window.model.undo_stack
+        files, training, exports, undo_stack = targets.files, targets.training, targets.exports, targets.undo_stack
+        files.recentFilesChanged.connect(self.set_recent_files)
 
         file_menu = bar.addMenu("&File")
-        self.new = self._action("&New", window.new_project, QKeySequence.StandardKey.New)
-        self.open = self._action("&Open…", window.open_project_dialog, QKeySequence.StandardKey.Open)
-        self.save = self._action("&Save", window.save_project, QKeySequence.StandardKey.Save)
-        self.save_as = self._action("Save &As…", window.save_project_as, QKeySequence.StandardKey.SaveAs)
-        self.import_csv = self._action("&Import CSV…", window.import_csv_dialog, "Ctrl+I")
-        self.export_csv = self._action("&Export CSV…", window.exports.export_csv_dialog, "Ctrl+E")
+        self.new = self._action("&New", files.new_project, QKeySequence.StandardKey.New)
+        self.open = self._action("&Open…", files.open_project_dialog, QKeySequence.StandardKey.Open)
+        self.save = self._action("&Save", files.save_project, QKeySequence.StandardKey.Save)
+        self.save_as = self._action("Save &As…", files.save_project_as, QKeySequence.StandardKey.SaveAs)
+        self.import_csv = self._action("&Import CSV…", files.import_csv_dialog, "Ctrl+I")
+        self.export_csv = self._action("&Export CSV…", exports.export_csv_dialog, "Ctrl+E")
         file_menu.addActions([self.new, self.open])
         self.recent_menu = file_menu.addMenu("Open &Recent")
         file_menu.addActions([self.save, self.save_as])
@@ -42,21 +63,21 @@ class MainMenus:
         export_model.setObjectName("exportModelMenu")
         self.export_model: dict[str, QAction] = {}
         for suffix, description in EXPORT_FORMATS.items():
-            action = self._action(f"{suffix} — {description}", partial(window.exports.export_model_dialog, suffix))
+            action = self._action(f"{suffix} — {description}", partial(exports.export_model_dialog, suffix))
             action.setObjectName(f"exportModel{suffix.strip('.').upper()}Action")
             export_model.addAction(action)
             self.export_model[suffix] = action
         export_model.addSeparator()
         self.export_script = self._action("Python script (.py) — repeats the run with plain torch…",
-                                          window.exports.export_script_dialog)
+                                          exports.export_script_dialog)
         self.export_script.setObjectName("exportScriptAction")
         export_model.addAction(self.export_script)
         export_plot = file_menu.addMenu("Export &plot")
-        export_plot.addAction(self._action("Data plot as PNG/SVG…", partial(window.exports.export_plot_dialog, "data")))
+        export_plot.addAction(self._action("Data plot as PNG/SVG…", partial(exports.export_plot_dialog, "data")))
         export_plot.addAction(self._action("Loss landscape as PNG/SVG…",
-                                           partial(window.exports.export_plot_dialog, "landscape")))
-        export_plot.addAction(self._action("Loss plot as PNG/SVG…", partial(window.exports.export_plot_dialog, "loss")))
-        self.export_runs = self._action("Export r&uns as CSV…", window.exports.export_runs_dialog)
+                                           partial(exports.export_plot_dialog, "landscape")))
+        export_plot.addAction(self._action("Loss plot as PNG/SVG…", partial(exports.export_plot_dialog, "loss")))
+        self.export_runs = self._action("Export r&uns as CSV…", exports.export_runs_dialog)
         file_menu.addAction(self.export_runs)
         file_menu.addSeparator()
         self.quit = self._action("&Quit", window.close, QKeySequence.StandardKey.Quit)
@@ -67,10 +88,10 @@ class MainMenus:
         self.undo.setShortcut(QKeySequence.StandardKey.Undo)
         self.redo = undo_stack.createRedoAction(window, "&Redo")
         self.redo.setShortcut(QKeySequence.StandardKey.Redo)
-        self.add_point = self._action("&Add point", window.table.add_row, "Ctrl+Shift+N")
-        self.delete = self._action("&Delete", window.delete_selection)
-        self.clear = self._action("&Clear all points", window.clear_points)
-        self.generate = self._action("&Generate points…", window.generate_points_dialog, "Ctrl+G")
+        self.add_point = self._action("&Add point", targets.table.add_row, "Ctrl+Shift+N")
+        self.delete = self._action("&Delete", targets.delete_selection)
+        self.clear = self._action("&Clear all points", targets.clear_points)
+        self.generate = self._action("&Generate points…", files.generate_points_dialog, "Ctrl+G")
         edit_menu.addActions([self.undo, self.redo])
         edit_menu.addSeparator()
         edit_menu.addActions([self.add_point, self.delete, self.clear])
@@ -78,18 +99,18 @@ class MainMenus:
         edit_menu.addAction(self.generate)
 
         view_menu = bar.addMenu("&View")
-        self.residuals = self._toggle("&Residuals", window.residuals_check)
-        self.ghost = self._toggle("&Exact least-squares line", window.ghost_check)
+        self.residuals = self._toggle("&Residuals", targets.residuals_check)
+        self.ghost = self._toggle("&Exact least-squares line", targets.ghost_check)
         view_menu.addActions([self.residuals, self.ghost])
         view_menu.addSeparator()
-        runs_toggle = window.runs_dock.toggleViewAction()
+        runs_toggle = targets.runs_dock.toggleViewAction()
         runs_toggle.setText("R&uns table")
         view_menu.addAction(runs_toggle)
 
         train_menu = bar.addMenu("&Train")
-        self.start = self._action("&Start", window.start_training, "Ctrl+Return")
-        self.race = self._action("&Race optimizers", window.start_race, "Ctrl+Shift+Return")
-        self.stop = self._action("S&top", window.stop_training, "Esc")
+        self.start = self._action("&Start", training.start_training, "Ctrl+Return")
+        self.race = self._action("&Race optimizers", training.start_race, "Ctrl+Shift+Return")
+        self.stop = self._action("S&top", training.stop_training, "Esc")
         train_menu.addActions([self.start, self.race, self.stop])
 
         help_menu = bar.addMenu("&Help")
@@ -133,7 +154,7 @@ class MainMenus:
         for path in paths:
             action = self.recent_menu.addAction(Path(path).name)
             action.setToolTip(path)
-            action.triggered.connect(partial(self.window.open_project, Path(path)))
+            action.triggered.connect(partial(self.files.open_project, Path(path)))
         self.recent_menu.setEnabled(bool(paths))
 
     def show_about(self) -> None:

@@ -22,12 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.analysis.least_squares import LeastSquaresFit, Moments, r_squared, stable_learning_rate_for
+from engine.analysis.least_squares import LeastSquaresFit, Moments, r_squared
 from engine.training.config import TrainingConfig
+from engine.training.optimizers import OPTIMIZERS, OptimizerSpec, stable_learning_rate_for
 from engine.training.results import TrainingResult
 from gui.kit.widget_names import named
-
-OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
 
 
 class TrainingPanel(QWidget):
@@ -45,8 +44,9 @@ class TrainingPanel(QWidget):
         self.device_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.device_combo.setMinimumContentsLength(14)
         self.optimizer_combo = named(QComboBox(), "optimizerCombo", "How each step uses the gradient")
-        for key, text in OPTIMIZER_LABELS.items():
-            self.optimizer_combo.addItem(text, key)
+        for index, spec in enumerate(OPTIMIZERS.values()):
+            self.optimizer_combo.addItem(spec.label, spec.key)
+            self.optimizer_combo.setItemData(index, spec.description, Qt.ItemDataRole.ToolTipRole)
         self.learning_rate_spin = named(QDoubleSpinBox(), "learningRateSpin", "Step size of gradient descent")
         self.learning_rate_spin.setDecimals(6)
         self.learning_rate_spin.setRange(1e-6, 100.0)
@@ -91,8 +91,9 @@ class TrainingPanel(QWidget):
         self.pause_button = named(QPushButton("Pause"), "pauseButton", "Pause or resume the run")
         self.pause_button.setCheckable(True)
         self.stop_button = named(QPushButton("Stop"), "stopButton", "Stop training (Esc)")
+        *others, last = OPTIMIZERS.labels().values()
         self.race_button = named(QPushButton("Race optimizers"), "raceButton",
-                                  "Train SGD, SGD with momentum and Adam one after another on the same points, "
+                                  f"Train {', '.join(others)} and {last} one after another on the same points, "
                                   "seed, learning rate and epochs, and overlay them (Ctrl+Shift+Return)")
         self.train_button.setDefault(True)
         self.train_button.clicked.connect(self.trainRequested)
@@ -200,16 +201,17 @@ class TrainingPanel(QWidget):
 
     def stable_learning_rate(self) -> float | None:
         """The bound for the chosen optimizer, on the data as it will be trained (scaled or not)."""
-        moments = self.moments
-        if self.standardize_check.isChecked() and moments.n:
-            moments = Moments(moments.n, 0.0, 0.0, 1.0 if moments.var_x > 0 else 0.0, 1.0, 0.0)
-        return stable_learning_rate_for(moments, self.optimizer_combo.currentData(), self.momentum_spin.value())
+        moments = self.moments.standardized() if self.standardize_check.isChecked() else self.moments
+        return stable_learning_rate_for(moments, self._optimizer().key, self.momentum_spin.value())
+
+    def _optimizer(self) -> OptimizerSpec:
+        return OPTIMIZERS.get(self.optimizer_combo.currentData())
 
     def _update_stable_rate(self) -> None:
         stable = self.stable_learning_rate()
         if stable is None:
-            adam = self.optimizer_combo.currentData() == "adam"
-            self.stable_rate_label.setText("Adam scales its own steps: no fixed bound." if adam else "")
+            spec = self._optimizer()
+            self.stable_rate_label.setText("" if spec.has_fixed_bound else f"{spec.description}: no fixed bound.")
             return
         rate = self.learning_rate_spin.value()
         verdict = "too large: it will diverge" if rate > stable else "stable"
@@ -280,7 +282,7 @@ class TrainingPanel(QWidget):
         self.device_combo.setCurrentIndex(index if index >= 0 else 0)
 
     def _update_momentum_enabled(self) -> None:
-        self.momentum_spin.setEnabled(self.optimizer_combo.currentData() == "momentum")
+        self.momentum_spin.setEnabled(self._optimizer().uses_momentum)
 
 
 def _equation(weight: float, bias: float) -> str:

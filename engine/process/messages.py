@@ -1,0 +1,111 @@
+"""The messages the window and the training process exchange over their Pipe, one class each, so both
+ends dispatch on the class (``match``) rather than on a tuple's positions, and mypy checks the fields.
+
+Requests (window -> child):
+    TrainRequest   then two raw byte messages, the x and y columns as float64 (no pickling: a million
+                   points cross in a few milliseconds, written by a thread of the window's so the
+                   window never waits for the pipe).
+    ExportRequest  write a model file; exports run in the child so the window never imports torch.
+    QuitRequest    end the child's loop; the process exits with code 0.
+Replies (child -> window):
+    Ready          once, after torch is imported and the training path warmed up: the devices.
+    Progress       ~30 a second during a run: the epochs finished since the previous batch.
+    RunResult      a run ended (completed, stopped or diverged); its loss history is left empty, since
+                   the window assembles it from the progress batches.
+    RunFailed      a run could not start or crashed; the message is for the user.
+    Exported       the path written.
+    ExportFailed   the message is for the user.
+Stop and pause are not messages: they are two shared bytes the trainer reads at every step, so they act
+within one step without a round trip. Either end logs and ignores an object that is none of these.
+
+Numpy only (no torch, no Qt): the window process imports this module too. The classes are frozen (a
+message is never edited after it is sent) with slots (smaller, and pickled as a flat tuple of fields).
+"""
+
+from __future__ import annotations
+
+import reprlib
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+from engine.training.results import ProgressBatch, TrainingResult
+
+
+# --- requests: window -> training process -----------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class TrainRequest:
+    """Start run `run_id`; the x and y columns follow as two raw float64 byte messages."""
+
+    run_id: int
+    config: dict[str, Any]  # TrainingConfig.to_dict(): plain data, so no engine class needs pickling
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRequest:
+    """Write `result` to `path` in the format its extension names."""
+
+    job_id: int
+    result: TrainingResult
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuitRequest:
+    """End the training process's loop (closing the window)."""
+
+
+# --- replies: training process -> window -------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Ready:
+    """The child is warm and can train; `devices` are (device id, label) pairs for the device menu."""
+
+    devices: list[tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A batch of epochs of run `run_id`."""
+
+    run_id: int
+    batch: ProgressBatch
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """Run `run_id` ended; `result.loss_history` is empty (the window has every loss already)."""
+
+    run_id: int
+    result: TrainingResult
+
+
+@dataclass(frozen=True, slots=True)
+class RunFailed:
+    """Run `run_id` ended with an error; `message` is shown to the user as it is."""
+
+    run_id: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Exported:
+    """Export `job_id` wrote `path`."""
+
+    job_id: int
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFailed:
+    """Export `job_id` failed; `message` is shown to the user as it is."""
+
+    job_id: int
+    message: str
+
+
+Request: TypeAlias = TrainRequest | ExportRequest | QuitRequest
+Reply: TypeAlias = Ready | Progress | RunResult | RunFailed | Exported | ExportFailed
+
+
+def describe(message: object) -> str:
+    """A short description of an unexpected object for the log: its full repr may be megabytes."""
+    return f"{type(message).__name__} {reprlib.repr(message)}"

@@ -1,0 +1,114 @@
+"""The main window's arrangement: the points table on the left, the data plot and the landscape above
+the loss plot in the middle, the training panel on the right (scrolling on small screens), the Runs
+table docked below. Only placement: the window wires the parts together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDockWidget,
+    QHBoxLayout,
+    QMainWindow,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.kit.widget_names import named
+from gui.views.data_plot import DataPlotWidget
+from gui.views.landscape_plot import LandscapeWidget
+from gui.views.loss_plot import LossPlotWidget
+from gui.views.points_table import PointsTableView
+from gui.views.runs_table import RunsPanel
+from gui.views.training_panel import TrainingPanel
+
+
+@dataclass
+class Views:
+    table: PointsTableView
+    data_plot: DataPlotWidget
+    landscape: LandscapeWidget
+    loss_plot: LossPlotWidget
+    panel: TrainingPanel
+    runs_panel: RunsPanel
+
+
+@dataclass
+class Layout:
+    splitter: QSplitter
+    runs_dock: QDockWidget
+    residuals_check: QCheckBox
+    ghost_check: QCheckBox
+
+
+def arrange(window: QMainWindow, views: Views) -> Layout:
+    left = _points_column(views.table)
+    residuals = named(QCheckBox("Residuals"), "residualsCheck", "Draw each point's vertical distance to the "
+                      "fitted line (up to 5,000 points)", "Residuals")
+    residuals.toggled.connect(views.data_plot.set_show_residuals)
+    ghost = named(QCheckBox("Exact least-squares line"), "ghostLineCheck", "Draw the closed-form least-squares "
+                  "line, dashed, beside the trained one", "Exact least-squares line")
+    ghost.setChecked(True)
+    ghost.toggled.connect(views.data_plot.set_show_ghost)
+    data_controls = QHBoxLayout()
+    data_controls.addWidget(residuals)
+    data_controls.addWidget(ghost)
+    data_controls.addStretch(1)
+    data_box = QWidget()
+    data_layout = QVBoxLayout(data_box)
+    data_layout.setContentsMargins(0, 0, 0, 0)
+    data_layout.addLayout(data_controls)
+    data_layout.addWidget(views.data_plot)
+
+    plots_row = _splitter(Qt.Orientation.Horizontal, "viewsSplitter", [data_box, views.landscape], [460, 380])
+    plots = _splitter(Qt.Orientation.Vertical, "plotsSplitter", [plots_row, views.loss_plot], [470, 300])
+    panel_scroll = QScrollArea()  # on a small screen the panel scrolls instead of forcing a tall window
+    panel_scroll.setObjectName("trainingPanelScroll")
+    panel_scroll.setWidget(views.panel)
+    panel_scroll.setWidgetResizable(True)
+    panel_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    panel_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    splitter = _splitter(Qt.Orientation.Horizontal, "mainSplitter", [left, plots, panel_scroll], [210, 860, 300])
+    splitter.setStretchFactor(1, 1)
+    window.setCentralWidget(splitter)
+
+    runs_dock = QDockWidget("Runs", window)
+    runs_dock.setObjectName("runsDock")
+    runs_dock.setWidget(views.runs_panel)
+    runs_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, runs_dock)
+    window.resizeDocks([runs_dock], [130], Qt.Orientation.Vertical)
+    return Layout(splitter, runs_dock, residuals, ghost)
+
+
+def _points_column(table: PointsTableView) -> QWidget:
+    add_button = named(QPushButton("Add point"), "addPointButton", "Add a row after the current one (Insert)",
+                       "Add point")
+    add_button.clicked.connect(table.add_row)
+    delete_button = named(QPushButton("Delete"), "deletePointsButton", "Delete the selected rows (Delete)",
+                          "Delete points")
+    delete_button.clicked.connect(table.delete_selected)
+    buttons = QHBoxLayout()
+    buttons.addWidget(add_button)
+    buttons.addWidget(delete_button)
+    column = QWidget()
+    layout = QVBoxLayout(column)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(table)
+    layout.addLayout(buttons)
+    return column
+
+
+def _splitter(orientation: Qt.Orientation, name: str, widgets: list[QWidget], sizes: list[int]) -> QSplitter:
+    splitter = QSplitter(orientation)
+    splitter.setObjectName(name)
+    for widget in widgets:
+        splitter.addWidget(widget)
+    splitter.setSizes(sizes)
+    return splitter

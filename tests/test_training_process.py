@@ -1,0 +1,143 @@
+"""The training process's protocol, spoken directly over a Pipe without Qt: the typed messages of
+engine/process/messages.py in, the replies out. One child serves the whole module (it imports torch and
+warms up, seconds), started exactly as TrainingRunner._ensure_process starts it; the last test quits it."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from engine.data.points import PointSet
+from engine.process.messages import (
+    Exported,
+    ExportFailed,
+    ExportRequest,
+    Progress,
+    QuitRequest,
+    Ready,
+    RunResult,
+    TrainRequest,
+)
+from engine.process.training_server import serve
+from engine.training.config import TrainingConfig
+from engine.training.results import TrainingResult
+
+REPLY_TIMEOUT_S = 60.0  # torch's import and the warm-up on a busy, shared machine
+X = np.array([1.0, 2.0, 3.0, 4.0])
+Y = 2 * X
+CONFIG = TrainingConfig(epochs=50)
+
+
+@dataclass
+class Child:
+    process: Any
+    connection: Connection
+    devices: list[tuple[str, str]]
+
+
+def receive(connection: Connection, timeout_s: float = REPLY_TIMEOUT_S) -> object:
+    """The next reply, or a failure (never a test that hangs on a silent child)."""
+    assert connection.poll(timeout_s), f"no reply from the training process within {timeout_s} s"
+    return connection.recv()
+
+
+@pytest.fixture(scope="module")
+def child() -> Iterator[Child]:
+    context = multiprocessing.get_context("spawn")
+    parent_end, child_end = context.Pipe()
+    flags = context.RawArray("b", 2)
+    process = context.Process(target=serve, args=(child_end, flags), daemon=True, name="gds-training-test")
+    process.start()
+    child_end.close()
+    try:
+        ready = receive(parent_end)
+        assert isinstance(ready, Ready), ready
+        yield Child(process, parent_end, ready.devices)
+    finally:
+        if process.is_alive():
+            process.terminate()
+        process.join(10)
+        parent_end.close()
+
+
+@pytest.fixture(scope="module")
+def result(child: Child) -> tuple[TrainingResult, list[Progress]]:
+    """One run of the seed points: its result and every progress message before it."""
+    child.connection.send(TrainRequest(7, CONFIG.to_dict()))
+    child.connection.send_bytes(X.data)
+    child.connection.send_bytes(Y.data)
+    batches: list[Progress] = []
+    while True:
+        reply = receive(child.connection)
+        if isinstance(reply, RunResult):
+            assert reply.run_id == 7
+            return reply.result, batches
+        assert isinstance(reply, Progress), reply
+        assert reply.run_id == 7
+        batches.append(reply)
+
+
+def test_ready_lists_the_devices(child: Child) -> None:
+    assert child.devices and all(isinstance(id_, str) and isinstance(label, str) for id_, label in child.devices)
+    assert "cpu" in [id_ for id_, _ in child.devices]
+
+
+def test_a_run_in_the_child_matches_the_same_run_in_process(result: tuple[TrainingResult, list[Progress]]) -> None:
+    from engine.training.trainer import train
+
+    remote, _ = result
+    local = train(PointSet.from_columns(X, Y), CONFIG)
+    assert (remote.weight, remote.bias, remote.final_loss) == (local.weight, local.bias, local.final_loss)
+    assert remote.epochs_run == 50 and remote.stop_reason == local.stop_reason
+    assert remote.loss_history.size == 0  # the window assembles it from the progress batches
+
+
+def test_progress_covers_every_epoch_in_order(result: tuple[TrainingResult, list[Progress]]) -> None:
+    remote, batches = result
+    epochs = np.concatenate([message.batch.epochs for message in batches])
+    assert epochs.tolist() == list(range(1, 51))
+    assert batches[-1].batch.weight == remote.weight
+
+
+def test_export_answers_exported(child: Child, result: tuple[TrainingResult, list[Progress]],
+                                 tmp_path: Path) -> None:
+    path = str(tmp_path / "model.json")
+    child.connection.send(ExportRequest(11, result[0], path))
+    assert receive(child.connection) == Exported(11, path)
+    assert Path(path).is_file()
+
+
+@pytest.mark.parametrize("name", ["a-file/model.json", "model.txt"])  # a folder that cannot exist; no format
+def test_a_bad_export_path_answers_export_failed(child: Child, result: tuple[TrainingResult, list[Progress]],
+                                                 tmp_path: Path, name: str) -> None:
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    child.connection.send(ExportRequest(12, result[0], str(tmp_path / name)))
+    reply = receive(child.connection)
+    assert isinstance(reply, ExportFailed) and reply.job_id == 12, reply
+    assert reply.message
+
+
+def test_an_unknown_object_is_ignored(child: Child, result: tuple[TrainingResult, list[Progress]],
+                                      tmp_path: Path) -> None:
+    child.connection.send(("export", 13, result[0], str(tmp_path / "old.json")))  # the old tuple protocol
+    child.connection.send("hello")
+    path = str(tmp_path / "after.json")
+    child.connection.send(ExportRequest(14, result[0], path))
+    assert receive(child.connection) == Exported(14, path)  # the first reply: nothing answered the others
+    assert not (tmp_path / "old.json").exists()
+    assert child.process.is_alive()
+
+
+def test_quit_ends_the_process(child: Child) -> None:
+    """Last in the module: the child is gone afterwards."""
+    child.connection.send(QuitRequest())
+    child.process.join(5)
+    assert not child.process.is_alive()
+    assert child.process.exitcode == 0
