@@ -9,6 +9,7 @@ import torch
 from engine.data.points import PointSet
 from engine.training.config import TrainingConfig
 from engine.training.devices import list_devices, resolve_device
+from engine.training.optimizers import OPTIMIZERS
 from engine.training.trainer import train
 
 HAS_MPS = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
@@ -21,7 +22,7 @@ ACCELERATORS = [
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("device", ACCELERATORS)
-@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
 def test_gpu_training_agrees_with_the_cpu(device: str, optimizer: str) -> None:
     rng = np.random.default_rng(1)
     x = rng.uniform(-2, 2, 10_000)

@@ -10,7 +10,8 @@ import pytest
 from engine.data.point_generator import GeneratorSpec
 from engine.data.points import PointSet
 from engine.errors import DataError
-from engine.training.config import OPTIMIZERS, TrainingConfig
+from engine.training.config import TrainingConfig
+from engine.training.optimizers import OPTIMIZERS
 from engine.training.trainer import train
 
 

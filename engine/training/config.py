@@ -7,12 +7,8 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from engine.errors import ConfigError
-from engine.training.optimizers import OPTIMIZERS as OPTIMIZER_REGISTRY
+from engine.training.optimizers import DEFAULT_MOMENTUM, OPTIMIZERS
 
-# The optimizer keys in registry order (the race runs them in this order). The registry itself, with labels
-# and everything else, is engine.training.optimizers.OPTIMIZERS; this tuple keeps the name callers iterate.
-OPTIMIZER_KEYS = OPTIMIZER_REGISTRY.keys()
-OPTIMIZERS = OPTIMIZER_KEYS
 PATHS = ("auto", "fused", "autograd")
 
 
@@ -29,7 +25,7 @@ class TrainingConfig:
     learning_rate: float = 0.01
     epochs: int = 1000
     optimizer: str = "sgd"
-    momentum: float = 0.9
+    momentum: float = DEFAULT_MOMENTUM
     batch_size: int | None = None
     seed: int = 0
     device: str = "auto"
@@ -41,7 +37,7 @@ class TrainingConfig:
             raise ConfigError(f"Learning rate must be a positive number, not {self.learning_rate}.")
         if not isinstance(self.epochs, int) or self.epochs < 1:
             raise ConfigError(f"Epochs must be a whole number of at least 1, not {self.epochs}.")
-        OPTIMIZER_REGISTRY.get(self.optimizer)  # a ConfigError naming the choices when unknown
+        OPTIMIZERS.get(self.optimizer)  # a ConfigError naming the choices when unknown
         if not (0.0 <= self.momentum < 1.0):
             raise ConfigError(f"Momentum must be in [0, 1), not {self.momentum}.")
         if self.batch_size is not None and (not isinstance(self.batch_size, int) or self.batch_size < 1):

@@ -8,8 +8,8 @@ inside the functions that need it: the GUI process reads labels and rules from h
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from engine.analysis.least_squares import Moments, largest_stable_learning_rate
@@ -18,8 +18,9 @@ from engine.training.registry import Registry
 if TYPE_CHECKING:
     import torch
 
-ADAM_BETAS = (0.9, 0.999)
+ADAM_BETAS = (0.9, 0.999)  # torch.optim.Adam's defaults, written out so the exported script shows them
 ADAM_EPS = 1e-8
+DEFAULT_MOMENTUM = 0.9
 
 
 class Hyperparameters(Protocol):
@@ -50,7 +51,9 @@ class OptimizerSpec:
     moments) and updates `theta` in place with torch.optim's own arithmetic, so both training paths agree.
     `script_line` assigns `optimizer` in the exported script; `script_settings` names the config fields it
     reads, written above it as upper-case constants (momentum → MOMENTUM). `stable_rate(plain, momentum)`
-    turns plain gradient descent's bound into this optimizer's, or None where it has no fixed bound."""
+    turns plain gradient descent's bound into this optimizer's, or None where it has no fixed bound.
+    `defaults` are the optimizer's own hyperparameters as both loops and the script use them (a setting the
+    panel offers, such as momentum, starts there)."""
 
     key: str
     label: str
@@ -61,6 +64,7 @@ class OptimizerSpec:
     script_line: str
     stable_rate: StableRateRule
     script_settings: tuple[str, ...] = ()
+    defaults: Mapping[str, float | tuple[float, float]] = field(default_factory=dict)
 
     def stable_learning_rate(self, plain: float | None, momentum: float) -> float | None:
         """The bound for this optimizer given plain gradient descent's (None: no data, no bound)."""
@@ -171,12 +175,13 @@ OPTIMIZERS: Registry[OptimizerSpec] = Registry("optimizer", [
         description="Gradient descent that keeps a share (the momentum) of every earlier step",
         uses_momentum=True, make_torch=_momentum_torch, make_fused=_MomentumUpdate, stable_rate=_heavy_ball_bound,
         script_line="optimizer = optim.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM)",
-        script_settings=("momentum",)),
+        script_settings=("momentum",), defaults={"momentum": DEFAULT_MOMENTUM}),
     OptimizerSpec(
         key="adam", label="Adam",
         description="Adam scales its own steps",
         uses_momentum=False, make_torch=_adam_torch, make_fused=_AdamUpdate, stable_rate=_no_bound,
-        script_line="optimizer = optim.Adam(model.parameters(), lr=LEARNING_RATE, betas=(0.9, 0.999), eps=1e-8)"),
+        script_line="optimizer = optim.Adam(model.parameters(), lr=LEARNING_RATE, betas=(0.9, 0.999), eps=1e-8)",
+        defaults={"betas": ADAM_BETAS, "eps": ADAM_EPS}),
 ])
 
 

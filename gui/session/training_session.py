@@ -10,7 +10,8 @@ from PySide6.QtCore import QObject, Signal
 
 from engine.data.points import PointSet
 from engine.files.project_file import Project, SavedRun
-from engine.training.config import OPTIMIZERS, TrainingConfig
+from engine.training.config import TrainingConfig
+from engine.training.optimizers import OPTIMIZERS
 from engine.training.path_buffer import ThinningPath
 from engine.training.results import DIVERGED, STOPPED, ProgressBatch, TrainingResult
 from gui.session.run_history import Run, RunHistoryModel
