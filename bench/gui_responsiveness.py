@@ -61,6 +61,7 @@ def gui_run(app: QApplication, points: PointSet, config: TrainingConfig, setting
     from gui.app import freeze_startup_objects
     from gui.shell.main_window import MainWindow
 
+    os.environ["GDS_RECOVERY_DIR"] = str(settings_path.parent / "recovery")  # never the user's crash copies
     window = MainWindow(QSettings(str(settings_path), QSettings.Format.IniFormat), detect_devices=True)
     window.files.confirm_discard = lambda: True  # type: ignore[method-assign]
     window.resize(1280, 800)

@@ -1,26 +1,40 @@
 """Argument parsing and the `train` and `devices` commands.
 
-Bad input (a CSV error, a missing device, an impossible hyperparameter) exits with code 2 and one line on
-stderr naming what and where; nothing prints a traceback.
+Bad input (a CSV error, a missing device, an impossible hyperparameter, an unknown option) exits with code
+2 and one line on stderr naming what and where; nothing prints a traceback. Everything that can be checked
+before training is checked before training: a bad --export is not found out after a long run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
 
-from engine.errors import EngineError
+from engine.errors import DataError, EngineError, ExportError
+from engine.files.model_export import EXPORT_FORMATS
 from engine.training.config import PATHS, TrainingConfig
 from engine.training.optimizers import OPTIMIZERS
 
 EXIT_BAD_INPUT = 2
+SCRIPT_SUFFIX = ".py"
+EXPORT_SUFFIXES = (*EXPORT_FORMATS, SCRIPT_SUFFIX)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse prints the usage and then the error; a script reading stderr wants one line."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"error: {_one_line(message)} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="main.py", description="Gradient Descent Studio: fit y = w·x + b with PyTorch. "
         "Without a command, the desktop app opens.")
     parser.add_argument("--selftest", action="store_true",
@@ -62,8 +76,28 @@ def run(argv: Sequence[str]) -> int:
             return _devices(args.json)
         return _train(args)
     except EngineError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {_one_line(str(error))}", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def _one_line(message: str) -> str:
+    """A file name may hold a line break; the error stays one line all the same."""
+    return message.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def check_export_path(path: str | None) -> None:
+    """Refuse an --export the run could not be written to, before the run: an empty name, an extension
+    no writer knows (the message lists them all), a folder."""
+    if path is None:
+        return
+    if not path.strip():
+        raise ExportError(f"--export needs a file name ending in one of {', '.join(EXPORT_SUFFIXES)}.")
+    target = Path(path)
+    if target.suffix.lower() not in EXPORT_SUFFIXES:
+        raise ExportError(f"Cannot export to '{target.name or path}': the extension must be one of "
+                          f"{', '.join(EXPORT_SUFFIXES)}.")
+    if target.is_dir():
+        raise ExportError(f"Cannot export to {path}: it is a folder.")
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -76,7 +110,10 @@ def _train(args: argparse.Namespace) -> int:
     config = TrainingConfig(learning_rate=args.lr, epochs=args.epochs, optimizer=args.optimizer,
                             momentum=args.momentum, batch_size=args.batch_size, seed=args.seed,
                             device=args.device, path=args.path, standardize=args.standardize)
-    points = read_csv(args.data) if args.data else PointSet.seed()
+    check_export_path(args.export)
+    if args.data is not None and not args.data.strip():
+        raise DataError("The data file name is empty: give a CSV file, or leave it out for the seed points.")
+    points = read_csv(args.data) if args.data is not None else PointSet.seed()
     control = TrainingControl()
     previous = signal.signal(signal.SIGINT, lambda *_: control.request_stop())
     progress = TerminalProgress(config.epochs)
@@ -85,22 +122,23 @@ def _train(args: argparse.Namespace) -> int:
     finally:
         progress.close()
         signal.signal(signal.SIGINT, previous)
-    if args.export and args.export.lower().endswith(".py"):
+    if args.export and Path(args.export).suffix.lower() == SCRIPT_SUFFIX:
         from engine.files.script_export import export_script
 
         try:
             written = export_script(points, config, args.export)
         except OSError as error:
-            print(f"error: cannot write {args.export}: {error.strerror or error}", file=sys.stderr)
+            print(f"error: cannot write {_one_line(args.export)}: {error.strerror or error}", file=sys.stderr)
             return EXIT_BAD_INPUT
-        print(f"Exported a script that repeats this run to {', '.join(map(str, written))}", file=sys.stderr)
+        data = f" (its data in {written[1]})" if len(written) > 1 else ""
+        print(f"Exported a script that repeats this run to {written[0]}{data}", file=sys.stderr)
     elif args.export:
         from engine.files.model_export import export_model
 
         export_model(result, args.export)
         print(f"Exported the model to {args.export}", file=sys.stderr)
     if args.json:
-        print(json.dumps(result.summary()))
+        print(json_summary(result.summary()))
     else:
         print(f"y = {result.weight:.6g}·x + {result.bias:.6g}   loss {result.final_loss:.6g}, "
               f"{result.epochs_run} epochs, {result.stop_reason}, {result.device}, {result.path} path, "
@@ -108,6 +146,16 @@ def _train(args: argparse.Namespace) -> int:
     if result.message:
         print(result.message, file=sys.stderr)
     return 0
+
+
+def json_summary(summary: dict[str, Any]) -> str:
+    """Strict JSON: a number that is not finite (after a divergence) becomes null, and `message` says why;
+    Python's json would print NaN, which no JSON parser but Python's accepts."""
+    not_finite = [key for key, value in summary.items() if isinstance(value, float) and not math.isfinite(value)]
+    cleaned = {key: None if key in not_finite else value for key, value in summary.items()}
+    if not_finite and not cleaned.get("message"):
+        cleaned["message"] = f"{', '.join(not_finite)} not finite numbers (null)."
+    return json.dumps(cleaned, allow_nan=False)
 
 
 def _devices(as_json: bool) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import math
 import os
 import sys
 import time
@@ -19,6 +20,7 @@ from gui.shell.main_window import MainWindow
 
 ORGANIZATION = "GradientDescentStudio"
 ICON_PATH = Path(__file__).resolve().parent.parent / "assets" / "icon.png"
+TEST_EDIT_ENV = "GDS_TEST_EDIT"  # test-only: "x,y" adds that point once the window is up (test_recovery.py)
 
 
 def configure_logging() -> Path | None:
@@ -48,6 +50,8 @@ def _quit_after_first_paint(app: QApplication, window: MainWindow) -> None:
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.Paint:
                 print(f"PAINTED {time.time():.6f}", flush=True)
+                print(f"DOCUMENT {window.model.rowCount()} points, modified={window.isWindowModified()}, "
+                      f"recovered={window.recovery_bar.isVisible()}", flush=True)
                 target = os.environ.get("GDS_STARTUP_PROBE", "")
                 if target.endswith(".png"):
                     QTimer.singleShot(0, lambda: train_then_screenshot(target))
@@ -67,7 +71,23 @@ def _quit_after_first_paint(app: QApplication, window: MainWindow) -> None:
 
     probe = FirstPaint(window)
     window.files.confirm_discard = lambda: True  # type: ignore[method-assign]
+    window.recovery.detach()  # quitting without asking the user must not delete recovered work
     window.installEventFilter(probe)
+
+
+def _apply_test_edit(window: MainWindow, value: str) -> None:
+    """Test-only: one unsaved edit in the real app, so a test can kill it and see the work come back."""
+    if not value:
+        return
+    try:
+        x, y = (float(part) for part in value.split(","))
+    except ValueError:
+        x = y = math.nan
+    if not (math.isfinite(x) and math.isfinite(y)):
+        logging.getLogger(__name__).warning("%s=%r is not two finite numbers 'x,y'; ignored", TEST_EDIT_ENV, value)
+        return
+    window.model.add_point(x, y)
+    print(f"EDITED {window.model.rowCount()} points", flush=True)
 
 
 def freeze_startup_objects() -> None:
@@ -90,6 +110,7 @@ def run_app(arguments: list[str]) -> int:
         window.setWindowIcon(icon)
     app.aboutToQuit.connect(window.session.shutdown)  # a safety net: closeEvent normally did this already
     window.show()
+    _apply_test_edit(window, os.environ.get(TEST_EDIT_ENV, ""))
     freeze_startup_objects()
     if os.environ.get("GDS_STARTUP_PROBE"):
         _quit_after_first_paint(app, window)
@@ -97,5 +118,6 @@ def run_app(arguments: list[str]) -> int:
         window.detect_devices()
     project = next((Path(arg) for arg in arguments if not arg.startswith("-")), None)
     if project is not None:
-        window.files.open_project(project, confirmed=True)
+        # Recovered work in the window: ask before a file from the command line replaces it.
+        window.files.open_project(project, confirmed=not window.document.is_modified())
     return app.exec()

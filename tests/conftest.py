@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Recovery copies never go to the user's data folder, not even from an app a test starts in a subprocess.
+os.environ["GDS_RECOVERY_DIR"] = tempfile.mkdtemp(prefix="gds-tests-recovery-")
+atexit.register(shutil.rmtree, os.environ["GDS_RECOVERY_DIR"], ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,7 +42,15 @@ def settings(tmp_path: Path):
 
 
 @pytest.fixture
-def make_window(qtbot, settings):
+def recovery_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where the windows of this test keep recovery copies: its own folder, so none sees another's."""
+    folder = tmp_path / "recovery"
+    monkeypatch.setenv("GDS_RECOVERY_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def make_window(qtbot, settings, recovery_folder):
     """Build MainWindows that remember nothing of earlier tests; each is closed at the end, and the
     test fails if its training thread is still alive (a dangling QThread)."""
     from gui.shell.main_window import MainWindow

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import json
+import math
+import os
+import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from tests.conftest import run_python
+from cli.commands import json_summary
+from engine.data.csv_io import write_csv
+from engine.data.points import PointSet
+from engine.files.script_export import INLINE_POINTS
+from tests.conftest import ROOT, run_python
+
+QUICK_S = 60  # a refusal takes a second or two; a regression that hangs or trains 1e9 epochs fails here
 
 
 def test_train_json_prints_the_fitted_line() -> None:
@@ -80,3 +90,117 @@ def test_selftest_passes() -> None:
     completed = run_python("main.py", "--selftest")
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert completed.stdout.startswith("selftest passed")
+
+
+def assert_refused(completed: subprocess.CompletedProcess[str], *fragments: str) -> None:
+    """Exit 2, one line on stderr naming the problem, nothing on stdout, no traceback."""
+    assert completed.returncode == 2, completed.stdout + completed.stderr
+    lines = completed.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), completed.stderr
+    assert completed.stdout == ""
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+@pytest.mark.parametrize(("arguments", "fragment"), [
+    (["--lr", "1e39"], "Learning rate must be a number with 0 < rate <= 1e6, not 1e+39."),
+    (["--lr", "nan"], "Learning rate"),
+    (["--seed", str(2**64)], "Seed must be a whole number from 0 to 2,147,483,647"),
+    (["--seed", str(2**70)], "Seed must be a whole number"),
+    (["--seed", str(-(2**70))], "Seed must be a whole number"),
+    (["--seed", "2**64"], "argument --seed: invalid int value: '2**64'"),
+    (["--epochs", str(10**9 + 1)], "Epochs must be a whole number from 1 to 1,000,000,000"),
+    (["--momentum", "1"], "Momentum must be a number in [0, 1)"),
+    (["--batch-size", "0"], "Batch size"),
+    (["--optimizer", "lbfgs"], "argument --optimizer: invalid choice: 'lbfgs'"),
+    (["--no-such-option"], "unrecognized arguments: --no-such-option"),
+])
+def test_out_of_range_settings_exit_2_with_one_line(arguments: list[str], fragment: str) -> None:
+    assert_refused(run_python("main.py", "train", *arguments, timeout=QUICK_S), fragment)
+
+
+@pytest.mark.parametrize("export", ["", "   ", "model.h5", "model", "model.PY.bak"])
+def test_a_bad_export_is_refused_before_training(export: str, tmp_path: Path) -> None:
+    """A billion epochs: only a refusal before training finishes in time."""
+    completed = run_python(str(ROOT / "main.py"), "train", "--epochs", str(10**9), "--export", export,
+                           cwd=tmp_path, timeout=QUICK_S)
+    assert_refused(completed, ".pt, .pt2, .onnx, .json, .py")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_data_file_name_is_an_error_not_the_seed_points() -> None:
+    assert_refused(run_python("main.py", "train", "", "--json", timeout=QUICK_S), "data file name is empty")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_fifo_as_data_is_refused_at_once(tmp_path: Path) -> None:
+    """Reading a FIFO blocks until a writer comes, and Ctrl+C did not reach it: the timeout fails a regression."""
+    fifo = tmp_path / "points.csv"
+    os.mkfifo(fifo)
+    assert_refused(run_python("main.py", "train", str(fifo), timeout=QUICK_S),
+                   f"{fifo}: this is a named pipe, not a file")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_dev_zero_as_data_is_refused_at_once() -> None:
+    assert_refused(run_python("main.py", "train", "/dev/zero", timeout=QUICK_S), "/dev/zero: this is a device")
+
+
+def test_a_file_too_large_for_points_is_refused_without_reading_it(tmp_path: Path) -> None:
+    data = tmp_path / "huge.csv"
+    with data.open("wb") as handle:
+        handle.truncate(2 * 1024**3)  # sparse: 2 GB that take no disk
+    assert_refused(run_python("main.py", "train", str(data), timeout=QUICK_S),
+                   f"{data}: the file is larger than 512 MB")
+
+
+def test_a_csv_error_with_a_line_break_in_the_file_name_stays_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "two\nlines.csv"
+    data.write_text("x,y\n1,2\n2,four\n", encoding="utf-8")
+    assert_refused(run_python("main.py", "train", str(data), timeout=QUICK_S), "two\\nlines.csv, line 3")
+
+
+def test_json_after_divergence_is_strict_json_that_says_why(tmp_path: Path) -> None:
+    """Points this large overflow float32 on the first step: the loss is not finite."""
+    data = tmp_path / "far.csv"
+    data.write_text("x,y\n1e30,1\n2e30,2\n3e30,5\n", encoding="utf-8")
+    completed = run_python("main.py", "train", str(data), "--json", timeout=QUICK_S)
+    assert completed.returncode == 0, completed.stderr
+    assert "NaN" not in completed.stdout and "Infinity" not in completed.stdout
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"not JSON: {constant}")
+
+    result = json.loads(completed.stdout, parse_constant=refuse)
+    assert set(result) >= {"weight", "bias", "final_loss", "epochs_run", "stop_reason", "device", "message"}
+    assert result["stop_reason"] == "diverged" and "diverged" in result["message"]
+    assert all(value is None or math.isfinite(value) for value in (result["weight"], result["bias"],
+                                                                    result["final_loss"]))
+
+
+def test_json_summary_turns_non_finite_numbers_into_null_and_says_so() -> None:
+    summary = {"weight": float("nan"), "bias": 1.5, "final_loss": float("inf"), "epochs_run": 3,
+               "stop_reason": "completed", "device": "cpu", "message": ""}
+    result = json.loads(json_summary(summary))
+    assert result["weight"] is None and result["final_loss"] is None and result["bias"] == 1.5
+    assert result["message"] == "weight, final_loss not finite numbers (null)."
+    kept = json.loads(json_summary({**summary, "message": "Training diverged at epoch 2."}))
+    assert kept["message"] == "Training diverged at epoch 2."
+
+
+def test_exported_script_data_never_replaces_a_file_beside_it(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, INLINE_POINTS + 1)
+    data = tmp_path / "many.csv"
+    write_csv(PointSet.from_columns(x, 2 * x + 1), data)
+    mine = tmp_path / "train.csv"
+    mine.write_bytes(b"my own notes, not points\n")
+    script = tmp_path / "train.py"
+    completed = run_python("main.py", "train", str(data), "--epochs", "5", "--export", str(script),
+                           timeout=QUICK_S)
+    assert completed.returncode == 0, completed.stderr
+    assert mine.read_bytes() == b"my own notes, not points\n"
+    assert f"{script} (its data in {tmp_path / 'train-data.csv'})" in completed.stderr
+    assert "'train-data.csv'" in script.read_text(encoding="utf-8")
+    assert (tmp_path / "train-data.csv").stat().st_size > 0
+

@@ -74,11 +74,11 @@ def test_training_draws_the_path_residuals_r2_and_the_gap(qtbot, window) -> None
     moments = Moments.of(PointSet.seed())
     r2 = 1 - float(moments.loss(result.weight, result.bias)) / moments.var_y
     assert window.panel.r_squared_label.text() == f"R² = {r2:.6f}"
-    gap = window.panel.gap_label.text()
+    gap = window.panel.gap_label.text().replace("\u00a0", " ")
     assert f"|w − w*| = {abs(result.weight - 2.0):.3g}" in gap and f"|b − b*| = {abs(result.bias):.3g}" in gap
 
     text = window.landscape.hover_text_at(2.0, 0.0)
-    shown = dict(part.split(" = ") for part in text.split(", "))
+    shown = dict(part.replace("−", "-").split(" = ") for part in text.split(", "))
     assert float(shown["w"]) == pytest.approx(2.0, abs=1e-3) and float(shown["b"]) == pytest.approx(0.0, abs=1e-3)
     assert float(shown["loss"]) == pytest.approx(float(moments.loss(float(shown["w"]), float(shown["b"]))), rel=1e-3)
 
@@ -262,3 +262,168 @@ def test_export_as_python_script_from_the_menu(qtbot, window, monkeypatch, tmp_p
     assert completed.returncode == 0, completed.stderr
     weight, bias = (float(value) for value in re.search(r"y = (\S+)·x \+ (\S+)", completed.stdout).groups())
     assert abs(weight - result.weight) <= 1e-6 and abs(bias - result.bias) <= 1e-6
+
+
+# --- what the panel, the status line and the table say: the live run's figures, formatted for people --------
+def panel_texts(panel) -> tuple[str, str, str, str]:
+    return (panel.equation_label.text(), panel.r_squared_label.text(), panel.gap_label.text(),
+            panel.result_label.text())
+
+
+def plain(text: str) -> str:
+    """Label text as read aloud: no-break spaces are spaces."""
+    return text.replace("\u00a0", " ")
+
+
+def assert_equation_fits(qtbot, label) -> None:
+    """The equation breaks only between "y = w·x" and "± b", each half fits the label's width, and the label
+    is tall enough for the lines it needs."""
+    metrics, width, text = label.fontMetrics(), label.contentsRect().width(), label.text()
+    lines = 1
+    if metrics.horizontalAdvance(text) > width:
+        assert label.wordWrap(), f"{plain(text)!r} is wider than {width} px and cannot wrap"
+        halves = text.split(" ")  # where a wrapping label may break the line
+        assert len(halves) == 2 and all(metrics.horizontalAdvance(half) <= width for half in halves), \
+            f"{plain(text)!r} in {width} px"
+        lines = 2
+    qtbot.waitUntil(lambda: label.contentsRect().height() >= lines * metrics.height())
+
+
+def test_while_a_run_trains_every_figure_in_the_panel_is_its_own(qtbot, window) -> None:
+    from engine.analysis.least_squares import r_squared
+    from gui.kit import number_format as fmt
+
+    first = press_train(qtbot, window)
+    assert f"w = {fmt.number(first.weight)}" in plain(window.panel.result_label.text())
+    window.panel.learning_rate_spin.setValue(0.002)  # a second run whose line differs from the first
+    window.panel.epochs_spin.setValue(50_000_000)
+    at_start: list[tuple[str, str, str, str]] = []
+    live: list[tuple[float, float, tuple[str, str, str, str]]] = []
+    window.session.runStarted.connect(lambda _run: at_start.append(panel_texts(window.panel)))
+    window.session.progress.connect(lambda batch: live.append((batch.weight, batch.bias,
+                                                               panel_texts(window.panel))))
+    qtbot.mouseClick(window.panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(live) >= 3, timeout=20_000)
+    with qtbot.waitSignal(window.trainingFinished, timeout=5_000) as finished:
+        window.training.stop_training()
+    assert len(at_start) == 1 and at_start[0][:3] == ("y = w·x + b", "R² = –", ""), at_start
+    earlier = f"{fmt.number(first.weight)}"
+    assert "training…" in at_start[0][3] and earlier not in at_start[0][3], "nothing of the previous run is shown"
+    moments = Moments.of(PointSet.seed())
+    for weight, bias, (equation, r2, gap, result) in live:
+        assert plain(equation) == fmt.equation(weight, bias)
+        assert r2 == f"R² = {fmt.r_squared(r_squared(moments, weight, bias))}"
+        assert f"|w − w*| = {fmt.gap(abs(weight - 2.0))}" in plain(gap)
+        assert "training…" in result and earlier not in result, result
+    second = finished.args[0]
+    equation, _, _, result = panel_texts(window.panel)
+    assert plain(equation) == fmt.equation(second.weight, second.bias)
+    assert f"w = {fmt.number(second.weight)},  b = {fmt.number(second.bias)}" in plain(result)
+    assert f"final loss = {fmt.number(second.final_loss)}" in result and "Stopped:" in result
+
+
+def test_a_run_that_fails_does_not_leave_training_on_show(qtbot, window) -> None:
+    press_train(qtbot, window)
+    with qtbot.waitSignal(window.session.failed, timeout=60_000):  # the process refuses the run
+        window.session.train(window.model.snapshot(), TrainingConfig(device="cuda:7"))
+    assert window.panel.result_label.text() == "No result: the run did not finish."
+    assert window.panel.equation_label.text() == "y = w·x + b", "nor the line of the run before"
+
+
+def test_a_diverged_run_reads_the_same_everywhere_and_fits_the_panel(qtbot, window, monkeypatch) -> None:
+    from gui.kit import number_format as fmt
+
+    monkeypatch.setattr(window.training, "ask_about_learning_rate", lambda rate, stable: rate)
+    window.panel.learning_rate_spin.setValue(1.0)
+    result = press_train(qtbot, window)
+    assert result.stop_reason == "diverged" and abs(result.weight) > 1e6
+    last, first_bad = f"{result.epochs_run:,}", f"{result.epochs_run + 1:,}"
+    words = f"diverged at epoch {first_bad}: the loss became infinite; the last finite values (epoch {last}) are shown"
+    assert words in result.message
+    assert words in window.notices.last_error_box.text() and words in window.panel.status_label.text()
+    panel = window.panel
+    assert f"Diverged at epoch {first_bad}" in panel.result_label.text()
+    assert f"shown: epoch {last}" in plain(panel.result_label.text())
+    assert f"last finite loss = {fmt.number(result.final_loss)}" in panel.result_label.text()
+    assert re.fullmatch(r"R² = −\d\.?\d?e\+\d\d", panel.r_squared_label.text()), panel.r_squared_label.text()
+    assert plain(panel.equation_label.text()) == fmt.equation(result.weight, result.bias)
+    assert_equation_fits(qtbot, panel.equation_label)
+    window.notices.last_error_box.close()
+
+    axis = window.loss_plot.plot.getPlotItem().getAxis("left")
+    assert axis.autoSIPrefixScale == 1.0 and "x1e" not in axis.labelString(), "no factor pulled out of the axis"
+    low, high = window.loss_plot.plot.getPlotItem().getViewBox().viewRange()[1]
+    assert low <= np.log10(result.loss_history.min()) and np.log10(result.final_loss) <= high
+    values = [value for _spacing, ticks in axis.tickValues(low, high, 300) for value in ticks]
+    labels = axis.tickStrings(values, axis.autoSIPrefixScale, 1.0)
+    read = [tick_value(label) for label in labels]
+    assert read == pytest.approx([10.0 ** value for value in values], rel=1e-6), "each tick reads as its loss"
+    assert max(read) >= 1e20, labels
+
+
+def tick_value(label: str) -> float:
+    """A log-axis tick label as a number: "1", "0.01", "10⁻⁵", "2·10³⁰"."""
+    if not any(digit in label for digit in "⁰¹²³⁴⁵⁶⁷⁸⁹"):
+        return float(label)
+    mantissa, _, power = label.rpartition("10")
+    return float(mantissa.rstrip("·") or 1) * 10.0 ** int(power.translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻",
+                                                                                         "0123456789-")))
+
+
+def test_a_negative_bias_reads_as_a_subtraction_in_the_status_line_and_the_panel(qtbot, window) -> None:
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    window.model.replace_points(PointSet.from_columns(x, 2 * x - 90.7264), "data")
+    window.panel.standardize_check.setChecked(True)
+    window.panel.learning_rate_spin.setValue(0.5)
+    result = press_train(qtbot, window)
+    assert result.bias == pytest.approx(-90.7264, rel=1e-5)
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Training completed: y = 2·x − 90.72") and "-" not in message.split("loss")[0]
+    assert plain(window.panel.equation_label.text()).startswith("y = 2·x − 90.72")
+    assert "Exact: y = 2·x − 90.7264" in window.panel.gap_label.text()
+    text = window.landscape.hover_text_at(2.0, -90.0)
+    assert "b = −90" in text, text
+
+
+def test_the_runs_table_shows_numbers_as_the_panel_does(qtbot) -> None:
+    from engine.training.results import TrainingResult
+    from gui.session.run_history import COLUMNS, RunHistoryModel
+
+    runs = RunHistoryModel()
+    history = np.array([])
+    result = TrainingResult(weight=np.nan, bias=np.nan, final_loss=np.nan, loss_history=history, epochs_run=0,
+                            stop_reason="diverged", device="cpu", elapsed_s=0.0123456789)
+    runs.add_finished(TrainingConfig(learning_rate=0.05), result)
+    shown = {name: runs.index(0, column).data() for column, name in enumerate(COLUMNS)}
+    assert shown["Final loss"] == "–" and shown["Learning rate"] == "0.05" and shown["Wall time (s)"] == "0.0123"
+
+
+def test_screenshots_of_a_normal_a_standardised_and_a_diverged_run(qtbot, window, monkeypatch) -> None:
+    """Saved under test-artifacts/ to be looked at; each asserts that the equation fits at both sizes."""
+    artifacts = Path(__file__).resolve().parent.parent / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    monkeypatch.setattr(window.training, "ask_about_learning_rate", lambda rate, stable: rate)
+    for name, learning_rate, standardize in (("normal", 0.01, False), ("standardised", 0.1, True),
+                                             ("diverged", 1.0, False)):
+        window.panel.learning_rate_spin.setValue(learning_rate)
+        window.panel.standardize_check.setChecked(standardize)
+        press_train(qtbot, window)
+        if window.notices.last_error_box is not None and window.notices.last_error_box.isVisible():
+            window.notices.last_error_box.close()
+        for width, height in ((1400, 900), (1024, 768)):
+            window.resize(width, height)
+            qtbot.waitUntil(lambda w=width, h=height: (window.width(), window.height()) == (w, h))
+            assert_equation_fits(qtbot, window.panel.equation_label)
+            path = artifacts / f"{name}-{width}x{height}.png"
+            assert window.grab().save(str(path)) and path.stat().st_size > 10_000
+
+
+def test_the_panel_shows_every_setting_a_config_allows(window) -> None:
+    """A project may carry any valid setting; the panel must show it as it is, never clamp or crash."""
+    from engine.training.config import MAX_BATCH_SIZE, MAX_EPOCHS, MAX_LEARNING_RATE, MAX_SEED
+
+    for config in (TrainingConfig(seed=MAX_SEED, epochs=MAX_EPOCHS, batch_size=MAX_BATCH_SIZE,
+                                  learning_rate=MAX_LEARNING_RATE),
+                   TrainingConfig(seed=0, epochs=1, batch_size=1, learning_rate=1e-6)):
+        window.panel.set_config(config)
+        assert window.panel.config() == config

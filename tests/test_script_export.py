@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import ast
+import os
 import re
+from dataclasses import fields
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from engine.data.points import PointSet
+from engine.errors import ConfigError
 from engine.files.script_export import INLINE_POINTS, export_script
 from engine.training.config import TrainingConfig
 from engine.training.optimizers import OPTIMIZERS
@@ -66,3 +71,92 @@ def test_many_points_go_to_a_csv_beside_the_script(tmp_path: Path) -> None:
     assert script.stat().st_size < 5000, "the points are not inlined"
     weight, bias = run_script(script)
     assert abs(weight - result.weight) <= 1e-6 and abs(bias - result.bias) <= 1e-6
+
+
+INJECTION = "0\nimport pathlib; pathlib.Path('pwned').touch()"
+
+
+def many_points(count: int = INLINE_POINTS + 1) -> PointSet:
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-1, 1, count)
+    return PointSet.from_columns(x, 3 * x - 1 + rng.normal(0, 0.1, x.size))
+
+
+def forged_config(**changes: object) -> TrainingConfig:
+    """A TrainingConfig whose values never went through its checks, as a bug or a hand-made object could
+    make one."""
+    config = object.__new__(TrainingConfig)
+    for field in fields(TrainingConfig):
+        object.__setattr__(config, field.name, changes.get(field.name, getattr(TrainingConfig(), field.name)))
+    return config
+
+
+@pytest.mark.parametrize("config", [
+    forged_config(seed=INJECTION),
+    forged_config(epochs="1\nimport os"),
+    forged_config(learning_rate=float("nan")),
+    forged_config(momentum="0.9; import os", optimizer="momentum"),
+    forged_config(optimizer="sgd\nimport os"),
+    SimpleNamespace(**{**TrainingConfig().to_dict(), "seed": INJECTION}),
+    SimpleNamespace(seed=0),  # not a whole set of settings
+], ids=["seed", "epochs", "rate", "momentum", "optimizer", "namespace", "incomplete"])
+@pytest.mark.parametrize("points", [PointSet.seed(), many_points()], ids=["inline", "csv"])
+def test_settings_that_do_not_validate_are_refused_and_nothing_is_written(
+        config: TrainingConfig, points: PointSet, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):
+        export_script(points, config, tmp_path / "train.py")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("config", [
+    TrainingConfig(),
+    TrainingConfig(optimizer="momentum", momentum=0.5, learning_rate=1, seed=2**31 - 1, batch_size=3, epochs=7),
+    TrainingConfig(optimizer="adam", standardize=True, learning_rate=1e-300),
+], ids=["defaults", "momentum", "adam"])
+@pytest.mark.parametrize("points", [PointSet.seed(), many_points()], ids=["inline", "csv"])
+def test_every_setting_in_the_script_is_a_literal(config: TrainingConfig, points: PointSet, tmp_path: Path) -> None:
+    script = tmp_path / "train.py"
+    export_script(points, config, script)
+    module = ast.parse(script.read_text(encoding="utf-8"))
+    assert isinstance(module.body[0], ast.Expr) and isinstance(module.body[0].value, ast.Constant)  # docstring
+    inline = len(points) <= INLINE_POINTS
+    constants: dict[str, object] = {}
+    for node in module.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name = node.targets[0].id
+            if (name.isupper() and name != "DATA") or (inline and name in ("xs", "ys")):
+                constants[name] = ast.literal_eval(node.value)  # raises for anything but a literal
+    settings = {"LEARNING_RATE": config.learning_rate, "EPOCHS": config.epochs, "SEED": config.seed,
+                "BATCH_SIZE": config.batch_size}
+    if config.optimizer == "momentum":
+        settings["MOMENTUM"] = config.momentum
+    assert {name: constants[name] for name in settings} == settings
+    assert set(constants) - set(settings) <= {"xs", "ys"}
+    if inline:
+        assert (constants["xs"], constants["ys"]) == (points.x.tolist(), points.y.tolist())
+
+
+def test_the_data_file_never_replaces_a_file_the_user_has(tmp_path: Path) -> None:
+    points = many_points()
+    config = TrainingConfig(learning_rate=0.1, epochs=200)
+    script = tmp_path / "fit.py"
+    theirs = {tmp_path / "fit.csv": b"x,y\n1,2\n", tmp_path / "fit-data.csv": b"their own data\n"}
+    for path, content in theirs.items():
+        path.write_bytes(content)
+    written = export_script(points, config, script)
+    assert written == [script, tmp_path / "fit-data-2.csv"]
+    assert all(path.read_bytes() == content for path, content in theirs.items())
+    assert "with_name('fit-data-2.csv')" in script.read_text(encoding="utf-8")
+    result = train(points, config)
+    weight, bias = run_script(script)
+    assert abs(weight - result.weight) <= 1e-6 and abs(bias - result.bias) <= 1e-6
+    again = export_script(points, config, script)  # a second export keeps the first one's data, too
+    assert again == [script, tmp_path / "fit-data-3.csv"]
+
+
+def test_a_failed_script_write_leaves_no_data_file(tmp_path: Path) -> None:
+    script = tmp_path / "train.py"
+    script.mkdir()  # the script cannot replace a folder
+    with pytest.raises(OSError):
+        export_script(many_points(), TrainingConfig(), script)
+    assert sorted(os.listdir(tmp_path)) == ["train.py"]

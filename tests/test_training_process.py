@@ -1,10 +1,11 @@
 """The training process's protocol, spoken directly over a Pipe without Qt: the typed messages of
 engine/process/messages.py in, the replies out. One child serves the whole module (it imports torch and
-warms up, seconds), started exactly as TrainingRunner._ensure_process starts it; the last test quits it."""
+warms up, seconds), started exactly as TrainingChild starts it; the last test quits it."""
 
 from __future__ import annotations
 
 import multiprocessing
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -19,13 +20,14 @@ from engine.process.messages import (
     Exported,
     ExportFailed,
     ExportRequest,
+    Heartbeat,
     Progress,
     QuitRequest,
     Ready,
     RunResult,
     TrainRequest,
 )
-from engine.process.training_server import serve
+from engine.process.training_server import FLAGS_TYPECODE, PAUSE, STOP, serve
 from engine.training.config import TrainingConfig
 from engine.training.results import TrainingResult
 
@@ -40,26 +42,32 @@ class Child:
     process: Any
     connection: Connection
     devices: list[tuple[str, str]]
+    flags: Any
 
 
 def receive(connection: Connection, timeout_s: float = REPLY_TIMEOUT_S) -> object:
-    """The next reply, or a failure (never a test that hangs on a silent child)."""
-    assert connection.poll(timeout_s), f"no reply from the training process within {timeout_s} s"
-    return connection.recv()
+    """The next reply that is not a heartbeat, or a failure (never a test that hangs on a silent child)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        left = deadline - time.monotonic()
+        assert left > 0 and connection.poll(left), f"no reply from the training process within {timeout_s} s"
+        reply = connection.recv()
+        if not isinstance(reply, Heartbeat):
+            return reply
 
 
 @pytest.fixture(scope="module")
 def child() -> Iterator[Child]:
     context = multiprocessing.get_context("spawn")
     parent_end, child_end = context.Pipe()
-    flags = context.RawArray("b", 2)
+    flags = context.RawArray(FLAGS_TYPECODE, 2)
     process = context.Process(target=serve, args=(child_end, flags), daemon=True, name="gds-training-test")
     process.start()
     child_end.close()
     try:
         ready = receive(parent_end)
         assert isinstance(ready, Ready), ready
-        yield Child(process, parent_end, ready.devices)
+        yield Child(process, parent_end, ready.devices, flags)
     finally:
         if process.is_alive():
             process.terminate()
@@ -133,6 +141,48 @@ def test_an_unknown_object_is_ignored(child: Child, result: tuple[TrainingResult
     assert receive(child.connection) == Exported(14, path)  # the first reply: nothing answered the others
     assert not (tmp_path / "old.json").exists()
     assert child.process.is_alive()
+
+
+def send_run(child: Child, run_id: int, config: TrainingConfig) -> None:
+    child.connection.send(TrainRequest(run_id, config.to_dict()))
+    child.connection.send_bytes(X.data)
+    child.connection.send_bytes(Y.data)
+
+
+def test_heartbeats_keep_coming_while_the_loop_is_busy(child: Child) -> None:
+    """A paused run holds the child's loop; its heartbeat thread still answers, twice a second."""
+    child.flags[PAUSE] = 1
+    try:
+        send_run(child, 20, TrainingConfig(epochs=10_000_000))
+        started = time.monotonic()
+        beats = 0
+        while beats < 4:
+            assert child.connection.poll(10), "no heartbeat for 10 s while a run was paused"
+            reply = child.connection.recv()
+            beats += isinstance(reply, Heartbeat)
+            assert not isinstance(reply, RunResult), "the paused run ended"
+        assert time.monotonic() - started < 10
+    finally:
+        child.flags[STOP] = 20
+        child.flags[PAUSE] = 0
+    reply = receive(child.connection)
+    while isinstance(reply, Progress):
+        reply = receive(child.connection)
+    assert isinstance(reply, RunResult) and reply.run_id == 20 and reply.result.stop_reason == "stopped"
+
+
+def test_a_stop_reaches_only_runs_up_to_its_id(child: Child) -> None:
+    """A stop that the child reads late (the window already ended that run) never stops the next run."""
+    child.flags[STOP] = 21
+    send_run(child, 21, CONFIG)
+    send_run(child, 22, CONFIG)
+    results: dict[int, TrainingResult] = {}
+    while len(results) < 2:
+        reply = receive(child.connection)
+        if isinstance(reply, RunResult):
+            results[reply.run_id] = reply.result
+    assert results[21].stop_reason == "stopped" and results[21].epochs_run == 0
+    assert results[22].stop_reason == "completed" and results[22].epochs_run == CONFIG.epochs
 
 
 def test_quit_ends_the_process(child: Child) -> None:

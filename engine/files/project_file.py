@@ -1,29 +1,44 @@
-"""The `.gdsproj` project file: JSON with a version field holding the points, the hyperparameters,
-and the session's runs (each with its config, result, loss history and optimizer path). Saved
-atomically; a bad file gives a DataError that says what is wrong, never a crash.
+"""The `.gdsproj` project file: the points, the hyperparameters and the session's runs (each with its
+config, result, loss history and optimizer path).
 
-Version 1 files (one "result", no runs) still open: their result becomes the only run."""
+Save writes version 3: a zip of `project.json` and one .npy member per long array (project_zip.py), so a
+10-million-epoch history is 80 MB of float64 read and written in one piece rather than 435 MB of JSON
+text. Versions 1 (one "result", no runs) and 2 (all JSON) still open.
+
+Opening checks the whole file before it returns: its size, its structure and every field's type and range
+(project_schema.py), then the arrays (finite, in range, lengths that agree with each other). The window
+changes only after load_project has returned, so a bad file changes nothing; it raises one DataError that
+names the file and the field, e.g. `fit.gdsproj: runs[3].config.seed: expected an int, got "abc"`.
+"""
 
 from __future__ import annotations
 
 import json
 import math
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+import msgspec
 import numpy as np
 
-from engine.atomic_write import write_text_atomic
+from engine.atomic_write import write_atomic
 from engine.data.points import PointSet
-from engine.errors import DataError, EngineError
+from engine.errors import ConfigError, DataError
+from engine.files import project_schema as schema
+from engine.files.project_schema import PROJECT_FORMAT, FieldError
+from engine.files.project_zip import FLOAT64, INT64, ZIP_MAGIC, ProjectZip, write_project_zip
 from engine.training.config import TrainingConfig
 from engine.training.results import TrainingResult
 
 PROJECT_SUFFIX = ".gdsproj"
-PROJECT_FORMAT = "gradient-descent-studio/project"
-PROJECT_VERSION = 2
+PROJECT_VERSION = 3
+MAX_FILE_BYTES = 2**30  # 1 GiB: a 10-million-epoch run is 80 MB in version 3, 435 MB in version 2
+
+__all__ = ["MAX_FILE_BYTES", "PROJECT_FORMAT", "PROJECT_SUFFIX", "PROJECT_VERSION", "Project", "SavedRun",
+           "load_project", "save_project"]
 
 
 @dataclass
@@ -46,95 +61,223 @@ class Project:
         return self.runs[-1].result if self.runs else None
 
 
+# --- saving ---------------------------------------------------------------------------------------------
 def save_project(project: Project, path: str | os.PathLike[str]) -> None:
-    document: dict[str, Any] = {
-        "format": PROJECT_FORMAT,
-        "version": PROJECT_VERSION,
-        "points": {"x": project.points.x.tolist(), "y": project.points.y.tolist()},
-        "config": project.config.to_dict(),
-        "result": _result_to_json(project.result) if project.result is not None else None,
-        "runs": [_run_to_json(run) for run in project.runs],
+    """Write version 3, atomically: a crash or a full disk leaves the previous file as it was."""
+    arrays: dict[str, np.ndarray] = {"points/x.npy": project.points.x, "points/y.npy": project.points.y}
+    runs: list[dict[str, Any]] = []
+    for index, run in enumerate(project.runs):
+        prefix = f"runs/{index}/"
+        arrays[f"{prefix}loss_history.npy"] = np.asarray(run.result.loss_history, dtype=FLOAT64)
+        entry: dict[str, Any] = {"config": run.config.to_dict(), "shown": run.shown,
+                                 "result": {**_result_fields(run.result), "loss_history": f"{prefix}loss_history.npy"}}
+        if run.path is not None:
+            names = {key: f"{prefix}path_{key}.npy" for key in ("epochs", "weights", "biases")}
+            for name, values, dtype in zip(names.values(), run.path, (INT64, FLOAT64, FLOAT64), strict=True):
+                arrays[name] = np.asarray(values, dtype=dtype)
+            entry["path"] = names
+        runs.append(entry)
+    document = {"format": PROJECT_FORMAT, "version": PROJECT_VERSION, "points": {"x": "points/x.npy", "y":
+                "points/y.npy"}, "config": project.config.to_dict(), "runs": runs}
+    write_atomic(path, lambda handle: write_project_zip(handle, document, arrays))
+
+
+def _result_fields(result: TrainingResult) -> dict[str, Any]:
+    """Plain floats and ints (a numpy scalar is not JSON), the loss history aside."""
+    rate = result.suggested_learning_rate
+    return {
+        "weight": float(result.weight), "bias": float(result.bias), "final_loss": float(result.final_loss),
+        "epochs_run": int(result.epochs_run), "stop_reason": result.stop_reason, "device": result.device,
+        "elapsed_s": float(result.elapsed_s), "path": result.path, "message": result.message,
+        "initial_weight": float(result.initial_weight), "initial_bias": float(result.initial_bias),
+        "config": dict(result.config), "suggested_learning_rate": None if rate is None else float(rate),
     }
-    write_text_atomic(path, json.dumps(document, allow_nan=True) + "\n")
 
 
+# --- opening --------------------------------------------------------------------------------------------
 def load_project(path: str | os.PathLike[str]) -> Project:
+    """The project in `path`, checked completely; DataError naming the file and the field otherwise."""
     name = str(path)
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except OSError as error:
-        raise DataError(f"{name}: cannot read the file ({error.strerror or error}).", path=name) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        line = getattr(error, "lineno", None)
-        where = f", line {line}" if line else ""
-        raise DataError(f"{name}{where}: not a Gradient Descent Studio project (invalid JSON).",
-                        line=line, path=name) from None
-    if not isinstance(document, dict) or document.get("format") != PROJECT_FORMAT:
-        raise DataError(f"{name}: not a Gradient Descent Studio project.", path=name)
-    version = document.get("version")
-    if not isinstance(version, int) or version > PROJECT_VERSION:
-        raise DataError(f"{name}: project version {version} is newer than this app understands "
-                        f"({PROJECT_VERSION}); please update the app.", path=name)
+        return _read(Path(path))
+    except FieldError as error:
+        where = f"{name}, line {error.line}" if error.line and not error.where else name
+        raise DataError(f"{where}: {error}", line=error.line, path=name) from None
+
+
+def _read(path: Path) -> Project:
     try:
-        raw_points = document["points"]
-        points = PointSet.from_columns(raw_points["x"], raw_points["y"], validate=False)
-        points.validate(for_fitting=False)
-        config = TrainingConfig.from_dict(document.get("config") or {})
-        if version >= 2:
-            runs = [_run_from_json(run) for run in document.get("runs") or []]
-        elif document.get("result"):
-            result = _result_from_json(document["result"])
-            runs = [SavedRun(TrainingConfig.from_dict(result.config or {}), result)]
-        else:
-            runs = []
-    except EngineError as error:
-        raise DataError(f"{name}: {error}", path=name) from None
-    except (KeyError, TypeError, ValueError) as error:
-        raise DataError(f"{name}: the project file is damaged ({type(error).__name__}: {error}).",
-                        path=name) from None
-    return Project(points=points, config=config, runs=runs)
+        if not stat.S_ISREG(os.stat(path).st_mode):  # before open: opening a FIFO waits for a writer
+            raise FieldError("", "not a regular file.")
+        with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            _check_size(info.st_size)
+            if handle.read(len(ZIP_MAGIC)) == ZIP_MAGIC:
+                return _read_zip(handle, info.st_size)
+            handle.seek(0)
+            data = handle.read(MAX_FILE_BYTES + 1)  # bounded: the file may have grown since fstat
+    except OSError as error:
+        raise FieldError("", f"cannot read the file ({error.strerror or error}).") from None
+    _check_size(len(data))
+    return _read_json(data)
 
 
-def _run_to_json(run: SavedRun) -> dict[str, Any]:
-    document: dict[str, Any] = {"config": run.config.to_dict(), "result": _result_to_json(run.result),
-                                "shown": run.shown}
-    if run.path is not None:
-        epochs, weights, biases = run.path
-        document["path"] = {"epochs": epochs.tolist(), "weights": weights.tolist(), "biases": biases.tolist()}
-    return document
+def _check_size(size: int) -> None:
+    if size > MAX_FILE_BYTES:
+        raise FieldError("", f"the file is {size / 2**20:,.0f} MB; a project file may be at most "
+                             f"{MAX_FILE_BYTES // 2**20:,} MB.")
 
 
-def _run_from_json(data: dict[str, Any]) -> SavedRun:
-    path = None
-    if data.get("path"):
-        raw = data["path"]
-        path = (np.asarray(raw["epochs"], dtype=np.int64), np.asarray(raw["weights"], dtype=np.float64),
-                np.asarray(raw["biases"], dtype=np.float64))
-        if not path[0].shape == path[1].shape == path[2].shape:
-            raise ValueError("a run's path has columns of different lengths")
-    return SavedRun(TrainingConfig.from_dict(data.get("config") or {}), _result_from_json(data["result"]), path,
-                    bool(data.get("shown", True)))
+def _read_zip(handle: IO[bytes], size: int) -> Project:
+    archive = ProjectZip(handle, size)
+    try:
+        document = archive.document()
+        if _version(document) != PROJECT_VERSION:
+            raise FieldError("version", f"a zipped project is version {PROJECT_VERSION}, not {document['version']}.")
+        return _build(schema.convert(document, schema.ZipProject), _ZipArrays(archive))
+    finally:
+        archive.close()
 
 
-def _result_to_json(result: TrainingResult) -> dict[str, Any]:
-    return {
-        "weight": result.weight, "bias": result.bias, "final_loss": result.final_loss,
-        "loss_history": result.loss_history.tolist(), "epochs_run": result.epochs_run,
-        "stop_reason": result.stop_reason, "device": result.device, "elapsed_s": result.elapsed_s,
-        "path": result.path, "message": result.message, "initial_weight": result.initial_weight,
-        "initial_bias": result.initial_bias, "config": result.config,
-        "suggested_learning_rate": result.suggested_learning_rate,
-    }
+def _read_json(data: bytes) -> Project:
+    try:
+        document = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise FieldError("", "not a Gradient Descent Studio project (not UTF-8 text).", line=line) from None
+    except json.JSONDecodeError as error:
+        raise FieldError("", "not a Gradient Descent Studio project (invalid JSON).", line=error.lineno) from None
+    except RecursionError:
+        raise FieldError("", "not a Gradient Descent Studio project (lists or objects nested too deeply).") from None
+    except ValueError as error:  # an int of more than 4,300 digits
+        raise FieldError("", f"not a Gradient Descent Studio project ({error}).") from None
+    if _version(document) == PROJECT_VERSION:
+        raise FieldError("version", f"version {PROJECT_VERSION} projects are zip files; this one is JSON text.")
+    return _build(schema.convert(document, schema.JsonProject), _JsonArrays())
 
 
-def _result_from_json(data: dict[str, Any]) -> TrainingResult:
-    history = np.asarray(data.get("loss_history", []), dtype=np.float64)
-    final_loss = float(data.get("final_loss", math.nan))
+def _version(document: Any) -> int:
+    if not isinstance(document, dict) or document.get("format") != PROJECT_FORMAT:
+        raise FieldError("", "not a Gradient Descent Studio project.")
+    version = document.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise FieldError("version", f"expected a whole number of at least 1, got {schema.describe_value(version)}.")
+    if version > PROJECT_VERSION:
+        raise FieldError("", f"project version {version} is newer than this app understands "
+                             f"({PROJECT_VERSION}); please update the app.")
+    return version
+
+
+# --- from checked fields to a Project -------------------------------------------------------------------
+class _JsonArrays:
+    """Arrays of versions 1 and 2: JSON lists msgspec has already checked to hold numbers."""
+
+    def floats(self, values: list[float] | None, where: str, length: int | None, most: int) -> np.ndarray:
+        return _sized(np.asarray(values if values is not None else [], dtype=np.float64), where, length, most)
+
+    def epochs(self, values: list[int], where: str, most: int) -> np.ndarray:
+        return _sized(np.asarray(values, dtype=np.int64), where, None, most)
+
+
+class _ZipArrays:
+    """Arrays of version 3: .npy members named in project.json, checked before they are read."""
+
+    def __init__(self, archive: ProjectZip) -> None:
+        self.archive = archive
+
+    def floats(self, member: str | None, where: str, length: int | None, most: int) -> np.ndarray:
+        if member is None:
+            return _sized(np.empty(0), where, length, most)
+        return _sized(self.archive.array(member, FLOAT64, where, length, most), where, length, most)
+
+    def epochs(self, member: str, where: str, most: int) -> np.ndarray:
+        return _sized(self.archive.array(member, INT64, where, None, most), where, None, most)
+
+
+Arrays = _JsonArrays | _ZipArrays
+
+
+def _sized(values: np.ndarray, where: str, length: int | None, most: int) -> np.ndarray:
+    if length is not None and values.size != length:
+        raise FieldError(where, f"has {_values(values.size)}; expected {length:,}.")
+    if values.size > most:
+        raise FieldError(where, f"has {_values(values.size)}; at most {most:,} are allowed.")
+    return values
+
+
+def _values(count: int) -> str:
+    return f"{count:,} value" + ("" if count == 1 else "s")
+
+
+def _build(document: schema.ProjectDoc[Any, Any], arrays: Arrays) -> Project:
+    x = _finite(arrays.floats(document.points.x, "points.x", None, schema.MAX_POINTS), "points.x")
+    y = _finite(arrays.floats(document.points.y, "points.y", x.size, schema.MAX_POINTS), "points.y")
+    config = _config(document.config, "config")
+    latest = None if document.result is None else _result(document.result, "result", arrays)
+    if document.version == 1:  # the only run: its config is the one its result kept
+        runs = [] if latest is None or document.result is None else \
+            [SavedRun(_config(document.result.config, "result.config"), latest)]
+    else:
+        runs = [_run(run, f"runs[{index}]", arrays) for index, run in enumerate(document.runs or [])]
+    return Project(points=PointSet.from_columns(x, y, validate=False), config=config, runs=runs)
+
+
+def _config(document: schema.ConfigDoc | None, where: str) -> TrainingConfig:
+    """TrainingConfig from checked values, so its own checks run too (and name the field if they differ)."""
+    try:
+        return TrainingConfig(**msgspec.structs.asdict(document)) if document is not None else TrainingConfig()
+    except ConfigError as error:
+        raise FieldError(where, str(error)) from None
+
+
+def _run(document: schema.RunDoc[Any, Any], where: str, arrays: Arrays) -> SavedRun:
+    result = _result(document.result, f"{where}.result", arrays)
+    config = _config(document.config if document.config is not None else document.result.config, f"{where}.config")
+    path = None if document.path is None else _path(document.path, f"{where}.path", result.epochs_run, arrays)
+    return SavedRun(config, result, path, document.shown)
+
+
+def _result(document: schema.ResultDoc[Any], where: str, arrays: Arrays) -> TrainingResult:
+    history = _finite(arrays.floats(document.loss_history, f"{where}.loss_history", document.epochs_run,
+                                    schema.MAX_EPOCHS), f"{where}.loss_history", low=0.0)
+    epochs_run = history.size if document.epochs_run is None else document.epochs_run
+    final_loss = document.final_loss
+    if epochs_run > 0 if math.isnan(final_loss) else not 0.0 <= final_loss < math.inf:
+        raise FieldError(f"{where}.final_loss", f"expected a finite number ≥ 0 (NaN only for a run with no epoch), "
+                                                f"got {final_loss!r}.")
+    config = _config(document.config, f"{where}.config").to_dict() if document.config is not None else {}
     return TrainingResult(
-        weight=float(data["weight"]), bias=float(data["bias"]), final_loss=final_loss,
-        loss_history=history, epochs_run=int(data.get("epochs_run", history.size)),
-        stop_reason=str(data.get("stop_reason", "completed")), device=str(data.get("device", "cpu")),
-        elapsed_s=float(data.get("elapsed_s", 0.0)), path=str(data.get("path", "fused")),
-        message=str(data.get("message", "")), initial_weight=float(data.get("initial_weight", 0.0)),
-        initial_bias=float(data.get("initial_bias", 0.0)), config=dict(data.get("config", {})),
-        suggested_learning_rate=data.get("suggested_learning_rate"))
+        weight=document.weight, bias=document.bias, final_loss=final_loss, loss_history=history,
+        epochs_run=epochs_run, stop_reason=document.stop_reason, device=document.device,
+        elapsed_s=document.elapsed_s, path=document.path, message=document.message,
+        initial_weight=document.initial_weight, initial_bias=document.initial_bias, config=config,
+        suggested_learning_rate=document.suggested_learning_rate)
+
+
+def _path(document: schema.PathDoc[Any, Any], where: str, epochs_run: int,
+          arrays: Arrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    epochs = arrays.epochs(document.epochs, f"{where}.epochs", schema.MAX_PATH_POINTS)
+    weights = _finite(arrays.floats(document.weights, f"{where}.weights", epochs.size, schema.MAX_PATH_POINTS),
+                      f"{where}.weights")
+    biases = _finite(arrays.floats(document.biases, f"{where}.biases", epochs.size, schema.MAX_PATH_POINTS),
+                     f"{where}.biases")
+    bad = np.flatnonzero((epochs < 1) | (epochs > epochs_run))
+    if bad.size:
+        raise FieldError(f"{where}.epochs[{bad[0]}]", f"expected an epoch from 1 to epochs_run ({epochs_run:,}), "
+                                                      f"got {epochs[bad[0]]}.")
+    backwards = np.flatnonzero(np.diff(epochs) <= 0)
+    if backwards.size:
+        raise FieldError(f"{where}.epochs[{backwards[0] + 1}]", "expected epochs in increasing order.")
+    return epochs, weights, biases
+
+
+def _finite(values: np.ndarray, where: str, *, low: float | None = None) -> np.ndarray:
+    """`values`, or FieldError at the first that is not finite (or below `low`)."""
+    good = np.isfinite(values)
+    if low is not None:
+        good &= values >= low
+    if not good.all():
+        index = int(np.argmin(good))
+        wanted = "a finite number" + (f" ≥ {low:g}" if low is not None else "")
+        raise FieldError(f"{where}[{index}]", f"expected {wanted}, got {float(values[index])!r}.")
+    return values

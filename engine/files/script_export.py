@@ -6,48 +6,100 @@ feature scaling, the same standardisation and conversion back to the original un
 INLINE_POINTS points are written into the script; more go to a CSV file beside it, which it reads. The
 loss, optimizer and schedule lines are their registry entries' own, so a new entry exports with no change
 here.
+
+A run's settings may come from a hand-edited project file, and the script is code a user will run: every
+setting is validated again here and written as the repr of an int, a float, a bool or a registry key,
+never as text copied from the file. The data file beside the script never replaces a file the user did
+not name: it gets the first free name.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import fields
 from pathlib import Path
 
 from engine.atomic_write import write_text_atomic
 from engine.data.csv_io import write_csv
 from engine.data.points import PointSet
+from engine.errors import ConfigError
 from engine.training.config import TrainingConfig
 from engine.training.losses import DEFAULT_LOSS, LOSSES
 from engine.training.optimizers import OPTIMIZERS
 from engine.training.schedules import DEFAULT_SCHEDULE, SCHEDULES
 
 INLINE_POINTS = 2000
+MAX_DATA_NAMES = 1000  # <name>-data-1000.csv: past that, something else is wrong with the folder
 
 
 def export_script(points: PointSet, config: TrainingConfig, path: str | os.PathLike[str]) -> list[Path]:
-    """Write the script (and its CSV when the points are many); return the files written."""
+    """Write the script (and its CSV when the points are many); return the files written, the script first.
+
+    Raises ConfigError for settings that do not validate (then nothing is written), DataError for points
+    that are not finite, OSError when a file cannot be written (then neither file is left behind).
+    """
+    checked = validated_config(config)
+    points.validate(for_fitting=False)
     target = Path(path)
-    written: list[Path] = []
-    if len(points) > INLINE_POINTS:
-        data_file = target.with_suffix(".csv")
+    if len(points) <= INLINE_POINTS:
+        write_text_atomic(target, script_source(_inline_source(points), checked))
+        return [target]
+    data_file = _reserve_data_file(target)
+    try:
         write_csv(points, data_file)
-        written.append(data_file)
-        data = _read_csv_source(data_file.name)
-    else:
-        data = _inline_source(points)
-    write_text_atomic(target, script_source(data, config, reads_csv=bool(written)))
-    return [target, *written]
+        write_text_atomic(target, script_source(_read_csv_source(data_file.name), checked, reads_csv=True))
+    except BaseException:
+        data_file.unlink(missing_ok=True)  # ours: reserved above, so never a file the user had
+        raise
+    return [target, data_file]
+
+
+def validated_config(config: object) -> TrainingConfig:
+    """A TrainingConfig built afresh from `config`'s fields: whatever made `config` (a file, a subclass,
+    object.__setattr__), each value passes the same checks as one typed into the panel."""
+    try:
+        values = {field.name: getattr(config, field.name) for field in fields(TrainingConfig)}
+    except AttributeError as error:
+        raise ConfigError(f"Not a complete set of training settings ({error}).") from None
+    return TrainingConfig(**values)
+
+
+def data_file_candidates(script: Path) -> list[Path]:
+    """`<name>.csv`, then `<name>-data.csv`, `<name>-data-2.csv`, ...: where the script's data may go."""
+    stem = script.stem
+    names = [f"{stem}.csv", f"{stem}-data.csv", *(f"{stem}-data-{n}.csv" for n in range(2, MAX_DATA_NAMES + 1))]
+    return [script.with_name(name) for name in names]
+
+
+def _reserve_data_file(script: Path) -> Path:
+    """Create the first free candidate empty and exclusively (no race with another writer), for
+    write_csv to replace atomically."""
+    script.parent.mkdir(parents=True, exist_ok=True)
+    for candidate in data_file_candidates(script):
+        if candidate == script:
+            continue
+        try:
+            descriptor = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        os.close(descriptor)
+        return candidate
+    raise FileExistsError(f"no free name for the data file beside {script.name} "
+                          f"({script.stem}.csv to {script.stem}-data-{MAX_DATA_NAMES}.csv all exist)")
 
 
 def script_source(data: str, config: TrainingConfig, *, reads_csv: bool = False) -> str:
-    """The script's text; `data` is code that defines the lists `xs` and `ys`."""
+    """The script's text; `data` is code (from this module) that defines the lists `xs` and `ys`."""
+    config = validated_config(config)
     optimizer = OPTIMIZERS.get(config.optimizer)
     schedule = SCHEDULES.get(DEFAULT_SCHEDULE)
+    learning_rate, epochs, seed = float(config.learning_rate), int(config.epochs), int(config.seed)
+    batch_size = None if config.batch_size is None else int(config.batch_size)
     lines = [
         '"""Linear regression with PyTorch, exported by Gradient Descent Studio.',
         "",
-        f"Optimizer {config.optimizer}, learning rate {config.learning_rate!r}, {config.epochs} epochs, "
-        f"{'batch size ' + str(config.batch_size) if config.batch_size else 'full batch'}, seed {config.seed}"
+        f"Optimizer {optimizer.key}, learning rate {learning_rate!r}, {epochs} epochs, "
+        f"{f'batch size {batch_size}' if batch_size else 'full batch'}, seed {seed}"
         f"{', standardised x and y' if config.standardize else ''}.",
         'Run it with plain Python and torch: python this_script.py"""',
         "",
@@ -57,12 +109,11 @@ def script_source(data: str, config: TrainingConfig, *, reads_csv: bool = False)
         "",
         data,
         "",
-        f"LEARNING_RATE = {config.learning_rate!r}",
-        f"EPOCHS = {config.epochs}",
-        f"SEED = {config.seed}",
+        f"LEARNING_RATE = {learning_rate!r}",
+        f"EPOCHS = {epochs!r}",
+        f"SEED = {seed!r}",
     ]
-    lines += [f"{name.upper()} = {getattr(config, name)!r}" for name in optimizer.script_settings]
-    batch_size = config.batch_size if config.batch_size is not None else None
+    lines += [f"{name.upper()} = {_literal(getattr(config, name))}" for name in optimizer.script_settings]
     lines.append(f"BATCH_SIZE = {batch_size!r}  # None: the whole data set in every step")
     lines += ["", "torch.manual_seed(SEED)"]
     if config.standardize:
@@ -122,6 +173,17 @@ def script_source(data: str, config: TrainingConfig, *, reads_csv: bool = False)
         "",
     ]
     return "\n".join(lines)
+
+
+def _literal(value: object) -> str:
+    """The repr of a validated setting; only numbers and flags can be a setting an optimizer reads."""
+    if isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, int):
+        return repr(int(value))
+    if isinstance(value, float):
+        return repr(float(value))
+    raise ConfigError(f"A setting written into the script must be a number, not {type(value).__name__}.")
 
 
 def _inline_source(points: PointSet) -> str:

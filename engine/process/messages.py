@@ -15,8 +15,12 @@ Replies (child -> window):
     RunFailed      a run could not start or crashed; the message is for the user.
     Exported       the path written.
     ExportFailed   the message is for the user.
-Stop and pause are not messages: they are two shared bytes the trainer reads at every step, so they act
-within one step without a round trip. Either end logs and ignores an object that is none of these.
+    Heartbeat      every HEARTBEAT_INTERVAL_S from a thread of its own, from start to exit, through runs and
+                   exports alike: a window that hears nothing for seconds knows the process is stopped or
+                   hung (it cannot tell that from a long step otherwise).
+Stop and pause are not messages: they are two shared numbers the trainer reads at every step, so they act
+within one step without a round trip (training_server.STOP holds the newest run id to stop, so a stop can
+never reach a later run). Either end logs and ignores an object that is none of these.
 
 Numpy only (no torch, no Qt): the window process imports this module too. The classes are frozen (a
 message is never edited after it is sent) with slots (smaller, and pickled as a flat tuple of fields).
@@ -29,6 +33,8 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from engine.training.results import ProgressBatch, TrainingResult
+
+HEARTBEAT_INTERVAL_S = 0.5
 
 
 # --- requests: window -> training process -----------------------------------------------------------
@@ -102,8 +108,13 @@ class ExportFailed:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """The process is alive and its sending thread runs; carries nothing, so it costs a few bytes."""
+
+
 Request: TypeAlias = TrainRequest | ExportRequest | QuitRequest
-Reply: TypeAlias = Ready | Progress | RunResult | RunFailed | Exported | ExportFailed
+Reply: TypeAlias = Ready | Progress | RunResult | RunFailed | Exported | ExportFailed | Heartbeat
 
 
 def describe(message: object) -> str:

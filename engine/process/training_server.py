@@ -3,8 +3,9 @@ for one interpreter lock. Plain multiprocessing (spawn), no Qt.
 
 The protocol (typed messages over a Pipe, columns as raw bytes) is described in engine/process/messages.py.
 Exports run here too, so the window process never imports torch (and never competes with it for a lock).
-Stop and pause are two shared bytes the trainer reads at every step, so they act within one step
-without a message round trip.
+Stop and pause are two shared numbers the trainer reads at every step, so they act within one step
+without a message round trip. A thread of its own sends a heartbeat twice a second, so the window can tell
+a long step or export from a stopped or hung process.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import threading
 import traceback
 from collections.abc import Callable
 from functools import partial
@@ -21,9 +23,11 @@ from typing import Any, TypeVar
 import numpy as np
 
 from engine.process.messages import (
+    HEARTBEAT_INTERVAL_S,
     Exported,
     ExportFailed,
     ExportRequest,
+    Heartbeat,
     Progress,
     QuitRequest,
     Ready,
@@ -37,24 +41,28 @@ from engine.training.results import TrainingResult
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# The shared flags: a RawArray(FLAGS_TYPECODE, 2). STOP holds the newest run id to stop (a run stops when
+# its id is at most that, so a stop that arrives late never stops the next run); PAUSE is 0 or 1.
 STOP, PAUSE = 0, 1
+FLAGS_TYPECODE = "q"
 _PAUSE_POLL_S = 0.02
 
 
 class SharedFlagsControl:
-    """TrainingControl's interface over shared memory written by another process."""
+    """TrainingControl's interface for run `run_id`, over shared memory written by another process."""
 
-    def __init__(self, flags: Any) -> None:
+    def __init__(self, flags: Any, run_id: int) -> None:
         self.flags = flags
-        self._bytes = memoryview(flags).cast("B")  # read every step: a memoryview is cheaper than ctypes
+        self.run_id = run_id
+        self._slots = memoryview(flags).cast("B").cast("q")  # read every step: cheaper than ctypes
 
     @property
     def stop_requested(self) -> bool:
-        return self._bytes[STOP] != 0
+        return self._slots[STOP] >= self.run_id
 
     @property
     def paused(self) -> bool:
-        return self._bytes[PAUSE] != 0 and self._bytes[STOP] == 0
+        return self._slots[PAUSE] != 0 and not self.stop_requested
 
     def wait_while_paused(self) -> None:
         import time
@@ -63,9 +71,48 @@ class SharedFlagsControl:
             time.sleep(_PAUSE_POLL_S)
 
 
+class LockedSender:
+    """The loop and the heartbeat thread share one Connection: a lock keeps each message whole."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._lock = threading.Lock()
+
+    def send(self, message: Reply) -> None:
+        with self._lock:
+            self.connection.send(message)
+
+
+def _beat(sender: LockedSender, done: threading.Event) -> None:
+    """Send a heartbeat now and every HEARTBEAT_INTERVAL_S until `done` or the window's end closes."""
+    while True:
+        try:
+            sender.send(Heartbeat())
+        except (OSError, ValueError):  # the window is gone (or closed its end): nobody to tell
+            return
+        if done.wait(HEARTBEAT_INTERVAL_S):
+            return
+
+
 def serve(connection: Connection, flags: Any) -> None:
     """The child process's main loop: announce the devices, then train or export whatever is asked, in
-    order, until a QuitRequest or the window's end of the pipe closes."""
+    order, until a QuitRequest or the window's end of the pipe closes. The heartbeat starts first, so
+    the window hears from the process while torch is imported and warmed up too."""
+    sender = LockedSender(connection)
+    done = threading.Event()
+    heart = threading.Thread(target=_beat, args=(sender, done), name="gds-heartbeat", daemon=True)
+    heart.start()
+    try:
+        _serve(connection, sender, flags)
+    finally:
+        done.set()
+        heart.join(HEARTBEAT_INTERVAL_S * 4)
+        # Close now, not at exit: the window then knows this process is on its way out while torch's
+        # teardown still takes a second, and waits for it instead of killing it.
+        connection.close()
+
+
+def _serve(connection: Connection, sender: LockedSender, flags: Any) -> None:
     import torch
 
     from engine.data.points import PointSet
@@ -75,8 +122,7 @@ def serve(connection: Connection, flags: Any) -> None:
     # Leave one core to the window: with every core busy in torch's thread pool the GUI stutters.
     torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
     train(PointSet.seed())  # warm up: the first real run starts at full speed
-    connection.send(Ready([(device.id, device.label) for device in list_devices()]))
-    control = SharedFlagsControl(flags)
+    sender.send(Ready([(device.id, device.label) for device in list_devices()]))
     while True:
         try:
             message = connection.recv()
@@ -89,15 +135,16 @@ def serve(connection: Connection, flags: Any) -> None:
                 # Read the columns before anything can fail, so the pipe stays in step with the window.
                 x = np.frombuffer(connection.recv_bytes(), dtype=np.float64)
                 y = np.frombuffer(connection.recv_bytes(), dtype=np.float64)
-                _answer(connection, run_id, partial(_run, connection, control, run_id, config, x, y),
+                control = SharedFlagsControl(flags, run_id)
+                _answer(sender, run_id, partial(_run, sender, control, run_id, config, x, y),
                         RunResult, RunFailed, "Training")
             case ExportRequest(job_id, result, path):
-                _answer(connection, job_id, partial(_export, result, path), Exported, ExportFailed, "Export")
+                _answer(sender, job_id, partial(_export, result, path), Exported, ExportFailed, "Export")
             case _:
                 log.warning("ignoring an unknown message from the window: %s", describe(message))
 
 
-def _run(connection: Connection, control: SharedFlagsControl, run_id: int, config: dict[str, Any],
+def _run(sender: LockedSender, control: SharedFlagsControl, run_id: int, config: dict[str, Any],
          x: np.ndarray, y: np.ndarray) -> TrainingResult:
     """Train one run, streaming its progress batches to the window. Imports are local (as in serve): the
     window process imports this module for `serve` and must never import torch."""
@@ -106,7 +153,7 @@ def _run(connection: Connection, control: SharedFlagsControl, run_id: int, confi
     from engine.training.trainer import train
 
     result = train(PointSet.from_columns(x, y, validate=False), TrainingConfig.from_dict(config),
-                   on_progress=lambda batch: connection.send(Progress(run_id, batch)), control=control)
+                   on_progress=lambda batch: sender.send(Progress(run_id, batch)), control=control)
     # The window already has every loss from the progress batches; sending the history again would
     # pickle 80 MB through the pipe at the end of a 10-million-epoch run.
     return dataclasses.replace(result, loss_history=np.empty(0))
@@ -120,7 +167,7 @@ def _export(result: TrainingResult, path: str) -> str:
     return path
 
 
-def _answer(connection: Connection, job_id: int, work: Callable[[], T], done: Callable[[int, T], Reply],
+def _answer(sender: LockedSender, job_id: int, work: Callable[[], T], done: Callable[[int, T], Reply],
             failed: Callable[[int, str], Reply], activity: str) -> None:
     """Run one job and send done(job_id, value) or failed(job_id, message). Never raises: the window
     shows the message and stays usable."""
@@ -129,9 +176,9 @@ def _answer(connection: Connection, job_id: int, work: Callable[[], T], done: Ca
     try:
         value = work()
     except EngineError as error:
-        connection.send(failed(job_id, str(error)))
+        sender.send(failed(job_id, str(error)))
     except Exception as error:  # noqa: BLE001
         log.error("%s failed\n%s", activity, traceback.format_exc())
-        connection.send(failed(job_id, f"{activity} failed unexpectedly: {type(error).__name__}: {error}"))
+        sender.send(failed(job_id, f"{activity} failed unexpectedly: {type(error).__name__}: {error}"))
     else:
-        connection.send(done(job_id, value))
+        sender.send(done(job_id, value))

@@ -160,7 +160,8 @@ class _Loop:
     def _note_divergence(self, epoch: int, loss: float) -> None:
         self.diverged = True
         lr = self.config.learning_rate
-        what = "infinite" if math.isinf(loss) else "not a number"
+        what = ("the loss became infinite" if math.isinf(loss) else "the loss became not a number"
+                if math.isnan(loss) else "the weight or bias became infinite or not a number")
         moments = Moments.of(self.points)
         trained_on = moments if self.scaler is None else moments.standardized()
         stable = stable_learning_rate_for(trained_on, self.config.optimizer, self.config.momentum)
@@ -173,6 +174,7 @@ class _Loop:
             self.suggested_learning_rate = round_down(lr / 10)
             why = f"The learning rate {lr:g} is too large for this data; try a smaller one, such as " \
                   f"{self.suggested_learning_rate:g}."
-        self.message = (f"Training diverged at epoch {epoch}: the loss became {what}. {why} "
-                        "The weight and bias shown are the last finite ones.")
+        shown = (f"the last finite values (epoch {epoch - 1:,}) are shown" if epoch > 1 else
+                 "the starting weight and bias are shown")  # the panel names the same two epochs
+        self.message = f"Training diverged at epoch {epoch:,}: {what}; {shown}. {why}"
 

@@ -61,10 +61,13 @@ class Document(QObject):
         self.pointsReplaced.emit()
         self.changed.emit()
 
+    def project(self, config: TrainingConfig) -> Project:
+        """What a save writes: the points, the settings and the finished runs (the recovery copy too)."""
+        return Project(points=self.points.snapshot(), config=config, runs=self.session.saved_runs())
+
     def save(self, path: Path, config: TrainingConfig) -> None:
-        """Write the points, the settings and the finished runs. Raises OSError; then nothing changed."""
-        project = Project(points=self.points.snapshot(), config=config, runs=self.session.saved_runs())
-        save_project(project, path)
+        """Write the document. Raises OSError; then nothing changed."""
+        save_project(self.project(config), path)
         self.path = path
         self.points.undo_stack.setClean()
         self.session.mark_saved()

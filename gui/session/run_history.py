@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
@@ -21,8 +23,10 @@ from engine.training.config import TrainingConfig
 from engine.training.optimizers import OPTIMIZERS
 from engine.training.path_buffer import ThinningPath
 from engine.training.results import TrainingResult
+from gui.kit import number_format as fmt
 
 MAX_SHOWN = 8
+MIN_ELAPSED_S = 1e-9  # no run is shorter: steps/s over less is noise (or, over 1e-320 s, infinite)
 PALETTE = ("#2ca02c", "#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#d62728")
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -68,9 +72,26 @@ def _row_values(run: Run) -> list[Any]:
     if result is None:
         epochs = run.path.latest[0] if run.path.latest is not None else 0
         return [*values, epochs, "", "running", "", "", config.device, ""]
-    rate = result.epochs_run / result.elapsed_s if result.elapsed_s > 0 else 0.0
+    rate = _steps_per_second(result)
     return [*values, result.epochs_run, result.final_loss, result.stop_reason, round(result.elapsed_s, 4),
-            round(rate), result.device, result.path]
+            fmt.MISSING if rate is None else round(rate), result.device, result.path]
+
+
+def _steps_per_second(result: TrainingResult) -> float | None:
+    """Epochs per second of wall time; None where the time is too short (or not finite) to divide by."""
+    elapsed = result.elapsed_s
+    rate = result.epochs_run / elapsed if math.isfinite(elapsed) and elapsed >= MIN_ELAPSED_S else math.nan
+    return rate if math.isfinite(rate) else None
+
+
+class FinishedRun(NamedTuple):
+    """A run that has its result already (from a saved project), for RunHistoryModel.add_finished_many."""
+
+    config: TrainingConfig
+    result: TrainingResult
+    path: ThinningPath | None = None
+    shown: bool = True
+    points: PointSet | None = None
 
 
 class RunHistoryModel(QAbstractTableModel):
@@ -100,7 +121,7 @@ class RunHistoryModel(QAbstractTableModel):
         run = self.runs[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             value = _row_values(run)[index.column()]
-            return f"{value:.6g}" if isinstance(value, float) else str(value)
+            return fmt.number(value) if isinstance(value, float) else str(value)
         if role == Qt.ItemDataRole.CheckStateRole and index.column() == 0:
             return Qt.CheckState.Checked if run.shown else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.DecorationRole and index.column() == 0:
@@ -130,9 +151,7 @@ class RunHistoryModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), len(self.runs), len(self.runs))
         self.runs.append(run)
         self.endInsertRows()
-        shown = [other for other in self.runs if other.shown]
-        for old in shown[: max(0, len(shown) - MAX_SHOWN)]:
-            old.shown = False
+        self._hide_oldest_shown()
         self._refresh_all()
 
     def finish_run(self, run: Run, result: TrainingResult) -> None:
@@ -148,6 +167,36 @@ class RunHistoryModel(QAbstractTableModel):
         run.finish(result)
         self._insert(run)
         return run
+
+    def add_finished_many(self, finished: Iterable[FinishedRun]) -> list[Run]:
+        """Runs from a saved project, in one insertion and one runsChanged: added one at a time, each run
+        refreshed every row and redrew both plots, and 1,000 runs took minutes to open. The newest
+        MAX_SHOWN of those marked shown stay shown, as if they had been added one by one."""
+        added: list[Run] = []
+        for entry in finished:
+            run = Run(self._next_number + len(added), entry.config, path=entry.path or ThinningPath(),
+                      shown=entry.shown, points=entry.points)
+            run.finish(entry.result)
+            added.append(run)
+        if not added:
+            return added
+        first = len(self.runs)
+        self.beginInsertRows(QModelIndex(), first, first + len(added) - 1)  # rowsInserted: the table scrolls
+        self.runs.extend(added)
+        self._next_number = added[-1].number + 1
+        hidden = self._hide_oldest_shown()
+        self.endInsertRows()
+        if hidden and first:
+            self.dataChanged.emit(self.index(0, 0), self.index(first - 1, 0))
+        self.runsChanged.emit()
+        return added
+
+    def _hide_oldest_shown(self) -> bool:
+        """Uncheck the oldest shown runs beyond MAX_SHOWN; True when any was."""
+        shown = [run for run in self.runs if run.shown]
+        for old in shown[: max(0, len(shown) - MAX_SHOWN)]:
+            old.shown = False
+        return len(shown) > MAX_SHOWN
 
     def set_shown(self, run: Run, shown: bool) -> None:
         if run.shown != shown:
@@ -195,10 +244,10 @@ class RunHistoryModel(QAbstractTableModel):
             config, result = run.config, run.result
             if result is None:
                 continue
-            rate = result.epochs_run / result.elapsed_s if result.elapsed_s > 0 else ""
+            rate = _steps_per_second(result)
             writer.writerow([run.number, config.optimizer, repr(config.learning_rate), config.batch_size or "",
                              result.epochs_run, repr(result.final_loss), result.stop_reason,
-                             f"{result.elapsed_s:.6f}", f"{rate:.1f}" if rate != "" else "", result.device,
+                             f"{result.elapsed_s:.6f}", f"{rate:.1f}" if rate is not None else "", result.device,
                              result.path, config.momentum, config.seed, config.standardize, repr(result.weight),
                              repr(result.bias)])
         return buffer.getvalue()

@@ -1,15 +1,16 @@
 """Training off the GUI thread and out of the GUI's interpreter.
 
-The engine runs in a child process (engine/process/training_server.py): pyqtgraph paints in Python while
-holding the interpreter lock, and an in-process training thread measured 8x slower while the plots
-streamed. A QObject worker moved to a QThread reads the child's pipe and turns each message (the typed
-classes of engine/process/messages.py) into a queued signal; the engine already batches progress (~30
-batches a second), so the GUI gets batches, not epochs. The child is started once, in the background, and
-reused: it imports torch and warms the training path before the first Train, and it reports the
-machine's devices.
+The engine runs in a child process (engine/process/training_server.py, started by training_child.py):
+pyqtgraph paints in Python while holding the interpreter lock, and an in-process training thread measured
+8x slower while the plots streamed. Replies arrive as queued signals from a reader thread; the engine
+already batches progress (~30 batches a second), so the GUI gets batches, not epochs. The child is started
+once, in the background, and reused: it imports torch and warms the training path before the first
+Train, and it reports the machine's devices.
 
-Stop and pause are shared bytes the trainer reads at every step. Nothing is ever terminated, except a
-child that ignores a quit request at shutdown.
+The child may hang or die; the window never does. Every send goes through a writer thread; a watch
+(process_watch.py) raises `unresponsive` when the child's heartbeat stops; a stop that the child does not
+confirm within STOP_CONFIRM_S ends the run here with what it trained; restart() replaces the child; exports
+in flight when a child ends are reported by name and sent again to the next one.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 import multiprocessing
-import threading
-from multiprocessing.connection import Connection
+import time
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+import numpy as np
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from engine.data.points import PointSet
 from engine.process.messages import (
@@ -29,42 +30,22 @@ from engine.process.messages import (
     ExportFailed,
     ExportRequest,
     Progress,
-    QuitRequest,
     Ready,
-    Request,
     RunFailed,
     RunResult,
     TrainRequest,
     describe,
 )
-from engine.process.training_server import PAUSE, STOP, serve
+from engine.process.training_server import PAUSE, STOP
 from engine.training.config import TrainingConfig
 from engine.training.loss_history import GrowingBuffer
-from engine.training.results import TrainingResult
+from engine.training.results import ProgressBatch, TrainingResult
+from gui.session.lost_work import PendingExport, lost_exports_message, result_so_far
+from gui.session.process_watch import ProcessWatch
+from gui.session.training_child import TrainingChild
 
 log = logging.getLogger(__name__)
-QUIT_TIMEOUT_S = 5.0
-
-
-class PipeReader(QObject):
-    """The worker: lives in a QThread, blocks on the pipe (without the interpreter lock), emits."""
-
-    message = Signal(object)
-    closed = Signal()
-
-    def __init__(self, connection: Connection) -> None:
-        super().__init__()  # no parent, or moveToThread fails
-        self.connection = connection
-
-    @Slot()
-    def run(self) -> None:
-        while True:
-            try:
-                message = self.connection.recv()
-            except (EOFError, OSError):
-                break
-            self.message.emit(message)
-        self.closed.emit()
+STOP_CONFIRM_S = 2.0
 
 
 class TrainingRunner(QObject):
@@ -77,31 +58,62 @@ class TrainingRunner(QObject):
     devicesReady = Signal(list)  # [(device id, label)]
     exported = Signal(str)  # the path written
     exportFailed = Signal(str)  # a message for the user
+    exportsLost = Signal(str)  # the child ended with exports in hand and no run: a message for the user
+    unresponsive = Signal()  # the child stopped answering (restart() replaces it)
+    responsive = Signal()  # it answers again, or it was replaced
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._context = multiprocessing.get_context("spawn")  # never fork a process that runs Qt
-        self._process: Any = None
-        self._connection: Connection | None = None
-        self._flags: Any = None
-        self._thread: QThread | None = None
+        self._child: TrainingChild | None = None
+        self._lingering: list[TrainingChild] = []  # ended without proof (never in practice): is_alive says so
+        self._generation = 0
+        self._ready = False  # the current child announced its devices (it is warm and reads requests)
         self._next_run_id = 0
         self._active_run: int | None = None
-        self._reader: PipeReader | None = None
-        self._send_lock = threading.Lock()  # the columns' writer thread and the GUI thread share the pipe
-        self._writer: threading.Thread | None = None
+        self._active_config: TrainingConfig | None = None
+        self._started_at = 0.0
+        self._first_batch: ProgressBatch | None = None
+        self._last_batch: ProgressBatch | None = None
         self._losses = GrowingBuffer()  # the active run's loss per epoch, from its progress batches
+        self._exports: dict[int, PendingExport] = {}  # sent to the child and not answered yet
+        self._unconfirmed_stop: int | None = None  # a run ended here whose stop the child never confirmed
+        self._stop_timer = QTimer(self)
+        self._stop_timer.setSingleShot(True)
+        self._stop_timer.setInterval(int(STOP_CONFIRM_S * 1000))
+        self._stop_timer.timeout.connect(self._on_stop_unconfirmed)
+        self.watch = ProcessWatch(self)
+        self.watch.unresponsive.connect(self.unresponsive)
+        self.watch.responsive.connect(self.responsive)
 
     # --- public ----------------------------------------------------------------------------------------
     def is_running(self) -> bool:
         return self._active_run is not None
 
     def is_alive(self) -> bool:
-        """A child process or its reader thread still exists (tests use this to catch leaks)."""
-        return self._thread is not None or (self._process is not None and self._process.is_alive())
+        """A child process or one of its pipe threads still exists (tests use this to catch leaks)."""
+        children = [*self._lingering, *([self._child] if self._child is not None else [])]
+        return any(child.is_alive() for child in children)
+
+    def is_unresponsive(self) -> bool:
+        return self.watch.is_unresponsive()
 
     def child_pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
+        return self._child.pid if self._child is not None else None
+
+    @property
+    def _process(self) -> Any:
+        """The current child's multiprocessing.Process (tests inspect it)."""
+        return self._child.process if self._child is not None else None
+
+    @property
+    def _thread(self) -> QThread | None:
+        """The current child's reader thread (tests inspect it)."""
+        return self._child.thread if self._child is not None else None
+
+    def pending_exports(self) -> list[str]:
+        """The paths of the exports sent and not answered yet."""
+        return [pending.path for pending in self._exports.values()]
 
     def prepare(self) -> None:
         """Start the child now (after the window is shown) so the first Train does not wait for torch."""
@@ -110,120 +122,120 @@ class TrainingRunner(QObject):
     def start(self, points: PointSet, config: TrainingConfig) -> None:
         if self._active_run is not None:
             raise RuntimeError("a training run is already in progress")
-        self._ensure_process()
-        assert self._connection is not None
-        self._flags[STOP] = 0
-        self._flags[PAUSE] = 0
+        child = self._ensure_process()
+        child.flags[PAUSE] = 0
         self._next_run_id += 1
         self._active_run = self._next_run_id
+        self._active_config = config
+        self._started_at = time.perf_counter()
+        self._first_batch = self._last_batch = None
         # Room for the whole run up front (pages are only touched as losses arrive): growing by copying
         # would stall the window for ~40 ms at every doubling past a few million epochs.
         self._losses = GrowingBuffer(min(config.epochs, 1 << 24))
-        self._writer = threading.Thread(target=self._send_run, name="gds-send-points", daemon=True,
-                                        args=(self._connection, self._active_run, points, config))
-        self._writer.start()
+        # The writer thread sends it: a million points take tens of milliseconds, paced by the child's reads.
+        child.writer.send(TrainRequest(self._active_run, config.to_dict()), points.x.data, points.y.data)
         self.runningChanged.emit(True)
-
-    def _send_run(self, connection: Connection, run_id: int, points: PointSet, config: TrainingConfig) -> None:
-        """In a thread: the pipe takes a million points in tens of milliseconds, paced by the child's reads,
-        and the window must not wait for that. A child that died meanwhile is reported by the reader."""
-        try:
-            with self._send_lock:
-                connection.send(TrainRequest(run_id, config.to_dict()))
-                connection.send_bytes(points.x.data)
-                connection.send_bytes(points.y.data)
-        except OSError as error:
-            log.warning("could not hand the points to the training process: %s", error)
-
-    def _send(self, message: Request) -> None:
-        with self._send_lock:
-            assert self._connection is not None
-            self._connection.send(message)
 
     def export(self, result: TrainingResult, path: str) -> None:
         """Write a model file in the child process (torch.export takes a second or two); queued behind a
-        run in progress. Answered by `exported` or `exportFailed`."""
-        self._ensure_process()
-        assert self._connection is not None
+        run in progress. Answered by `exported` or `exportFailed`; kept until then, so a child that ends
+        first does not lose it."""
+        child = self._ensure_process()
         self._next_run_id += 1
-        self._send(ExportRequest(self._next_run_id, result, path))
+        # Exports need the parameters, not the loss per epoch (80 MB after ten million epochs).
+        pending = PendingExport(dataclasses.replace(result, loss_history=np.empty(0)), path)
+        self._exports[self._next_run_id] = pending
+        child.writer.send(ExportRequest(self._next_run_id, pending.result, path))
 
     def stop(self) -> None:
-        if self._flags is not None and self._active_run is not None:
-            self._flags[STOP] = 1
+        """Ask the child to stop the run; if it does not confirm within STOP_CONFIRM_S, the run ends here."""
+        if self._child is None or self._active_run is None:
+            return
+        self._child.flags[STOP] = self._active_run
+        if not self._stop_timer.isActive():
+            self._stop_timer.start()
 
     def set_paused(self, paused: bool) -> None:
-        if self._flags is not None:
-            self._flags[PAUSE] = int(paused)
+        if self._child is not None:
+            self._child.flags[PAUSE] = int(paused)
 
-    def shutdown(self, timeout_s: float = QUIT_TIMEOUT_S) -> bool:
-        """Stop any run, end the child and the reader thread, and wait for both (closing the window)."""
-        process, thread = self._process, self._thread
-        if process is None:
-            return True
+    def restart(self) -> None:
+        """Kill the child (stopped, hung or fine) and start a fresh one. The live run ends here with what it
+        trained; exports in flight are reported and sent to the new child."""
+        old = self._child
+        pid = old.pid if old is not None else None
+        self._end_child(ask_to_quit=False)
+        lost = self._lose_exports()
+        ended = f"The training process (pid {pid}) was restarted."
+        exports_text = lost_exports_message(lost, "was restarted")
+        if self._active_run is not None:
+            self._end_run_here(" ".join(filter(None, [ended, exports_text])))
+        elif exports_text:
+            self.exportsLost.emit(exports_text)
+        self._ensure_process()
+        self._resend_exports()
+
+    def shutdown(self) -> bool:
+        """Stop any run, end the child and its threads, and wait for them (closing the window). Bounded:
+        a stopped or hung child is killed."""
+        if self._child is None:
+            return not self.is_alive()
         self.stop()
-        try:
-            if self._connection is not None:
-                self._send(QuitRequest())
-        except OSError:
-            pass
-        if self._writer is not None:
-            self._writer.join(timeout_s)
-            self._writer = None
-        process.join(timeout_s)
-        if process.is_alive():
-            log.warning("the training process did not quit; terminating it")
-            process.terminate()
-            process.join(timeout_s)
-        ended = thread.wait(int(timeout_s * 1000)) if thread is not None else True
-        if self._connection is not None:
-            self._connection.close()
-        self._process = None
-        self._connection = None
+        self._stop_timer.stop()
+        if self._exports:
+            log.warning("closing with exports unwritten: %s", ", ".join(self.pending_exports()))
+            self._exports.clear()
         self._active_run = None
-        if ended:
-            self._thread = None  # its queued finished signal may arrive later; it finds nothing to do
-        return ended and not process.is_alive()
+        return self._end_child(ask_to_quit=True)
 
     # --- internals -------------------------------------------------------------------------------------
-    def _ensure_process(self) -> None:
-        if self._process is not None and self._process.is_alive():
-            return
-        parent_end, child_end = self._context.Pipe()
-        self._flags = self._context.RawArray("b", 2)
-        self._process = self._context.Process(target=serve, args=(child_end, self._flags), daemon=True,
-                                              name="gds-training")
-        self._process.start()
-        child_end.close()
-        self._connection = parent_end
-        thread = QThread()
-        thread.setObjectName("training-pipe")
-        reader = PipeReader(parent_end)
-        reader.moveToThread(thread)
-        thread.started.connect(reader.run)
-        reader.message.connect(self._on_message)
-        # Direct: QThread.quit is thread-safe, and a queued call would wait for a GUI thread that may be
-        # blocked in shutdown()'s wait().
-        reader.closed.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        reader.closed.connect(reader.deleteLater)
-        thread.finished.connect(self._on_reader_finished)
-        thread.finished.connect(thread.deleteLater)
-        self._thread = thread
-        self._reader = reader  # kept until the thread has finished
-        thread.start()
+    def _ensure_process(self) -> TrainingChild:
+        if self._child is not None and not self._child.process.is_alive():
+            self._on_closed(self._child.generation)  # it died and its reader's report is on the way: now
+        if self._child is None:
+            self._generation += 1
+            self._ready = False
+            self._child = TrainingChild(self._context, self._generation, self._on_message, self._on_closed,
+                                        self.watch.heard)
+            self.watch.watch()
+        return self._child
 
-    def _on_message(self, message: object) -> None:
-        """Turn one reply into a signal; replies of a run that already ended are dropped."""
+    def _end_child(self, *, ask_to_quit: bool) -> bool:
+        """End the current child with bounded waits; whatever it still sends is dropped (a new generation)."""
+        child, self._child = self._child, None
+        self._generation += 1
+        self._stop_timer.stop()
+        self._unconfirmed_stop = None
+        self.watch.forget()
+        if child is None:
+            return True
+        ended = child.end(self.watch.silence_s, ask_to_quit=ask_to_quit)
+        if not ended:
+            self._lingering.append(child)
+        return ended
+
+    def _on_message(self, generation: int, message: object) -> None:
+        """Turn one reply into a signal; replies of a replaced child or of a run already ended are dropped."""
+        if generation != self._generation:
+            return
         match message:
             case Ready(devices):
+                self._ready = True
                 self.devicesReady.emit(list(devices))
-            case Exported(_, path):
+            case Exported(job_id, path):
+                self._exports.pop(job_id, None)
                 self.exported.emit(path)
-            case ExportFailed(_, text):
+            case ExportFailed(job_id, text):
+                self._exports.pop(job_id, None)
                 self.exportFailed.emit(text)
+            case RunResult(run_id) | RunFailed(run_id) if run_id == self._unconfirmed_stop:
+                self._unconfirmed_stop = None  # late, but it answers: the child is not stuck
+                self.watch.set_stuck(False)
             case Progress(run_id) | RunResult(run_id) | RunFailed(run_id) if run_id != self._active_run:
                 pass  # a late message of a run already ended
             case Progress(_, batch):
+                self._first_batch = self._first_batch or batch
+                self._last_batch = batch
                 self._losses.extend(batch.losses)
                 self.progress.emit(batch)
             case RunResult(_, result):
@@ -238,16 +250,67 @@ class TrainingRunner(QObject):
 
     def _end_run(self) -> None:
         self._active_run = None
+        self._stop_timer.stop()
         self.runningChanged.emit(False)
 
-    def _on_reader_finished(self) -> None:
-        self._thread = None
-        self._reader = None
-        process = self._process
-        if self._active_run is not None:  # the child died in the middle of a run
+    def _end_run_here(self, message: str) -> None:
+        """The child cannot finish the run: end it in the window with what its progress brought."""
+        assert self._active_config is not None
+        result = result_so_far(self._losses.copy(), self._first_batch, self._last_batch, self._active_config,
+                               time.perf_counter() - self._started_at, message)
+        self._losses = GrowingBuffer()
+        self._end_run()
+        if result is not None:
+            self.finished.emit(result)
+        else:
+            self.failed.emit(f"{message} No epoch had finished yet.")
+
+    def _on_stop_unconfirmed(self) -> None:
+        run_id = self._active_run
+        if run_id is None:
+            return
+        log.warning("the training process did not confirm the stop of run %s within %s s", run_id, STOP_CONFIRM_S)
+        self._unconfirmed_stop = run_id
+        if self._ready and not self._exports:  # warm and not busy exporting: its loop should have answered
+            self.watch.set_stuck(True)
+        self._end_run_here(f"The training process did not confirm the stop within {STOP_CONFIRM_S:g} s, so "
+                           "the run was stopped here.")
+
+    def _on_closed(self, generation: int) -> None:
+        """The child's end of the pipe closed without being asked: it died."""
+        if generation != self._generation or self._child is None:
+            return
+        process = self._child.process
+        process.join(1.0)  # it is exiting: its exit code names the cause (-9 is SIGKILL)
+        code = process.exitcode
+        self._end_child(ask_to_quit=False)
+        lost = self._lose_exports()
+        exports_text = lost_exports_message(lost, "stopped")
+        cause = f"The training process stopped unexpectedly (exit code {code})."
+        if self._active_run is not None:
             self._active_run = None
-            code = process.exitcode if process is not None else None
-            self._process = None
             self.runningChanged.emit(False)
-            self.failed.emit(f"The training process stopped unexpectedly (exit code {code}). Nothing else "
-                             "was lost; press Train to start again.")
+            after = f"{exports_text} Press Train to start again." if exports_text else \
+                "Nothing else was lost; press Train to start again."
+            self.failed.emit(f"{cause} {after}")
+        elif exports_text:
+            self.exportsLost.emit(f"{cause} {exports_text}")
+        if self._exports:  # the ones to retry: a fresh child now, not at the next Train
+            self._ensure_process()
+            self._resend_exports()
+
+    def _lose_exports(self) -> list[PendingExport]:
+        """The exports the ended child never answered: each is marked tried once more; those tried twice
+        are dropped (the message says so), the others stay for the next child."""
+        lost = list(self._exports.values())
+        for job_id, pending in list(self._exports.items()):
+            pending.lost += 1
+            if not pending.retry:
+                del self._exports[job_id]
+        return lost
+
+    def _resend_exports(self) -> None:
+        if self._child is None:
+            return
+        for job_id, pending in self._exports.items():
+            self._child.writer.send(ExportRequest(job_id, pending.result, pending.path))

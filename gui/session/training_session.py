@@ -14,7 +14,8 @@ from engine.training.config import TrainingConfig
 from engine.training.optimizers import OPTIMIZERS
 from engine.training.path_buffer import ThinningPath
 from engine.training.results import DIVERGED, STOPPED, ProgressBatch, TrainingResult
-from gui.session.run_history import Run, RunHistoryModel
+from gui.kit import number_format as fmt
+from gui.session.run_history import FinishedRun, Run, RunHistoryModel
 from gui.session.training_process import TrainingRunner
 
 
@@ -27,6 +28,9 @@ class TrainingSession(QObject):
     busyChanged = Signal(bool)  # a run or a whole race is under way: the views stream while True
     diverged = Signal(object)  # TrainingResult of a single run that diverged
     message = Signal(str)  # a one-line report of what just ended
+    unresponsive = Signal(str)  # the training process stopped answering: a question for the user
+    responsive = Signal()  # it answers again, or it was restarted: the question is moot
+    exportsLost = Signal(str)  # the training process ended with exports unwritten: which, and what happens
 
     def __init__(self, runs: RunHistoryModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -41,6 +45,9 @@ class TrainingSession(QObject):
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
         self.runner.runningChanged.connect(self.runningChanged)
+        self.runner.unresponsive.connect(self._on_unresponsive)
+        self.runner.responsive.connect(self.responsive)
+        self.runner.exportsLost.connect(self.exportsLost)
 
     # --- asking ---------------------------------------------------------------------------------------
     def is_running(self) -> bool:
@@ -73,6 +80,12 @@ class TrainingSession(QObject):
     def set_paused(self, paused: bool) -> None:
         self.runner.set_paused(paused)
 
+    def restart_process(self) -> None:
+        """Replace a training process that stopped answering. The live run ends with what it trained (the
+        run history keeps it) and a race ends there; exports in flight go to the new process."""
+        self._race_queue = []
+        self.runner.restart()
+
     def shutdown(self) -> bool:
         """End any run and the training process (the window is closing)."""
         self._race_queue = []
@@ -100,17 +113,19 @@ class TrainingSession(QObject):
                 for run in self.runs.runs if run.result is not None]
 
     def restore(self, project: Project) -> None:
-        """A document was loaded: its runs replace this session's, numbered from 1."""
+        """A document was loaded: its runs replace this session's, numbered from 1, added in one go (the
+        views redraw once, not once per run)."""
         self.runs.reset()
         self.last_result = project.result
         self.unsaved_result = False
+        finished = []
         for saved in project.runs:
             thinned = None
             if saved.path is not None:
                 thinned = ThinningPath()
                 thinned.extend(*saved.path)
-            run = self.runs.add_finished(saved.config, saved.result, thinned, saved.shown)
-            run.points = project.points
+            finished.append(FinishedRun(saved.config, saved.result, thinned, saved.shown, project.points))
+        self.runs.add_finished_many(finished)
 
     def mark_saved(self) -> None:
         self.unsaved_result = False
@@ -150,8 +165,8 @@ class TrainingSession(QObject):
         elif result.stop_reason == DIVERGED:
             self.diverged.emit(result)
         else:
-            self.message.emit(result.message or f"Training {result.stop_reason}: y = {result.weight:.6g}·x + "
-                              f"{result.bias:.6g}, loss {result.final_loss:.6g}.")
+            self.message.emit(result.message or f"Training {result.stop_reason}: "
+                              f"{fmt.equation(result.weight, result.bias)}, loss {fmt.number(result.final_loss)}.")
 
     def _race_summary(self, race: int) -> str:
         racers = [other for other in self.runs.runs if other.race == race]
@@ -161,6 +176,10 @@ class TrainingSession(QObject):
         diverged = len(racers) - len(finite)
         return (f"Race {race} finished: lowest loss {best.label if best else '–'}"
                 + (f"; {diverged} diverged (see the Runs table)." if diverged else "."))
+
+    def _on_unresponsive(self) -> None:
+        self.unresponsive.emit(f"The training process is not answering (pid {self.runner.child_pid()}). "
+                               "Restart it?")
 
     def _on_failed(self, message: str) -> None:
         self.live_run = None

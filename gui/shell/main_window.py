@@ -18,6 +18,7 @@ from engine.training.results import ProgressBatch, TrainingResult
 from gui.session.app_settings import AppSettings
 from gui.session.document import APP_NAME, Document
 from gui.session.points_model import PointsTableModel
+from gui.session.recovery import RecoveryKeeper
 from gui.session.run_history import Run, RunHistoryModel
 from gui.session.training_process import TrainingRunner
 from gui.session.training_session import TrainingSession
@@ -25,6 +26,8 @@ from gui.shell.exports import Exports
 from gui.shell.file_actions import FileActions
 from gui.shell.menus import MainMenus, MenuTargets
 from gui.shell.notices import Notices
+from gui.shell.process_notice import ProcessNotice
+from gui.shell.recovery_bar import RecoveryBar
 from gui.shell.training_actions import TrainingActions
 from gui.shell.window_layout import Views, arrange
 from gui.views.data_plot import DataPlotWidget
@@ -68,6 +71,7 @@ class MainWindow(QMainWindow):
 
         self.files = FileActions(self, self.document, self.settings, self.notices, self.panel.config)
         self.training = TrainingActions(self, self.session, self.model, self.panel, self.settings, self.notices)
+        self.process_notice = ProcessNotice(self, self.session, self.notices)  # restart a hung process
         plots = {"data": self.data_plot, "landscape": self.landscape.plot, "loss": self.loss_plot.plot}
         self.exports = Exports(self, self.model, self.session, plots, self.notices, self.files.dialog_folder)
         self.menus = MainMenus(self, MenuTargets(
@@ -76,6 +80,10 @@ class MainWindow(QMainWindow):
         self._connect()
         self._on_points_changed()
         self._restore_settings()
+        self.recovery = RecoveryKeeper(self.document, self.panel.config, parent=self)  # a copy while unsaved
+        self.recovery.writeFailed.connect(self.notices.show_status)
+        self.recovery_bar = RecoveryBar(self, self.recovery, self.files)
+        self.recovery_bar.show_report(self.recovery.restore())  # work a crashed window left behind
         if detect_devices:
             self.detect_devices()
 
@@ -197,6 +205,7 @@ class MainWindow(QMainWindow):
         if not self.files.confirm_discard():
             event.ignore()
             return
+        self.recovery.discard()  # saved or let go: nothing left to recover
         self.session.shutdown()
         self.frame_timer.stop()
         self.settings.save_window(self.saveGeometry(), self.saveState())

@@ -15,6 +15,7 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from engine.analysis.least_squares import LeastSquaresFit, Moments, least_squares, loss_grid
+from gui.kit import number_format as fmt
 from gui.kit import plot_style
 from gui.kit.widget_names import named
 from gui.session.run_history import Run, RunHistoryModel
@@ -232,7 +233,8 @@ class LandscapeWidget(QWidget):
             return
         point = view_box.mapSceneToView(scene_pos)
         loss = float(self.moments.loss(point.x(), point.y()))
-        self.hover_label.setText(f"w = {point.x():.4g}, b = {point.y():.4g}, loss = {loss:.5g}")
+        self.hover_label.setText(f"w = {fmt.number(point.x(), 4)}, b = {fmt.number(point.y(), 4)}, "
+                                 f"loss = {fmt.number(loss, 5)}")
 
     def hover_text_at(self, weight: float, bias: float) -> str:
         """What hovering at (weight, bias) shows (tests)."""

@@ -16,21 +16,36 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from gui.kit import plot_style
+from gui.kit import number_format, plot_style
 from gui.kit.decimated_curve import DecimatedCurve
 from gui.kit.widget_names import named
 from gui.session.run_history import Run, RunHistoryModel
+
+_SMALLEST_LOSS = float(np.finfo(np.float64).tiny)  # where a zero is drawn on a log axis at the very least
+
+
+class LossAxis(pg.AxisItem):
+    """The loss axis: on the log scale, 0.001 to 1000 as plain numbers and the rest as powers of ten, where
+    pyqtgraph mixes "0.0001" with "10⁻⁵" and "1e+30"-style mantissas."""
+
+    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        shift = math.log10(scale) if scale > 0 else 0.0  # 1 unless an SI prefix is turned back on
+        return [number_format.log_tick(value + shift) for value in values]
 
 
 class LossPlotWidget(QWidget):
     def __init__(self, runs: RunHistoryModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runs = runs
-        self.plot = named(pg.PlotWidget(), "lossPlot", "Loss (mean squared error) per epoch. Earlier runs stay, "
+        plot = pg.PlotWidget(axisItems={"left": LossAxis("left")})
+        self.plot = named(plot, "lossPlot", "Loss (mean squared error) per epoch. Earlier runs stay, "
                           "each in its colour, until cleared; tick runs in the Runs table to compare them.")
         item = self.plot.getPlotItem()
         item.setLabel("bottom", "epoch")
         item.setLabel("left", "loss (MSE)")
+        # pyqtgraph would factor a diverged run's 1e+30 out of the log axis as "(x1e+27)" and label the
+        # ticks 10⁻²⁷…10³: the ticks must read as the losses they mark.
+        item.getAxis("left").enableAutoSIPrefix(False)
         item.showGrid(x=False, y=False)  # a grid is drawn by the axes and made each axis repaint cost ~8 ms
         item.setClipToView(True)
         plot_style.cache_axes(item)
@@ -42,7 +57,7 @@ class LossPlotWidget(QWidget):
         self._y_range: tuple[float, float] | None = None
         self._x_total: int | None = None
         self._x_range = 0
-        self._log_floor = float(np.finfo(np.float64).tiny)
+        self._log_floor = _SMALLEST_LOSS
 
         self.log_scale = named(QCheckBox("Log scale"), "logScaleCheck", "Show the loss on a logarithmic axis",
                                "Log scale")
@@ -146,31 +161,50 @@ class LossPlotWidget(QWidget):
             self._x_range = total
             item.enableAutoRange(x=False)
             item.setXRange(0, total, padding=0.02)
-        log = self.log_scale.isChecked()
-        low = min(((curve.low_positive if log else curve.low) for curve in data), default=math.inf)
-        high = max((curve.high for curve in data), default=-math.inf)
-        if not math.isfinite(low):
-            return
-        wanted: tuple[float, float]
-        if log:
-            bottom, top = math.floor(math.log10(low)), math.ceil(math.log10(max(high, low)))
-            wanted = (float(bottom), float(max(top, bottom + 1)))
-            floor = 10.0 ** (bottom - 0.5)
-            if floor != self._log_floor:
-                self._log_floor = floor
-                for curve, curve_data in self.curves.values():
-                    if curve_data.low <= 0:  # only a curve with zeros changes: they sit at the axis's bottom
-                        self._set_curve(curve, curve_data)
-        else:
-            step = 10 ** math.floor(math.log10(high)) if high > 0 else 1.0
-            wanted = (min(0.0, low), math.ceil(high / step) * step)
-        if wanted != self._y_range:
+        wanted = self._log_range(data) if self.log_scale.isChecked() else _linear_range(data)
+        if wanted is not None and wanted != self._y_range:
             self._y_range = wanted
             item.enableAutoRange(y=False)
             item.setYRange(*wanted, padding=0.02)
 
+    def _log_range(self, data: list[DecimatedCurve]) -> tuple[float, float] | None:
+        """Whole decades from the lowest positive loss to the highest, plus one decade below them when a
+        curve holds zeros: those are drawn half a decade under the lowest loss, inside the view."""
+        finite = [curve for curve in data if math.isfinite(curve.low)]
+        if not finite:
+            return None
+        low = min(curve.low_positive for curve in finite)
+        high = max(curve.high for curve in finite)
+        zeros = any(curve.low <= 0 for curve in finite)
+        if not math.isfinite(low):  # nothing but zeros (or negatives): one decade around 1
+            low = high = 1.0
+        bottom, top = math.floor(math.log10(low)), math.ceil(math.log10(max(high, low)))
+        floor = max(10.0 ** (bottom - 0.5), _SMALLEST_LOSS)
+        if floor != self._log_floor:
+            self._log_floor = floor
+            for curve, curve_data in self.curves.values():
+                if curve_data.low <= 0:  # only a curve with zeros changes: they sit at the axis's bottom
+                    self._set_curve(curve, curve_data)
+        bottom -= 1 if zeros else 0
+        return float(bottom), float(max(top, bottom + 1))
+
     def _shown(self, losses: np.ndarray) -> np.ndarray:
-        """A loss of exactly 0 has no logarithm: on the log axis it is drawn just below the lowest decade."""
+        """A loss of exactly 0 has no logarithm: on the log axis it is drawn half a decade below the lowest
+        positive loss. Every positive loss is drawn as it is, whatever the floor was when it was sent."""
         if self.log_scale.isChecked():
-            return np.maximum(losses, self._log_floor)
+            return np.where(losses <= 0, self._log_floor, losses)
         return losses
+
+
+def _linear_range(data: list[DecimatedCurve]) -> tuple[float, float] | None:
+    """From 0 (or the lowest loss, if negative) to the highest loss rounded up to its leading digit."""
+    low = min((curve.low for curve in data), default=math.inf)
+    high = max((curve.high for curve in data), default=-math.inf)
+    if not math.isfinite(low):
+        return None
+    step = 10 ** math.floor(math.log10(high)) if high > 0 else 1.0
+    top = math.ceil(high / step) * step
+    if not math.isfinite(top):  # the highest loss is within a step of the largest float
+        top = high
+    bottom = min(0.0, low)
+    return bottom, (top if top > bottom else bottom + 1.0)

@@ -28,6 +28,7 @@ class RunsPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(20)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setResizeContentsPrecision(100)  # visible rows + 100: 1,000 runs cost seconds
         self.table.horizontalHeader().setStretchLastSection(True)
         show_all = _button("Show all", "showAllRunsButton", "Overlay every run")
         show_all.clicked.connect(lambda: runs.show_only(list(runs.runs)))

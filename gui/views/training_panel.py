@@ -23,10 +23,16 @@ from PySide6.QtWidgets import (
 )
 
 from engine.analysis.least_squares import LeastSquaresFit, Moments, r_squared
-from engine.training.config import TrainingConfig
+from engine.training.config import MAX_BATCH_SIZE, MAX_EPOCHS, MAX_LEARNING_RATE, MAX_SEED, TrainingConfig
 from engine.training.optimizers import OPTIMIZERS, OptimizerSpec, stable_learning_rate_for
 from engine.training.results import TrainingResult
+from gui.kit import number_format as fmt
 from gui.kit.widget_names import named
+
+NO_LINE = "y = w·x + b"
+NO_R_SQUARED = "R² = –"
+TRAINING = "Final weight, bias and loss: training…"  # what the result label says while a run trains
+NO_RESULT = "No result: the run did not finish."
 
 
 class TrainingPanel(QWidget):
@@ -49,20 +55,20 @@ class TrainingPanel(QWidget):
             self.optimizer_combo.setItemData(index, spec.description, Qt.ItemDataRole.ToolTipRole)
         self.learning_rate_spin = named(QDoubleSpinBox(), "learningRateSpin", "Step size of gradient descent")
         self.learning_rate_spin.setDecimals(6)
-        self.learning_rate_spin.setRange(1e-6, 100.0)
+        self.learning_rate_spin.setRange(1e-6, MAX_LEARNING_RATE)  # what TrainingConfig and project files allow
         self.learning_rate_spin.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
         self.momentum_spin = named(QDoubleSpinBox(), "momentumSpin", "Momentum factor (SGD with momentum)")
         self.momentum_spin.setDecimals(3)
         self.momentum_spin.setRange(0.0, 0.999)
         self.momentum_spin.setSingleStep(0.05)
         self.epochs_spin = named(QSpinBox(), "epochsSpin", "How many passes over the points")
-        self.epochs_spin.setRange(1, 100_000_000)
+        self.epochs_spin.setRange(1, MAX_EPOCHS)
         self.epochs_spin.setGroupSeparatorShown(True)
         self.batch_size_spin = named(QSpinBox(), "batchSizeSpin", "Points per step; 'Full batch' uses all")
-        self.batch_size_spin.setRange(0, 100_000_000)
+        self.batch_size_spin.setRange(0, MAX_BATCH_SIZE)
         self.batch_size_spin.setSpecialValueText("Full batch")
         self.seed_spin = named(QSpinBox(), "seedSpin", "Random seed: the same seed gives the same run")
-        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setRange(0, MAX_SEED)  # a QSpinBox holds 32-bit ints: MAX_SEED is 2**31 − 1
         self.standardize_check = named(QCheckBox("Standardise x and y"), "standardizeCheck",
                                         "Train on standardised x and y (mean 0, standard deviation 1); the "
                                         "weight, bias, loss and exported model stay in your units")
@@ -110,13 +116,17 @@ class TrainingPanel(QWidget):
         self.status_label.setWordWrap(True)
         self.status_label.setMinimumHeight(self.status_label.fontMetrics().lineSpacing() * 3)
 
-        self.equation_label = named(QLabel("y = w·x + b"), "equationLabel", "The fitted line")
+        self.equation_label = named(QLabel(NO_LINE), "equationLabel", "The fitted line")
         font = self.equation_label.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
         self.equation_label.setFont(font)
         self.equation_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.r_squared_label = named(QLabel("R² = –"), "rSquaredLabel",
+        self.equation_label.setWordWrap(True)  # a long line breaks before its bias (see _equation), never off the edge
+        # Room for both lines from the start: a live equation that flips between one line and two would
+        # re-lay out the window on every flip.
+        self.equation_label.setMinimumHeight(self.equation_label.fontMetrics().lineSpacing() * 2)
+        self.r_squared_label = named(QLabel(NO_R_SQUARED), "rSquaredLabel",
                                       "R²: the share of the variance of y that the line explains (1 is a perfect fit)")
         self.result_label = named(QLabel("Not trained yet."), "resultLabel", "Weight, bias and final loss")
         self.result_label.setWordWrap(True)
@@ -219,6 +229,10 @@ class TrainingPanel(QWidget):
         self.stable_rate_label.setStyleSheet("color: #b00020;" if rate > stable else "color: #2e6b30;")
 
     def set_running(self, running: bool) -> None:
+        """Buttons for a run under way or not. A run that ends without a result (the training process
+        failed) must not leave "training…" behind; a result that does arrive replaces this at once."""
+        if not running and self.result_label.text() == TRAINING:
+            self.result_label.setText(NO_RESULT)
         self.train_button.setEnabled(not running)
         self.race_button.setEnabled(not running)
         self.pause_button.setEnabled(running)
@@ -230,48 +244,69 @@ class TrainingPanel(QWidget):
             self.pause_button.blockSignals(False)
 
     def show_started(self, epochs: int, device: str) -> None:
+        """A new run: the previous run's figures go, so nothing shown mixes the two; the live line fills
+        them in from the first progress batch, the result's figures arrive when it ends."""
         self.progress_bar.setRange(0, epochs)
         self.progress_bar.setValue(0)
         self.status_label.setText(f"Starting on {device}…")
+        self._clear_line()
+        self.result_label.setText(TRAINING)
 
     def show_progress(self, epoch: int, total: int, loss: float, steps_per_second: float,
                       weight: float, bias: float) -> None:
         self.progress_bar.setValue(epoch)
-        self.status_label.setText(f"Epoch {epoch:,} / {total:,} · loss {loss:.6g} · {steps_per_second:,.0f} steps/s")
+        self.status_label.setText(f"Epoch {epoch:,} / {total:,} · loss {fmt.number(loss)} · "
+                                  f"{fmt.count(steps_per_second)} steps/s")
         self.show_line(weight, bias)
 
     def show_line(self, weight: float, bias: float) -> None:
         """The equation, R² and the gap to the exact answer for the line now drawn."""
         self.equation_label.setText(_equation(weight, bias))
-        r2 = r_squared(self.moments, weight, bias) if math.isfinite(weight) and math.isfinite(bias) else math.nan
-        self.r_squared_label.setText(f"R² = {r2:.6f}" if math.isfinite(r2) else "R² = –")
+        finite = math.isfinite(weight) and math.isfinite(bias)
+        r2 = r_squared(self.moments, weight, bias) if finite else math.nan
+        self.r_squared_label.setText(f"R² = {fmt.r_squared(r2)}" if math.isfinite(r2) else NO_R_SQUARED)
         optimum = self.optimum
-        if optimum is None or not (math.isfinite(weight) and math.isfinite(bias)):
+        if optimum is None or not finite:
             self.gap_label.setText("")
             return
         loss = float(self.moments.loss(weight, bias))
         self.gap_label.setText(
-            f"Exact: y = {optimum.weight:.6g}·x {'−' if optimum.bias < 0 else '+'} {abs(optimum.bias):.6g}\n"
-            f"|w − w*| = {abs(weight - optimum.weight):.3g},  |b − b*| = {abs(bias - optimum.bias):.3g}\n"
-            f"loss − loss* = {max(loss - optimum.loss, 0.0):.3g}  (loss* = {optimum.loss:.3g})")
+            f"Exact: {fmt.equation(optimum.weight, optimum.bias)}\n"
+            f"{_unbroken(f'|w − w*| = {fmt.gap(abs(weight - optimum.weight))}')},  "
+            f"{_unbroken(f'|b − b*| = {fmt.gap(abs(bias - optimum.bias))}')}\n"
+            f"{_unbroken(f'loss − loss* = {fmt.gap(max(loss - optimum.loss, 0.0))}')}  "
+            f"{_unbroken(f'(loss* = {fmt.gap(optimum.loss)})')}")
 
     def show_result(self, result: TrainingResult) -> None:
         self.show_line(result.weight, result.bias)
         how = {"completed": "Completed", "stopped": "Stopped", "diverged": "Diverged"}[result.stop_reason]
         rate = result.epochs_run / result.elapsed_s if result.elapsed_s > 0 else math.inf
-        self.result_label.setText(
-            f"w = {result.weight:.8g},  b = {result.bias:.8g}\nfinal loss = {result.final_loss:.6g}\n"
-            f"{how}: {result.epochs_run:,} epochs in {result.elapsed_s:.2f} s\n"
-            f"{rate:,.0f} steps/s on {result.device}, {result.path} path")
+        epochs = result.epochs_run
+        elapsed = result.elapsed_s
+        seconds = f"{elapsed:.2f} s" if math.isfinite(elapsed) else f"{fmt.number(elapsed)} s"
+        if result.stop_reason == "diverged":  # the trainer's message names the same two epochs
+            loss_line = f"last finite loss = {fmt.number(result.final_loss)}"
+            shown = _unbroken(f"shown: epoch {epochs:,}" if epochs else "shown: the starting line")
+            ran = f"Diverged at epoch {epochs + 1:,} ({seconds}); {shown}"
+        else:
+            loss_line = f"final loss = {fmt.number(result.final_loss)}"
+            ran = f"{how}: {epochs:,} epochs in {seconds}"
+        weight, bias = (_unbroken(f"{name} = {fmt.number(value)}") for name, value in
+                        (("w", result.weight), ("b", result.bias)))
+        self.result_label.setText(f"{weight},  {bias}\n{loss_line}\n{ran}\n"
+                                  f"{fmt.count(rate)} steps/s on {result.device}, {result.path} path")
         self.status_label.setText(result.message or f"{how}.")
         if result.stop_reason == "completed":
             self.progress_bar.setValue(result.epochs_run)
 
     def clear_result(self) -> None:
-        self.equation_label.setText("y = w·x + b")
-        self.r_squared_label.setText("R² = –")
-        self.gap_label.setText("")
+        self._clear_line()
         self.result_label.setText("Not trained yet.")
+
+    def _clear_line(self) -> None:
+        self.equation_label.setText(NO_LINE)
+        self.r_squared_label.setText(NO_R_SQUARED)
+        self.gap_label.setText("")
 
     def _on_pause_toggled(self, paused: bool) -> None:
         self.pause_button.setText("Resume" if paused else "Pause")
@@ -286,5 +321,10 @@ class TrainingPanel(QWidget):
 
 
 def _equation(weight: float, bias: float) -> str:
-    sign = "−" if bias < 0 else "+"
-    return f"y = {weight:.6g}·x {sign} {abs(bias):.6g}"
+    """The line, breakable only between "y = w·x" and "± b": a narrow panel wraps it there, never mid-number."""
+    return " ".join(_unbroken(term) for term in fmt.equation_terms(weight, bias))
+
+
+def _unbroken(text: str) -> str:
+    """`text` with no-break spaces: a wrapping label keeps "b = −7.6e+18" on one line."""
+    return text.replace(" ", "\u00a0")
