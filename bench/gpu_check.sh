@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# On a machine with CUDA (run from the checkout): the GPU tests, the training process and the trainer's tests,
+# then each optimizer's whole-run time per epoch (set-up included) on the CPU and on CUDA, in one process.
+set -u
+export PYTHONPATH=$PWD PYTHONUNBUFFERED=1
+PY=${PYTHON:-python3}  # the device image's python3 holds torch with CUDA; elsewhere PYTHON=.venv/bin/python
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+"$PY" -c "import torch, sys; print('python', sys.version.split()[0], 'torch', torch.__version__, 'cuda', torch.cuda.is_available())"
+timeout 300 "$PY" -m pytest -q -p no:cacheprovider -o addopts="" tests/test_gpu.py tests/test_training_process.py tests/test_trainer.py 2>&1 | tail -15
+timeout 200 "$PY" - <<'PY'
+import time, numpy as np, torch
+from engine.data.points import PointSet
+from engine.training.config import TrainingConfig
+from engine.training.trainer import train
+from engine.training.optimizers import OPTIMIZERS
+rng = np.random.default_rng(0)
+for n, epochs in ((4, 1000), (1_000_000, 200), (10_000_000, 50)):
+    x = rng.uniform(-2, 2, n); pts = PointSet.from_columns(x, 0.5 * x + 2 + rng.normal(scale=0.2, size=n))
+    for opt in OPTIMIZERS:
+        row = []
+        for dev in ("cpu", "cuda"):
+            cfg = TrainingConfig(device=dev, epochs=epochs, optimizer=opt, learning_rate=0.05)
+            train(pts, TrainingConfig(device=dev, epochs=3, optimizer=opt))  # warm-up
+            t = time.perf_counter(); r = train(pts, cfg); dt = time.perf_counter() - t
+            row.append((dt / epochs * 1e6, r.weight, r.bias, r.path))
+        (c, cw, cb, cp), (g, gw, gb, gp) = row
+        print(f"N={n:>10,} {opt:8s} {cp}: cpu {c:9.1f} us/step  cuda {g:9.1f} us/step  cuda/cpu {g/c:6.3f}  |dw|={abs(cw-gw):.2e} |db|={abs(cb-gb):.2e}")
+PY
