@@ -204,3 +204,13 @@ def test_exported_script_data_never_replaces_a_file_beside_it(tmp_path: Path) ->
     assert "'train-data.csv'" in script.read_text(encoding="utf-8")
     assert (tmp_path / "train-data.csv").stat().st_size > 0
 
+
+
+@pytest.mark.parametrize("value", ["1e200", "-1e160", "1e39"])
+def test_values_beyond_32_bit_training_exit_2_with_one_line(tmp_path: Path, value: str) -> None:
+    """x beyond float32 became infinite before the first step (a false 'divergence'), and beyond ~1e154 the
+    stable-rate arithmetic overflowed into a traceback."""
+    data = tmp_path / "huge.csv"
+    data.write_text(f"x,y\n{value},1\n2,3\n3,5\n", encoding="utf-8")
+    assert_refused(run_python("main.py", "train", str(data), "--epochs", "5", timeout=QUICK_S),
+                   "huge.csv, line 2: x = ", "is too large to train on")

@@ -427,3 +427,16 @@ def test_the_panel_shows_every_setting_a_config_allows(window) -> None:
                    TrainingConfig(seed=0, epochs=1, batch_size=1, learning_rate=1e-6)):
         window.panel.set_config(config)
         assert window.panel.config() == config
+
+
+def test_an_enormous_value_is_refused_in_the_cell_not_a_crash(qtbot, window) -> None:
+    """x = 1e200 is finite, and the table took it: the landscape's framing then overflowed into an exception
+    on every redraw, and training read it as a divergence at epoch 1."""
+    messages: list[str] = []
+    window.model.editRejected.connect(messages.append)
+    assert not window.model.setData(window.model.index(0, 0), "1e200")
+    assert window.model.x()[0] == 1.0, "the cell keeps its value"
+    assert messages == ["Row 1, x: '1e200' is too large to train on: training uses 32-bit numbers, which end at "
+                        "about 3.4e+38; the cell keeps its value."]
+    window.table.paste_text("2e39\t1\n")
+    assert window.model.rowCount() == 4 and 2e39 not in window.model.x()

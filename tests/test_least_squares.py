@@ -188,3 +188,9 @@ def test_the_generator_is_repeatable_and_honours_its_spec() -> None:
 def test_the_generator_refuses_impossible_specs(changes: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         GeneratorSpec(**changes)
+
+
+def test_the_stable_rate_of_enormous_x_is_no_bound_not_an_overflow() -> None:
+    huge = Moments.of_columns(np.array([1e200, 2.0, 3.0]), np.array([1.0, 3.0, 5.0]))
+    assert largest_stable_learning_rate(huge) is None
+    assert largest_stable_learning_rate(Moments(3, 1e160, 0.0, 1.0, 1.0, 0.0)) is None

@@ -35,14 +35,16 @@ class Moments:
 
     @classmethod
     def of_columns(cls, x: np.ndarray, y: np.ndarray) -> Moments:
-        """One pass over the columns (no copy of them is kept)."""
+        """One pass over the columns (no copy of them is kept). Values beyond ~1e154 give infinite
+        moments: the honest answer, so numpy's overflow warning is silenced, not the result."""
         n = int(x.size)
         if n == 0:
             return cls(0, 0.0, 0.0, 0.0, 0.0, 0.0)
-        mean_x, mean_y = float(x.mean()), float(y.mean())
-        dx, dy = x - mean_x, y - mean_y
-        return cls(n, mean_x, mean_y, float(np.dot(dx, dx)) / n, float(np.dot(dy, dy)) / n,
-                   float(np.dot(dx, dy)) / n)
+        with np.errstate(over="ignore", invalid="ignore"):
+            mean_x, mean_y = float(x.mean()), float(y.mean())
+            dx, dy = x - mean_x, y - mean_y
+            return cls(n, mean_x, mean_y, float(np.dot(dx, dx)) / n, float(np.dot(dy, dy)) / n,
+                       float(np.dot(dx, dy)) / n)
 
     def standardized(self) -> Moments:
         """The moments of the same points after feature scaling (engine.data.scaling): means 0, variances 1,
@@ -93,11 +95,14 @@ def largest_stable_learning_rate(moments: Moments) -> float | None:
     below this rate and diverges above it. None when the Hessian is zero (no points)."""
     if moments.n == 0:
         return None
-    mean_x2 = moments.var_x + moments.mean_x**2  # (1/n)·XᵀX = [[mean(x²), mean(x)], [mean(x), 1]]
-    half_trace = (mean_x2 + 1.0) / 2.0
-    spread = math.hypot((mean_x2 - 1.0) / 2.0, moments.mean_x)
-    largest = 2.0 * (half_trace + spread)
-    return 2.0 / largest if largest > 0.0 else None
+    try:
+        mean_x2 = moments.var_x + moments.mean_x**2  # (1/n)·XᵀX = [[mean(x²), mean(x)], [mean(x), 1]]
+        half_trace = (mean_x2 + 1.0) / 2.0
+        spread = math.hypot((mean_x2 - 1.0) / 2.0, moments.mean_x)
+        largest = 2.0 * (half_trace + spread)
+    except OverflowError:  # |x| beyond ~1e154: no bound a float can state
+        return None
+    return 2.0 / largest if 0.0 < largest < math.inf else None
 
 
 def loss_grid(moments: Moments, weights: np.ndarray, biases: np.ndarray) -> np.ndarray:

@@ -13,6 +13,11 @@ SEED_X = (1.0, 2.0, 3.0, 4.0)
 SEED_Y = (2.0, 4.0, 6.0, 8.0)
 
 
+# Training runs in 32-bit floats: a larger value would be infinite before the first step (a false
+# "divergence"), and squares of it overflow the analysis. Every way in (files, cells, paste) stops here.
+MAX_MAGNITUDE = float(np.finfo(np.float32).max)
+TOO_LARGE = "is too large to train on: training uses 32-bit numbers, which end at about 3.4e+38"
+
 @dataclass(frozen=True, eq=False)
 class PointSet:
     """Immutable x and y columns (float64, same length). Build with `from_pairs` or `from_columns`."""
@@ -71,6 +76,10 @@ class PointSet:
             if bad.size:
                 row = int(bad[0])
                 raise DataError(f"Row {row + 1}: {name} = {float(column[row])} is not a finite number.", row=row)
+            huge = np.flatnonzero(np.abs(column) > MAX_MAGNITUDE)
+            if huge.size:
+                row = int(huge[0])
+                raise DataError(f"Row {row + 1}: {name} = {float(column[row]):.6g} {TOO_LARGE}.", row=row)
         if not for_fitting:
             return
         if len(self) < 2:

@@ -177,4 +177,3 @@ class _Loop:
         shown = (f"the last finite values (epoch {epoch - 1:,}) are shown" if epoch > 1 else
                  "the starting weight and bias are shown")  # the panel names the same two epochs
         self.message = f"Training diverged at epoch {epoch:,}: {what}; {shown}. {why}"
-

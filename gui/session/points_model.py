@@ -24,7 +24,7 @@ from engine.data.point_edits import (
     ReplacePoints,
     SetValue,
 )
-from engine.data.points import PointSet
+from engine.data.points import MAX_MAGNITUDE, TOO_LARGE, PointSet
 from gui.session.point_undo import PointEditCommand
 
 COLUMNS = ("x", "y")
@@ -108,6 +108,10 @@ class PointsTableModel(QAbstractTableModel):
         if number is None or not math.isfinite(number):
             self.editRejected.emit(f"Row {index.row() + 1}, {COLUMNS[index.column()]}: '{value}' is not a "
                                    "finite number; the cell keeps its value.")
+            return False
+        if abs(number) > MAX_MAGNITUDE:
+            self.editRejected.emit(f"Row {index.row() + 1}, {COLUMNS[index.column()]}: '{value}' {TOO_LARGE}; "
+                                   "the cell keeps its value.")
             return False
         old = float(self._column(index.column())[index.row()])
         if old != number:
