@@ -93,6 +93,7 @@ def _set(*keys: str | int, value: Any):
 
 BAD_FIELDS = [
     (_set("config", "seed", value="abc"), 'config.seed: expected an int, got "abc".'),
+    (_set("points", "x", 1, value=1e200), "points.x[1]: 1e+200 is too large to train on"),
     (_set("runs", 0, "config", "seed", value="0\nimport pathlib; pathlib.Path('x').unlink()"),
      "runs[0].config.seed: expected an int, got \"0\\nimport pathlib"),
     (_set("config", value=[1, 2]), "config: expected an object or null, got a list of 2 values."),

@@ -25,7 +25,7 @@ import msgspec
 import numpy as np
 
 from engine.atomic_write import write_atomic
-from engine.data.points import PointSet
+from engine.data.points import MAX_MAGNITUDE, TOO_LARGE, PointSet
 from engine.errors import ConfigError, DataError
 from engine.files import project_schema as schema
 from engine.files.project_schema import PROJECT_FORMAT, FieldError
@@ -210,8 +210,10 @@ def _values(count: int) -> str:
 
 
 def _build(document: schema.ProjectDoc[Any, Any], arrays: Arrays) -> Project:
-    x = _finite(arrays.floats(document.points.x, "points.x", None, schema.MAX_POINTS), "points.x")
-    y = _finite(arrays.floats(document.points.y, "points.y", x.size, schema.MAX_POINTS), "points.y")
+    x = _trainable(_finite(arrays.floats(document.points.x, "points.x", None, schema.MAX_POINTS), "points.x"),
+                   "points.x")
+    y = _trainable(_finite(arrays.floats(document.points.y, "points.y", x.size, schema.MAX_POINTS), "points.y"),
+                   "points.y")
     config = _config(document.config, "config")
     latest = None if document.result is None else _result(document.result, "result", arrays)
     if document.version == 1:  # the only run: its config is the one its result kept
@@ -280,4 +282,13 @@ def _finite(values: np.ndarray, where: str, *, low: float | None = None) -> np.n
         index = int(np.argmin(good))
         wanted = "a finite number" + (f" ≥ {low:g}" if low is not None else "")
         raise FieldError(f"{where}[{index}]", f"expected {wanted}, got {float(values[index])!r}.")
+    return values
+
+
+def _trainable(values: np.ndarray, where: str) -> np.ndarray:
+    """`values`, or FieldError at the first beyond what training (in 32-bit floats) can hold."""
+    huge = np.flatnonzero(np.abs(values) > MAX_MAGNITUDE)
+    if huge.size:
+        index = int(huge[0])
+        raise FieldError(f"{where}[{index}]", f"{float(values[index]):.6g} {TOO_LARGE}.")
     return values
