@@ -4,14 +4,18 @@ machine is noisy: compare only within a run):
 
   save / open of a project with one EPOCHS-epoch run: v2 JSON, v3 zip with stored .npy (what Save writes),
       v3 zip with deflated .npy (the alternative), and the file sizes
+  save / open of step traces (issue 12): 8 runs of 1,000 steps and 1 run of 131,072 steps (a trace kept whole),
+      each against the same project without traces, and the file sizes
   open of RUNS runs (1,000 epochs each) in the window, old per-run restore vs the batch restore
 
 Usage: .venv/bin/python bench/project_files.py [--epochs 10000000] [--runs 100,500,1000] [--repeats 2]
+           [--only long,traces,window]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import json
 import os
@@ -36,6 +40,7 @@ from engine.files.project_file import PROJECT_FORMAT, Project, SavedRun, load_pr
 from engine.training.config import TrainingConfig  # noqa: E402
 from engine.training.path_buffer import ThinningPath  # noqa: E402
 from engine.training.results import TrainingResult  # noqa: E402
+from engine.training.step_trace import STATE_WIDTH, StepRecords  # noqa: E402
 
 
 def make_run(epochs: int, seed: int) -> SavedRun:
@@ -48,6 +53,20 @@ def make_run(epochs: int, seed: int) -> SavedRun:
                             epochs_run=epochs, stop_reason="completed", device="cpu", elapsed_s=1.5, path="fused",
                             initial_weight=0.3, initial_bias=-0.2, config=TrainingConfig(seed=seed).to_dict())
     return SavedRun(TrainingConfig(seed=seed, epochs=epochs), result, path.arrays())
+
+
+def make_records(steps: int, seed: int) -> StepRecords:
+    """`steps` steps of noisy values (the low bits of real ones are noise too: deflate would gain little)."""
+    rng = np.random.default_rng(seed)
+    numbers = np.arange(1, steps + 1, dtype=np.int64)
+
+    def pairs() -> np.ndarray:
+        return rng.normal(size=(steps, 2))
+
+    return StepRecords(steps=numbers, epochs=numbers.copy(), batch_sizes=np.full(steps, 100, dtype=np.int64),
+                       losses=rng.uniform(0, 1, steps), before=pairs(), after=pairs(), trained_before=pairs(),
+                       trained_after=pairs(), gradients=pairs(), states=rng.normal(size=(steps, STATE_WIDTH)),
+                       learning_rates=np.full(steps, 0.01))
 
 
 def save_v2(project: Project, path: Path) -> None:
@@ -108,6 +127,25 @@ def long_history(folder: Path, epochs: int, repeats: int) -> None:
         print(f"  {name} / v2: save {new[0] / old[0]:.3f}x, open {new[1] / old[1]:.3f}x, size {new[2] / old[2]:.3f}x")
 
 
+def traces(folder: Path, repeats: int) -> None:
+    for count, steps in ((8, 1000), (1, 131_072)):
+        runs = [make_run(1000, seed) for seed in range(count)]
+        figures = []
+        for traced in (False, True):
+            for seed, run in enumerate(runs):
+                run.trace = make_records(steps, seed) if traced else None
+            project = Project(PointSet.seed(), TrainingConfig(), runs)
+            path = folder / f"traces-{count}x{steps}-{traced}.gdsproj"
+            saved = best_of(repeats, functools.partial(save_project, project, path))
+            opened = best_of(repeats, functools.partial(load_project, path))
+            figures.append((saved, opened, path.stat().st_size))
+            print(f"{count} run(s) x {steps:,} steps, {'with' if traced else 'without'} traces: save {saved:6.3f} s, "
+                  f"open {opened:6.3f} s, {figures[-1][2] / 2**20:7.2f} MiB", flush=True)
+        (old_save, old_open, old_size), (new_save, new_open, new_size) = figures
+        print(f"  traces add: save +{new_save - old_save:.3f} s, open +{new_open - old_open:.3f} s, "
+              f"+{(new_size - old_size) / 2**20:.2f} MiB ({(new_size - old_size) / (count * steps):.1f} bytes a step)")
+
+
 def many_runs(folder: Path, counts: list[int], repeats: int) -> None:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
@@ -160,14 +198,20 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=10_000_000)
     parser.add_argument("--runs", default="100,500,1000")
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--only", default="long,traces,window", help="the sections to run, comma-separated")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         os.environ.setdefault("XDG_CONFIG_HOME", str(folder / "config"))  # the app's profile stays in here
         os.environ.setdefault("XDG_DATA_HOME", str(folder / "data"))
         os.environ.setdefault("GDS_RECOVERY_DIR", str(folder / "recovery"))
-        long_history(folder, arguments.epochs, arguments.repeats)
-        many_runs(folder, [int(count) for count in arguments.runs.split(",")], arguments.repeats)
+        sections = arguments.only.split(",")
+        if "long" in sections:
+            long_history(folder, arguments.epochs, arguments.repeats)
+        if "traces" in sections:
+            traces(folder, arguments.repeats)
+        if "window" in sections:
+            many_runs(folder, [int(count) for count in arguments.runs.split(",")], arguments.repeats)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ def run_selftest() -> int:
                         failures.append(f"{suffix} predicts {got.tolist()}, expected {expected.tolist()}")
                 except Exception as error:  # noqa: BLE001 - the verdict must name every failing format
                     failures.append(f"{suffix}: {type(error).__name__}: {error}")
+            failures.extend(check_animation_export(Path(folder)))
     except Exception as error:  # noqa: BLE001
         traceback.print_exc(file=sys.stderr)
         failures.append(f"{type(error).__name__}: {error}")
@@ -48,5 +49,41 @@ def run_selftest() -> int:
         print(f"selftest FAILED in {elapsed:.1f} s: " + "; ".join(failures))
         return 1
     print(f"selftest passed in {elapsed:.1f} s: trained y = {result.weight:.4f}·x + {result.bias:.4f}, "
-          f"exported and reloaded {', '.join(EXPORT_FORMATS)}")
+          f"exported and reloaded {', '.join(EXPORT_FORMATS)}; encoded and read back a GIF and an MP4")
     return 0
+
+
+def check_animation_export(folder: Path) -> list[str]:
+    """Encode 3 frames (numpy only, no Qt) as a GIF and an MP4 and read both back: proves the bundle
+    carries Pillow, PyAV and PyAV's FFmpeg with its H.264 encoder. Returns what failed."""
+    from engine.files.animation_file import AnimationSpec, write_animation
+
+    failures: list[str] = []
+    width, height = 96, 64
+    frames = [np.full((height, width, 3), 255, dtype=np.uint8) for _ in range(3)]
+    for index, frame in enumerate(frames):
+        frame[:, index * 30: index * 30 + 16] = (200, 30, 30)
+    for kind in ("gif", "mp4"):
+        path = folder / f"animation.{kind}"
+        try:
+            write_animation(path, AnimationSpec(kind, 3, width, height, 1.0), frames)
+            codec, count, size = _read_animation(path)
+            if count != 3 or size != (width, height) or codec not in ("gif", "h264"):
+                failures.append(f".{kind} animation read back as {codec}, {count} frames, {size}")
+        except Exception as error:  # noqa: BLE001 - the verdict must name what failed
+            failures.append(f".{kind} animation: {type(error).__name__}: {error}")
+    return failures
+
+
+def _read_animation(path: Path) -> tuple[str, int, tuple[int, int]]:
+    if path.suffix == ".gif":
+        from PIL import Image
+
+        with Image.open(path) as image:
+            return "gif", int(getattr(image, "n_frames", 1)), image.size
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        count = sum(1 for _ in container.decode(stream))
+        return stream.codec_context.name, count, (stream.width, stream.height)

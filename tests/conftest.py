@@ -38,7 +38,13 @@ def seed_csv(tmp_path: Path) -> Path:
 def settings(tmp_path: Path):
     from PySide6.QtCore import QSettings
 
-    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    folder = tmp_path / "settings"  # its own folder: tests that list tmp_path see only their own files
+    folder.mkdir(exist_ok=True)
+    settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+    # Windows in tests train as fast as the machine goes: the first-run pace (250 steps/s, so a person can
+    # watch) would make every long test run take minutes. Tests of the pace remove this value first.
+    settings.setValue("training/pace", "0.0")
+    return settings
 
 
 @pytest.fixture

@@ -138,10 +138,13 @@ def test_stop_during_a_race_ends_the_whole_race(qtbot, window) -> None:
     window.panel.epochs_spin.setValue(50_000_000)
     qtbot.mouseClick(window.panel.race_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.loss_plot.point_count() > 100, timeout=20_000)
-    with qtbot.waitSignal(window.trainingFinished, timeout=2_000):
+    with qtbot.waitSignal(window.session.busyChanged, timeout=2_000, check_params_cb=lambda busy: not busy):
         qtbot.mouseClick(window.panel.stop_button, Qt.MouseButton.LeftButton)
     qtbot.wait(300)
-    assert not window.runner.is_running() and len(window.runs.runs) == 1
+    assert not window.runner.is_running() and len(window.runs.runs) == 3, "the racers train and stop together"
+    assert all(run.result is not None and run.result.stop_reason == "stopped" for run in window.runs.runs)
+    # In lockstep each racer drew its own curve while the race ran.
+    assert all(window.loss_plot.curve_of(run) is not None for run in window.runs.runs)
 
 
 def test_clearing_the_history_while_training_keeps_the_live_run(qtbot, window) -> None:
@@ -300,8 +303,15 @@ def test_while_a_run_trains_every_figure_in_the_panel_is_its_own(qtbot, window) 
     at_start: list[tuple[str, str, str, str]] = []
     live: list[tuple[float, float, tuple[str, str, str, str]]] = []
     window.session.runStarted.connect(lambda _run: at_start.append(panel_texts(window.panel)))
-    window.session.progress.connect(lambda batch: live.append((batch.weight, batch.bias,
-                                                               panel_texts(window.panel))))
+    newest: list[tuple[float, float]] = []  # the newest batch's line, until a frame shows it
+    window.session.progress.connect(lambda _run, batch: newest.append((batch.weight, batch.bias)))
+
+    def on_frame() -> None:  # connected after the window's own redraw: the panel shows the frame's figures
+        if newest:
+            live.append((*newest[-1], panel_texts(window.panel)))
+            newest.clear()
+
+    window.frame_timer.timeout.connect(on_frame)
     qtbot.mouseClick(window.panel.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(live) >= 3, timeout=20_000)
     with qtbot.waitSignal(window.trainingFinished, timeout=5_000) as finished:

@@ -56,7 +56,7 @@ def test_a_finished_run_is_drawn_down_to_its_final_loss_on_both_axes(qtbot, wind
     window.panel.epochs_spin.setValue(epochs)
     # A frame after every batch, as on a machine where the frame timer fires between them: the timing of
     # the tester's flat curve, made certain.
-    window.session.progress.connect(lambda _batch: window.loss_plot.redraw())
+    window.session.progress.connect(lambda _run, _batch: window.loss_plot.redraw())
     result = press_train(qtbot, window)
     run = window.runs.runs[-1]
     assert result.stop_reason == "completed" and run.result is result
@@ -74,7 +74,7 @@ def test_a_finished_run_is_drawn_down_to_its_final_loss_on_both_axes(qtbot, wind
 
 def test_every_frame_of_a_streaming_run_shows_every_loss_received(qtbot, window, monkeypatch) -> None:
     received: list[np.ndarray] = []
-    window.session.progress.connect(lambda batch: received.append(np.array(batch.losses)))
+    window.session.progress.connect(lambda _run, batch: received.append(np.array(batch.losses)))
     plot = window.loss_plot
     frames: list[str] = []
     wrong: list[str] = []

@@ -93,6 +93,8 @@ def test_r_squared_has_six_decimals_until_the_fit_is_hopeless(value: float, show
     assert fmt.r_squared(value) == shown
 
 
+@example(-100_000_000_000.0)  # a minus sign made a count one character too wide
+@example(999_999_999_999.6)  # and so did rounding up to a thirteenth digit
 @given(ANY_FLOAT)
 def test_gaps_have_three_digits_and_counts_separators(value: float) -> None:
     assert len(fmt.gap(value)) <= fmt.MAX_WIDTH and len(fmt.count(value)) <= fmt.MAX_WIDTH + 3

@@ -301,9 +301,9 @@ def _outcome(path: Path) -> None:
 
 @functools.cache
 def saved_bytes() -> bytes:
-    """A valid version 3 file's bytes (the zip that Save writes), to damage."""
+    """A valid version 3 file's bytes (the zip that Save writes, step traces included), to damage."""
     with tempfile.TemporaryDirectory() as folder:
-        save_project(make_project(), Path(folder) / "fit.gdsproj")
+        save_project(make_project(traced=True), Path(folder) / "fit.gdsproj")
         return (Path(folder) / "fit.gdsproj").read_bytes()
 
 

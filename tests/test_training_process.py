@@ -17,6 +17,7 @@ import pytest
 
 from engine.data.points import PointSet
 from engine.process.messages import (
+    ContinueRequest,
     Exported,
     ExportFailed,
     ExportRequest,
@@ -24,10 +25,11 @@ from engine.process.messages import (
     Progress,
     QuitRequest,
     Ready,
+    RunFailed,
     RunResult,
     TrainRequest,
 )
-from engine.process.training_server import FLAGS_TYPECODE, PAUSE, STOP, serve
+from engine.process.training_server import FLAG_COUNT, FLAGS_TYPECODE, PACE, PAUSE, STOP, serve
 from engine.training.config import TrainingConfig
 from engine.training.results import TrainingResult
 
@@ -60,7 +62,7 @@ def receive(connection: Connection, timeout_s: float = REPLY_TIMEOUT_S) -> objec
 def child() -> Iterator[Child]:
     context = multiprocessing.get_context("spawn")
     parent_end, child_end = context.Pipe()
-    flags = context.RawArray(FLAGS_TYPECODE, 2)
+    flags = context.RawArray(FLAGS_TYPECODE, FLAG_COUNT)
     process = context.Process(target=serve, args=(child_end, flags), daemon=True, name="gds-training-test")
     process.start()
     child_end.close()
@@ -78,7 +80,7 @@ def child() -> Iterator[Child]:
 @pytest.fixture(scope="module")
 def result(child: Child) -> tuple[TrainingResult, list[Progress]]:
     """One run of the seed points: its result and every progress message before it."""
-    child.connection.send(TrainRequest(7, CONFIG.to_dict()))
+    child.connection.send(TrainRequest(7, (7,), (CONFIG.to_dict(),)))
     child.connection.send_bytes(X.data)
     child.connection.send_bytes(Y.data)
     batches: list[Progress] = []
@@ -144,7 +146,7 @@ def test_an_unknown_object_is_ignored(child: Child, result: tuple[TrainingResult
 
 
 def send_run(child: Child, run_id: int, config: TrainingConfig) -> None:
-    child.connection.send(TrainRequest(run_id, config.to_dict()))
+    child.connection.send(TrainRequest(run_id, (run_id,), (config.to_dict(),)))
     child.connection.send_bytes(X.data)
     child.connection.send_bytes(Y.data)
 
@@ -183,6 +185,68 @@ def test_a_stop_reaches_only_runs_up_to_its_id(child: Child) -> None:
             results[reply.run_id] = reply.result
     assert results[21].stop_reason == "stopped" and results[21].epochs_run == 0
     assert results[22].stop_reason == "completed" and results[22].epochs_run == CONFIG.epochs
+
+
+def collect(child: Child, run_ids: set[int]) -> tuple[dict[int, RunResult | RunFailed], dict[int, list[Progress]]]:
+    """The answers of one job: a RunResult or RunFailed per run, and the progress before them."""
+    answers: dict[int, RunResult | RunFailed] = {}
+    progress: dict[int, list[Progress]] = {run_id: [] for run_id in run_ids}
+    while set(answers) != run_ids:
+        reply = receive(child.connection)
+        if isinstance(reply, RunResult | RunFailed):
+            answers[reply.run_id] = reply
+        elif isinstance(reply, Progress):
+            progress[reply.run_id].append(reply)
+    return answers, progress
+
+
+def test_a_race_trains_its_runs_in_lockstep_and_continue_goes_on(child: Child) -> None:
+    """Two runs in one job: their progress interleaves, each equals the run alone, and Continue advances
+    both with their optimizer state (25 + 25 epochs equal 50)."""
+    from engine.training.trainer import train
+
+    configs = (TrainingConfig(epochs=25, optimizer="adam", learning_rate=0.1),
+               TrainingConfig(epochs=25, optimizer="momentum"))
+    child.connection.send(TrainRequest(30, (31, 32), tuple(config.to_dict() for config in configs)))
+    child.connection.send_bytes(X.data)
+    child.connection.send_bytes(Y.data)
+    answers, progress = collect(child, {31, 32})
+    assert all(isinstance(answer, RunResult) and answer.can_continue for answer in answers.values())
+    child.connection.send(ContinueRequest(33, (31, 32), epochs=25))
+    answers, more = collect(child, {31, 32})
+    for run_id, config in zip((31, 32), configs, strict=True):
+        alone = train(PointSet.from_columns(X, Y), TrainingConfig.from_dict({**config.to_dict(), "epochs": 50}))
+        answer = answers[run_id]
+        assert isinstance(answer, RunResult) and answer.job_id == 33
+        assert (answer.result.weight, answer.result.bias) == (alone.weight, alone.bias)
+        assert answer.result.epochs_run == 50 and answer.result.config["epochs"] == 50
+        steps = np.concatenate([m.batch.records.steps for m in progress[run_id] + more[run_id] if m.batch.records])
+        assert steps.tolist() == list(range(1, 51))
+
+
+def test_continuing_a_run_the_child_does_not_hold_fails_with_a_reason(child: Child) -> None:
+    child.connection.send(ContinueRequest(40, (999,), steps=1))
+    answers, _ = collect(child, {999})
+    assert isinstance(answers[999], RunFailed) and "no longer" in answers[999].message
+
+
+def test_the_pace_slows_the_run_and_leaves_its_numbers_alone(child: Child) -> None:
+    config = TrainingConfig(epochs=30)
+    child.flags[PACE] = 100 * 1000  # 100 steps per second
+    try:
+        started = time.monotonic()
+        send_run(child, 50, config)
+        answers, _ = collect(child, {50})
+        took = time.monotonic() - started
+    finally:
+        child.flags[PACE] = 0
+    from engine.training.trainer import train
+
+    answer = answers[50]
+    assert isinstance(answer, RunResult)
+    alone = train(PointSet.from_columns(X, Y), config)
+    assert (answer.result.weight, answer.result.bias) == (alone.weight, alone.bias)
+    assert took >= 0.28  # 30 steps at 100 per second cannot take less than ~0.29 s
 
 
 def test_quit_ends_the_process(child: Child) -> None:

@@ -1,9 +1,11 @@
 """The `.gdsproj` project file: the points, the hyperparameters and the session's runs (each with its
-config, result, loss history and optimizer path).
+config, result, loss history, optimizer path and step trace, so a reopened run can be replayed).
 
 Save writes version 3: a zip of `project.json` and one .npy member per long array (project_zip.py), so a
 10-million-epoch history is 80 MB of float64 read and written in one piece rather than 435 MB of JSON
-text. Versions 1 (one "result", no runs) and 2 (all JSON) still open.
+text. Versions 1 (one "result", no runs) and 2 (all JSON) still open, as does a version 3 file saved before
+traces were: their runs have no trace. A run's trace is two members (project_trace.py); the traces of one
+project take at most TRACE_BYTES_BUDGET, the newest runs first, so what Save writes always opens.
 
 Opening checks the whole file before it returns: its size, its structure and every field's type and range
 (project_schema.py), then the arrays (finite, in range, lengths that agree with each other). The window
@@ -29,16 +31,20 @@ from engine.data.points import MAX_MAGNITUDE, TOO_LARGE, PointSet
 from engine.errors import ConfigError, DataError
 from engine.files import project_schema as schema
 from engine.files.project_schema import PROJECT_FORMAT, FieldError
+from engine.files.project_trace import FLOAT_WIDTH, INT_WIDTH, MAX_TRACE_ROWS, ROW_BYTES, trace_arrays, trace_records
 from engine.files.project_zip import FLOAT64, INT64, ZIP_MAGIC, ProjectZip, write_project_zip
 from engine.training.config import TrainingConfig
 from engine.training.results import TrainingResult
+from engine.training.step_trace import StepRecords
 
 PROJECT_SUFFIX = ".gdsproj"
 PROJECT_VERSION = 3
 MAX_FILE_BYTES = 2**30  # 1 GiB: a 10-million-epoch run is 80 MB in version 3, 435 MB in version 2
+# Half of that for traces: 26 runs kept whole at 131,073 steps (20 MB each), or 3,500 runs of 1,000 steps.
+TRACE_BYTES_BUDGET = MAX_FILE_BYTES // 2
 
-__all__ = ["MAX_FILE_BYTES", "PROJECT_FORMAT", "PROJECT_SUFFIX", "PROJECT_VERSION", "Project", "SavedRun",
-           "load_project", "save_project"]
+__all__ = ["MAX_FILE_BYTES", "PROJECT_FORMAT", "PROJECT_SUFFIX", "PROJECT_VERSION", "TRACE_BYTES_BUDGET", "Project",
+           "SavedRun", "load_project", "save_project"]
 
 
 @dataclass
@@ -47,6 +53,7 @@ class SavedRun:
     result: TrainingResult
     path: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # epochs, weights, biases (thinned)
     shown: bool = True
+    trace: StepRecords | None = None  # StepTrace.records(): every kept step; None when the file had none
 
 
 @dataclass
@@ -66,6 +73,7 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
     """Write version 3, atomically: a crash or a full disk leaves the previous file as it was."""
     arrays: dict[str, np.ndarray] = {"points/x.npy": project.points.x, "points/y.npy": project.points.y}
     runs: list[dict[str, Any]] = []
+    traced = _traced_runs(project.runs)
     for index, run in enumerate(project.runs):
         prefix = f"runs/{index}/"
         arrays[f"{prefix}loss_history.npy"] = np.asarray(run.result.loss_history, dtype=FLOAT64)
@@ -76,10 +84,27 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
             for name, values, dtype in zip(names.values(), run.path, (INT64, FLOAT64, FLOAT64), strict=True):
                 arrays[name] = np.asarray(values, dtype=dtype)
             entry["path"] = names
+        if run.trace is not None and index in traced:
+            tables = {"ints": f"{prefix}trace_ints.npy", "floats": f"{prefix}trace_floats.npy"}
+            arrays[tables["ints"]], arrays[tables["floats"]] = trace_arrays(run.trace)
+            entry["trace"] = tables
         runs.append(entry)
     document = {"format": PROJECT_FORMAT, "version": PROJECT_VERSION, "points": {"x": "points/x.npy", "y":
                 "points/y.npy"}, "config": project.config.to_dict(), "runs": runs}
     write_atomic(path, lambda handle: write_project_zip(handle, document, arrays))
+
+
+def _traced_runs(runs: list[SavedRun]) -> set[int]:
+    """The runs whose traces fit TRACE_BYTES_BUDGET, the newest first (an older run then opens without one,
+    as from a file saved before traces were). A trace longer than opening accepts is not written either."""
+    kept: set[int] = set()
+    left = TRACE_BYTES_BUDGET
+    for index in range(len(runs) - 1, -1, -1):
+        trace = runs[index].trace
+        if trace is not None and len(trace) * ROW_BYTES <= left and len(trace) <= MAX_TRACE_ROWS:
+            kept.add(index)
+            left -= len(trace) * ROW_BYTES
+    return kept
 
 
 def _result_fields(result: TrainingResult) -> dict[str, Any]:
@@ -178,6 +203,9 @@ class _JsonArrays:
     def epochs(self, values: list[int], where: str, most: int) -> np.ndarray:
         return _sized(np.asarray(values, dtype=np.int64), where, None, most)
 
+    def trace(self, document: schema.TraceDoc, where: str) -> StepRecords | None:
+        return None  # versions 1 and 2 kept no trace
+
 
 class _ZipArrays:
     """Arrays of version 3: .npy members named in project.json, checked before they are read."""
@@ -192,6 +220,14 @@ class _ZipArrays:
 
     def epochs(self, member: str, where: str, most: int) -> np.ndarray:
         return _sized(self.archive.array(member, INT64, where, None, most), where, None, most)
+
+    def trace(self, document: schema.TraceDoc, where: str) -> StepRecords:
+        ints = self.archive.array(document.ints, INT64, f"{where}.ints", None, MAX_TRACE_ROWS, INT_WIDTH)
+        if ints.shape[0] > MAX_TRACE_ROWS:
+            raise FieldError(f"{where}.ints", f"has {ints.shape[0]:,} rows; at most {MAX_TRACE_ROWS:,} are allowed.")
+        floats = self.archive.array(document.floats, FLOAT64, f"{where}.floats", ints.shape[0], MAX_TRACE_ROWS,
+                                    FLOAT_WIDTH)
+        return trace_records(ints, floats, where)
 
 
 Arrays = _JsonArrays | _ZipArrays
@@ -236,7 +272,8 @@ def _run(document: schema.RunDoc[Any, Any], where: str, arrays: Arrays) -> Saved
     result = _result(document.result, f"{where}.result", arrays)
     config = _config(document.config if document.config is not None else document.result.config, f"{where}.config")
     path = None if document.path is None else _path(document.path, f"{where}.path", result.epochs_run, arrays)
-    return SavedRun(config, result, path, document.shown)
+    trace = None if document.trace is None else arrays.trace(document.trace, f"{where}.trace")
+    return SavedRun(config, result, path, document.shown, trace)
 
 
 def _result(document: schema.ResultDoc[Any], where: str, arrays: Arrays) -> TrainingResult:

@@ -112,11 +112,19 @@ class PathDoc(Struct, Generic[F, E]):
     biases: F
 
 
+class TraceDoc(Struct):
+    """A run's step trace (version 3 only; project_trace.py describes the two tables)."""
+
+    ints: MemberName
+    floats: MemberName
+
+
 class RunDoc(Struct, Generic[F, E], kw_only=True):
     result: ResultDoc[F]
     config: ConfigDoc | None = None  # version 1 had none: the result's config stands in
     path: PathDoc[F, E] | None = None
     shown: bool = True
+    trace: TraceDoc | None = None  # versions 1 and 2, and version 3 before traces were saved, have none
 
 
 class PointsDoc(Struct, Generic[F]):

@@ -6,7 +6,8 @@ little on it and costs seconds on every save and open (bench/project_files.py me
 checks: a zip can declare a member of terabytes, or millions of members, in a few bytes. Before anything
 is read, the central directory, each member's declared size and each array's header are checked against
 limits, and a member's values are taken only once its header says they are a 1-D float64 or int64 array of
-the right length: nothing is ever unpickled, and nothing is allocated that the file does not hold.
+the right length (or a 2-D C- or Fortran-ordered table of the right width, for a run's step trace): nothing is
+ever unpickled, and nothing is allocated that the file does not hold.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 ARRAY_COMPRESSION = zipfile.ZIP_STORED  # bench/project_files.py compares ZIP_DEFLATED
 MAX_JSON_BYTES = 64 * 2**20  # project.json of 10,000 runs is under 20 MB
 MAX_ARRAY_BYTES = 2 * 2**30  # all arrays together, uncompressed: what opening may allocate
-MAX_MEMBERS = 4 * MAX_RUNS + 16
+MAX_MEMBERS = 6 * MAX_RUNS + 16  # per run: loss history, 3 path arrays, 2 trace tables
 MAX_DIRECTORY_BYTES = MAX_MEMBERS * 512
 MAX_HEADER_BYTES = 4096  # numpy writes 128 bytes for a 1-D array
 FLOAT64 = np.dtype("<f8")
@@ -40,7 +41,8 @@ _READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, 
 # numpy parses a header with ast and, for an old-style one, tokenize: a header of just "(" raised TokenError
 # (found by tests/test_project_files.py's fuzzing).
 _HEADER_ERRORS = (*_READ_ERRORS, TypeError, KeyError, SyntaxError, RecursionError, MemoryError, tokenize.TokenError)
-_PLAIN_HEADER = re.compile(rb"\{'descr': '(<f8|<i8)', 'fortran_order': False, 'shape': \(([0-9]{1,15}),\), \} *\n")
+_PLAIN_HEADER = re.compile(rb"\{'descr': '(<f8|<i8)', 'fortran_order': False, "
+                           rb"'shape': \(([0-9]{1,15}),(?: ([0-9]{1,15}))?\), \} *\n")
 _PLAIN_DTYPES = {b"<f8": FLOAT64, b"<i8": INT64}
 _HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
 
@@ -91,27 +93,35 @@ class ProjectZip:
         except ValueError as error:  # an int of more than 4,300 digits
             raise FieldError(JSON_MEMBER, f"invalid JSON ({error}).") from None
 
-    def array(self, name: str, dtype: np.dtype[Any], where: str, length: int | None, most: int) -> np.ndarray:
-        """Member `name` as a 1-D array of `dtype`: of `length` values when given, else of at most `most`."""
-        values = most if length is None else min(length, most)
+    def array(self, name: str, dtype: np.dtype[Any], where: str, length: int | None, most: int,
+              width: int | None = None) -> np.ndarray:
+        """Member `name` as a 1-D array of `dtype` (or, given `width`, a 2-D one of `width` columns): of `length`
+        values (rows) when given, else of at most `most`."""
+        values = (most if length is None else min(length, most)) * (width or 1)
         limit = min(self.budget, MAX_HEADER_BYTES + dtype.itemsize * values)
         data = self._read(name, limit, where)
         try:
-            found, shape, offset = _header(data)
+            found, shape, fortran, offset = _header(data)
         except _HEADER_ERRORS as error:
             raise FieldError(where, f"member {name} is not a .npy array ({error}).") from None
-        if found != dtype or len(shape) != 1:
+        if found != dtype or len(shape) != (1 if width is None else 2) or (width is not None and shape[1] != width):
             order = "big-endian " if found.byteorder == ">" else ""
+            kind = "1-D array" if width is None else f"2-D array of {width} columns"
             raise FieldError(where, f"member {name} holds {order}{found.name} values of shape {shape}; expected a "
-                                    f"1-D array of {dtype.name}.")
-        if offset + shape[0] * dtype.itemsize != len(data):
+                                    f"{kind} of {dtype.name}.")
+        count = shape[0] * (width or 1)  # Python ints: a header may claim 2**64 rows
+        if count < 0 or offset + count * dtype.itemsize != len(data):
             raise FieldError(where, f"member {name} is {len(data):,} bytes, which does not match its header.")
         if length is not None and shape[0] != length:
-            raise FieldError(where, f"member {name} has {shape[0]:,} values; expected {length:,}.")
+            raise FieldError(where, f"member {name} has {shape[0]:,} {'values' if width is None else 'rows'}; "
+                                    f"expected {length:,}.")
         self.budget -= len(data)
         # The header is checked and agrees with the size: the rest is exactly `count` values of `dtype`.
         # (np.load would parse the header again, 0.1 ms a member: half the time of opening 1,000 runs.)
-        return np.frombuffer(data, dtype=dtype, count=shape[0], offset=offset).copy()
+        flat = np.frombuffer(data, dtype=dtype, count=count, offset=offset)
+        if width is None:
+            return flat.copy()
+        return np.array(flat.reshape(shape, order="F" if fortran else "C"), order="C")  # a copy, writable
 
     def _read(self, name: str, limit: int, where: str) -> bytes:
         try:
@@ -133,20 +143,22 @@ class ProjectZip:
         return data
 
 
-def _header(data: bytes) -> tuple[np.dtype[Any], tuple[int, ...], int]:
-    """The dtype, the shape and where the values start. The header numpy writes for a 1-D float64 or int64
-    array is matched directly; any other goes through numpy's parser (ast.literal_eval, ~70 µs a member)."""
+def _header(data: bytes) -> tuple[np.dtype[Any], tuple[int, ...], bool, int]:
+    """The dtype, the shape, whether it is in Fortran order and where the values start. The header numpy
+    writes for a 1-D or 2-D float64 or int64 array is matched directly; any other goes through numpy's parser
+    (ast.literal_eval, ~70 µs a member)."""
     if data[:8] == b"\x93NUMPY\x01\x00" and len(data) >= 10:
         end = 10 + int.from_bytes(data[8:10], "little")
         plain = _PLAIN_HEADER.fullmatch(data, 10, end)
         if plain is not None:
-            return _PLAIN_DTYPES[plain[1]], (int(plain[2]),), end
+            shape: tuple[int, ...] = (int(plain[2]),) if plain[3] is None else (int(plain[2]), int(plain[3]))
+            return _PLAIN_DTYPES[plain[1]], shape, False, end
     buffer = io.BytesIO(data)
     version = np.lib.format.read_magic(buffer)
     if version not in _HEADER_READERS:
         raise ValueError(f".npy format version {version}")
-    shape, _fortran, found = _HEADER_READERS[version](buffer, max_header_size=MAX_HEADER_BYTES)
-    return found, shape, buffer.tell()
+    shape, fortran, found = _HEADER_READERS[version](buffer, max_header_size=MAX_HEADER_BYTES)
+    return found, shape, bool(fortran), buffer.tell()
 
 
 def _check_directory(handle: IO[bytes], file_size: int) -> None:

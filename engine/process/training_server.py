@@ -3,9 +3,10 @@ for one interpreter lock. Plain multiprocessing (spawn), no Qt.
 
 The protocol (typed messages over a Pipe, columns as raw bytes) is described in engine/process/messages.py.
 Exports run here too, so the window process never imports torch (and never competes with it for a lock).
-Stop and pause are two shared numbers the trainer reads at every step, so they act within one step
-without a message round trip. A thread of its own sends a heartbeat twice a second, so the window can tell
-a long step or export from a stopped or hung process.
+Stop, pause and the pace are shared numbers the trainer reads at every step, so they act within one step
+without a message round trip. The runs of the latest TrainRequest stay here after they end, so Continue
+and Step advance them with their optimizer state. A thread of its own sends a heartbeat twice a second, so
+the window can tell a long step or export from a stopped or hung process.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ import traceback
 from collections.abc import Callable
 from functools import partial
 from multiprocessing.connection import Connection
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from engine.process.messages import (
     HEARTBEAT_INTERVAL_S,
+    ContinueRequest,
     Exported,
     ExportFailed,
     ExportRequest,
@@ -39,12 +41,18 @@ from engine.process.messages import (
 )
 from engine.training.results import TrainingResult
 
+if TYPE_CHECKING:
+    from engine.training.trainer import TrainingRun
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-# The shared flags: a RawArray(FLAGS_TYPECODE, 2). STOP holds the newest run id to stop (a run stops when
-# its id is at most that, so a stop that arrives late never stops the next run); PAUSE is 0 or 1.
-STOP, PAUSE = 0, 1
+# The shared flags: a RawArray(FLAGS_TYPECODE, FLAG_COUNT). STOP holds the newest job id to stop (a job
+# stops when its id is at most that, so a stop that arrives late never stops the next job); PAUSE is 0 or
+# 1; PACE is the pace in thousandths of a step per second (0: as fast as possible).
+STOP, PAUSE, PACE = 0, 1, 2
+FLAG_COUNT = 3
 FLAGS_TYPECODE = "q"
+PACE_SCALE = 1000
 _PAUSE_POLL_S = 0.02
 
 
@@ -69,6 +77,11 @@ class SharedFlagsControl:
 
         while self.paused:
             time.sleep(_PAUSE_POLL_S)
+
+    @property
+    def steps_per_second(self) -> float:
+        """The pace the window asks for now (engine.training.pacing.Pace)."""
+        return self._slots[PACE] / PACE_SCALE
 
 
 class LockedSender:
@@ -123,6 +136,7 @@ def _serve(connection: Connection, sender: LockedSender, flags: Any) -> None:
     torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
     train(PointSet.seed())  # warm up: the first real run starts at full speed
     sender.send(Ready([(device.id, device.label) for device in list_devices()]))
+    held: dict[int, TrainingRun] = {}  # the latest TrainRequest's runs, for Continue and Step
     while True:
         try:
             message = connection.recv()
@@ -131,32 +145,77 @@ def _serve(connection: Connection, sender: LockedSender, flags: Any) -> None:
         match message:
             case QuitRequest():
                 return
-            case TrainRequest(run_id, config):
+            case TrainRequest(job_id, run_ids, configs, steps):
                 # Read the columns before anything can fail, so the pipe stays in step with the window.
                 x = np.frombuffer(connection.recv_bytes(), dtype=np.float64)
                 y = np.frombuffer(connection.recv_bytes(), dtype=np.float64)
-                control = SharedFlagsControl(flags, run_id)
-                _answer(sender, run_id, partial(_run, sender, control, run_id, config, x, y),
-                        RunResult, RunFailed, "Training")
+                held.clear()  # one set of runs at a time: the device memory of older ones is freed
+                _train_job(sender, SharedFlagsControl(flags, job_id), job_id, run_ids,
+                           partial(_build_runs, configs, x, y, run_ids, held), {"steps": steps})
+            case ContinueRequest(job_id, run_ids, epochs, steps):
+                _train_job(sender, SharedFlagsControl(flags, job_id), job_id, run_ids,
+                           partial(_held_runs, held, run_ids), {"epochs": epochs, "steps": steps})
             case ExportRequest(job_id, result, path):
                 _answer(sender, job_id, partial(_export, result, path), Exported, ExportFailed, "Export")
             case _:
                 log.warning("ignoring an unknown message from the window: %s", describe(message))
 
 
-def _run(sender: LockedSender, control: SharedFlagsControl, run_id: int, config: dict[str, Any],
-         x: np.ndarray, y: np.ndarray) -> TrainingResult:
-    """Train one run, streaming its progress batches to the window. Imports are local (as in serve): the
-    window process imports this module for `serve` and must never import torch."""
+def _build_runs(configs: tuple[dict[str, Any], ...], x: np.ndarray, y: np.ndarray, run_ids: tuple[int, ...],
+                held: dict[int, TrainingRun]) -> list[TrainingRun]:
+    """The runs of a TrainRequest, held for Continue and Step. Imports are local (as in serve): the window
+    process imports this module and must never import torch."""
     from engine.data.points import PointSet
     from engine.training.config import TrainingConfig
-    from engine.training.trainer import train
+    from engine.training.trainer import TrainingRun
 
-    result = train(PointSet.from_columns(x, y, validate=False), TrainingConfig.from_dict(config),
-                   on_progress=lambda batch: sender.send(Progress(run_id, batch)), control=control)
-    # The window already has every loss from the progress batches; sending the history again would
-    # pickle 80 MB through the pipe at the end of a 10-million-epoch run.
-    return dataclasses.replace(result, loss_history=np.empty(0))
+    points = PointSet.from_columns(x, y, validate=False)
+    runs = [TrainingRun(points, TrainingConfig.from_dict(config)) for config in configs]
+    held.update(zip(run_ids, runs, strict=True))
+    return runs
+
+
+def _held_runs(held: dict[int, TrainingRun], run_ids: tuple[int, ...]) -> list[TrainingRun]:
+    from engine.errors import EngineError
+
+    if any(run_id not in held or not held[run_id].can_advance for run_id in run_ids):
+        raise EngineError("That run can no longer be continued: the training process no longer holds it "
+                          "(a newer run replaced it, it diverged, or the process was restarted). Press Train "
+                          "to start a new run.")
+    return [held[run_id] for run_id in run_ids]
+
+
+def _send_progress(sender: LockedSender, job_id: int, run_id: int, batch: Any) -> None:
+    sender.send(Progress(job_id, run_id, batch))
+
+
+def _train_job(sender: LockedSender, control: SharedFlagsControl, job_id: int, run_ids: tuple[int, ...],
+               get_runs: Callable[[], list[TrainingRun]], advance_by: dict[str, Any]) -> None:
+    """Advance the job's runs in lockstep at the window's pace; answer RunResult or RunFailed for each.
+    Never raises: the window shows the message and stays usable."""
+    from engine.errors import EngineError
+    from engine.training.trainer import train_together
+
+    try:
+        runs = get_runs()
+        for run_id, run in zip(run_ids, runs, strict=True):
+            run.loop.on_progress = partial(_send_progress, sender, job_id, run_id)  # this job's id
+            run.plan(**advance_by)
+        results = train_together(runs, control, control)
+    except EngineError as error:
+        for run_id in run_ids:
+            sender.send(RunFailed(job_id, run_id, str(error)))
+        return
+    except Exception as error:  # noqa: BLE001
+        log.error("Training failed\n%s", traceback.format_exc())
+        for run_id in run_ids:
+            sender.send(RunFailed(job_id, run_id, f"Training failed unexpectedly: {type(error).__name__}: {error}"))
+        return
+    for run_id, run, result in zip(run_ids, runs, results, strict=True):
+        # The window already has every loss from the progress batches; sending the history again would
+        # pickle 80 MB through the pipe at the end of a 10-million-epoch run.
+        sender.send(RunResult(job_id, run_id, dataclasses.replace(result, loss_history=np.empty(0)),
+                              can_continue=run.can_advance))
 
 
 def _export(result: TrainingResult, path: str) -> str:

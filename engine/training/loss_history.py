@@ -22,6 +22,11 @@ class GrowingBuffer:
         self._data[self._size : needed] = values
         self._size = needed
 
+    @property
+    def nbytes(self) -> int:
+        """The memory it holds, filled or not."""
+        return int(self._data.nbytes)
+
     def clear(self) -> None:
         self._size = 0
 

@@ -34,6 +34,8 @@ class Hyperparameters(Protocol):
 
 
 class FusedUpdate(Protocol):
+    scales_gradient: bool  # after a call, `gradient` holds gradient·scale (else it is left unscaled)
+
     def __call__(self, gradient: torch.Tensor, scale: float) -> None:
         """One step on the parameters bound at creation. `gradient` lacks the factor `scale` and may be
         overwritten."""
@@ -41,14 +43,15 @@ class FusedUpdate(Protocol):
 
 if TYPE_CHECKING:
     TorchOptimizerFactory = Callable[[Iterable[torch.nn.Parameter], Hyperparameters], torch.optim.Optimizer]
-    FusedUpdateFactory = Callable[[torch.Tensor, Hyperparameters], FusedUpdate]
+    FusedUpdateFactory = Callable[[torch.Tensor, Hyperparameters, torch.Tensor | None], FusedUpdate]
     StableRateRule = Callable[[float, float], float | None]
 
 
 @dataclass(frozen=True)
 class OptimizerSpec:
-    """One optimizer. `make_fused(theta, settings)` holds the state of one run (momentum buffer, Adam
-    moments) and updates `theta` in place with torch.optim's own arithmetic, so both training paths agree.
+    """One optimizer. `make_fused(theta, settings, state)` holds the state of one run (momentum buffer, Adam
+    moments) in `state` (a zeroed tensor of STATE_WIDTH values the trainer records every step; None: its
+    own) and updates `theta` in place with torch.optim's own arithmetic, so both training paths agree.
     `script_line` assigns `optimizer` in the exported script; `script_settings` names the config fields it
     reads, written above it as upper-case constants (momentum → MOMENTUM). `stable_rate(plain, momentum)`
     turns plain gradient descent's bound into this optimizer's, or None where it has no fixed bound.
@@ -65,6 +68,8 @@ class OptimizerSpec:
     stable_rate: StableRateRule
     script_settings: tuple[str, ...] = ()
     defaults: Mapping[str, float | tuple[float, float]] = field(default_factory=dict)
+    state_names: tuple[str, ...] = ()  # the optimizer state kept per step for replay (StepRecords.states)
+    torch_state_keys: tuple[str, ...] = ()  # torch.optim's names for the same buffers, one per (w, b) pair
 
     def stable_learning_rate(self, plain: float | None, momentum: float) -> float | None:
         """The bound for this optimizer given plain gradient descent's (None: no data, no bound)."""
@@ -87,7 +92,9 @@ class _SgdUpdate:
     """θ −= lr·scale·g in one op, the scale folded into alpha: the default run must equal the classic
     PyTorch script bit for bit, and this is the arithmetic that does."""
 
-    def __init__(self, theta: torch.Tensor, settings: Hyperparameters) -> None:
+    scales_gradient = False
+
+    def __init__(self, theta: torch.Tensor, settings: Hyperparameters, state: torch.Tensor | None = None) -> None:
         self.theta = theta
         self.learning_rate = settings.learning_rate
 
@@ -109,19 +116,30 @@ def _momentum_torch(params: Iterable[torch.nn.Parameter], settings: Hyperparamet
 class _MomentumUpdate:
     """torch.optim.SGD with momentum: the buffer starts as the first gradient, then b = β·b + g."""
 
-    def __init__(self, theta: torch.Tensor, settings: Hyperparameters) -> None:
+    scales_gradient = True
+
+    def __init__(self, theta: torch.Tensor, settings: Hyperparameters, state: torch.Tensor | None = None) -> None:
         self.theta = theta
         self.learning_rate = settings.learning_rate
         self.momentum = settings.momentum
-        self.buffer: torch.Tensor | None = None
+        self.buffer = _state_slice(theta, state, 0, 2)
+        self.started = False
 
     def __call__(self, gradient: torch.Tensor, scale: float) -> None:
         gradient.mul_(scale)
-        if self.buffer is None:
-            self.buffer = gradient.clone()
+        if not self.started:
+            self.buffer.copy_(gradient)
+            self.started = True
         else:
             self.buffer.mul_(self.momentum).add_(gradient)
         self.theta.add_(self.buffer, alpha=-self.learning_rate)
+
+
+def _state_slice(theta: torch.Tensor, state: torch.Tensor | None, start: int, stop: int) -> torch.Tensor:
+    """A view of the recorded state for one of the optimizer's buffers (or a tensor of its own)."""
+    import torch
+
+    return state[start:stop] if state is not None else torch.zeros_like(theta)
 
 
 def _heavy_ball_bound(plain: float, momentum: float) -> float | None:
@@ -139,14 +157,14 @@ def _adam_torch(params: Iterable[torch.nn.Parameter], settings: Hyperparameters)
 class _AdamUpdate:
     """torch.optim.Adam's single-tensor update, step for step."""
 
-    def __init__(self, theta: torch.Tensor, settings: Hyperparameters) -> None:
-        import torch
+    scales_gradient = True
 
+    def __init__(self, theta: torch.Tensor, settings: Hyperparameters, state: torch.Tensor | None = None) -> None:
         self.theta = theta
         self.learning_rate = settings.learning_rate
         self.step = 0
-        self.exp_avg = torch.zeros_like(theta)
-        self.exp_avg_sq = torch.zeros_like(theta)
+        self.exp_avg = _state_slice(theta, state, 0, 2)
+        self.exp_avg_sq = _state_slice(theta, state, 2, 4)
 
     def __call__(self, gradient: torch.Tensor, scale: float) -> None:
         gradient.mul_(scale)
@@ -175,13 +193,15 @@ OPTIMIZERS: Registry[OptimizerSpec] = Registry("optimizer", [
         description="Gradient descent that keeps a share (the momentum) of every earlier step",
         uses_momentum=True, make_torch=_momentum_torch, make_fused=_MomentumUpdate, stable_rate=_heavy_ball_bound,
         script_line="optimizer = optim.SGD(model.parameters(), lr=LEARNING_RATE, momentum=MOMENTUM)",
-        script_settings=("momentum",), defaults={"momentum": DEFAULT_MOMENTUM}),
+        script_settings=("momentum",), defaults={"momentum": DEFAULT_MOMENTUM},
+        state_names=("velocity_w", "velocity_b"), torch_state_keys=("momentum_buffer",)),
     OptimizerSpec(
         key="adam", label="Adam",
         description="Adam scales its own steps",
         uses_momentum=False, make_torch=_adam_torch, make_fused=_AdamUpdate, stable_rate=_no_bound,
         script_line="optimizer = optim.Adam(model.parameters(), lr=LEARNING_RATE, betas=(0.9, 0.999), eps=1e-8)",
-        defaults={"betas": ADAM_BETAS, "eps": ADAM_EPS}),
+        defaults={"betas": ADAM_BETAS, "eps": ADAM_EPS}, state_names=("m_w", "m_b", "v_w", "v_b"),
+        torch_state_keys=("exp_avg", "exp_avg_sq")),
 ])
 
 

@@ -9,6 +9,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from engine.training.step_trace import StepRecords
+
 COMPLETED = "completed"
 STOPPED = "stopped"
 DIVERGED = "diverged"
@@ -29,6 +31,8 @@ class ProgressBatch:
     steps_per_second: float
     initial_weight: float = float("nan")  # before the first step: where the optimizer's path starts
     initial_bias: float = float("nan")
+    records: StepRecords | None = None  # every optimizer step in this batch, for replay and step details
+    steps_run: int = 0  # optimizer steps so far in the run (mini-batch runs take several per epoch)
 
 
 @dataclass(frozen=True)

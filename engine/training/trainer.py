@@ -1,33 +1,32 @@
-"""The training loop: seed, model, steps, batched progress, cooperative pause/stop, divergence.
+"""Training runs: seed, model, steps, batched progress, cooperative pause/stop, divergence, pace.
 
-Progress goes out at most ~30 times a second as arrays, so the loop never pays a Python call per epoch
-to its listener, and the device is read only then (one copy of a batch of losses), not every step.
+A `TrainingRun` is built once (the seed, nn.Linear's initial weight and bias, the data on the device, the
+optimizer and its state) and then advanced: by the config's epochs (Train), by more epochs (Continue) or
+by one optimizer step (Step), always keeping the optimizer's state, so 500 epochs then 500 more equal one
+run of 1000. Progress goes out at most ~30 times a second as arrays (60 at a pace), so the loop never
+pays a Python call per epoch to its listener, and the device is read only then.
 """
 
 from __future__ import annotations
 
-import math
+import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
-from engine.analysis.least_squares import Moments, round_down, suggest_learning_rate
 from engine.data.points import PointSet
 from engine.data.scaling import Standardizer
 from engine.training.config import TrainingConfig
 from engine.training.devices import resolve_device
-from engine.training.loss_history import GrowingBuffer
-from engine.training.optimizers import stable_learning_rate_for
-from engine.training.results import COMPLETED, DIVERGED, STOPPED, Control, ProgressBatch, TrainingResult
+from engine.training.pacing import Pace, advance
+from engine.training.results import Control, TrainingResult
+from engine.training.run_loop import ProgressCallback, RunLoop
 from engine.training.steppers import AutogradStepper, FusedStepper, Stepper
 
-PROGRESS_INTERVAL_S = 1 / 30
-_CHUNK = 4096  # epochs buffered on the device between reads
-
-ProgressCallback = Callable[[ProgressBatch], None]
+__all__ = ["ProgressCallback", "TrainingRun", "choose_path", "train", "train_together"]
 
 
 def choose_path(config: TrainingConfig) -> str:
@@ -36,27 +35,74 @@ def choose_path(config: TrainingConfig) -> str:
     return "autograd" if config.path == "autograd" else "fused"
 
 
+class TrainingRun:
+    """One run that can be advanced again and again. Raises DataError, DeviceError when built."""
+
+    def __init__(self, points: PointSet, config: TrainingConfig | None = None,
+                 on_progress: ProgressCallback | None = None) -> None:
+        self.config = config or TrainingConfig()
+        points.validate()
+        self.device = torch.device(resolve_device(self.config.device))
+        self.path = choose_path(self.config)
+        scaler = Standardizer.fitted_to(points) if self.config.standardize else None
+        stepper, w0, b0 = _build(points, self.config, self.device, self.path, scaler)
+        initial = (w0, b0) if scaler is None else tuple(float(v) for v in scaler.to_original(w0, b0))
+        self.loop = RunLoop(self.config, self.device, points, stepper, on_progress, (initial[0], initial[1]),
+                            (w0, b0), scaler)
+        self.last_reason = ""
+        self.planned_epochs = self.config.epochs  # what the result's config says: Continue and Step move it
+
+    @property
+    def can_advance(self) -> bool:
+        return not self.loop.diverged
+
+    def plan(self, *, epochs: int | None = None, steps: int | None = None) -> None:
+        loop = self.loop
+        if steps is not None:
+            self.planned_epochs = max(1, -(-(loop.steps_run + steps) // loop.steps_per_epoch))
+        elif epochs is not None:
+            self.planned_epochs = loop.epochs_run + epochs
+        loop.plan(epochs=epochs, steps=steps)
+
+    def advance(self, control: Control | None = None, pace: Pace | None = None, *, epochs: int | None = None,
+                steps: int | None = None) -> TrainingResult:
+        """Train `steps` more optimizer steps, or `epochs` more epochs (the config's count by default)."""
+        self.plan(epochs=epochs, steps=steps)
+        return train_together([self], control, pace)[0]
+
+    def result(self) -> TrainingResult:
+        """The run so far. `config.epochs` is what it was asked to train in all (the first Train's epochs, or
+        the epochs reached by Continue and Step), so an exported script repeats a completed run."""
+        loop = self.loop
+        config = dataclasses.replace(self.config, epochs=self.planned_epochs).to_dict()
+        return TrainingResult(
+            weight=loop.last_params[0], bias=loop.last_params[1], final_loss=loop.last_loss,
+            loss_history=loop.history.copy(), epochs_run=loop.epochs_run, stop_reason=self.last_reason,
+            device=str(self.device), elapsed_s=loop.elapsed_s, path=self.path, message=loop.message,
+            initial_weight=loop.initial[0], initial_bias=loop.initial[1], config=config,
+            suggested_learning_rate=loop.suggested_learning_rate)
+
+
+def train_together(runs: Sequence[TrainingRun], control: Control | None = None,
+                   pace: Pace | None = None) -> list[TrainingResult]:
+    """Advance `runs` by what each planned, in lockstep (a race); a result for each."""
+    fused = all(run.path == "fused" for run in runs)
+    with torch.inference_mode() if fused else torch.enable_grad():
+        reasons = advance([run.loop for run in runs], control, pace)
+    for run, reason in zip(runs, reasons, strict=True):
+        run.last_reason = reason
+    return [run.result() for run in runs]
+
+
 def train(points: PointSet, config: TrainingConfig | None = None, on_progress: ProgressCallback | None = None,
-          control: Control | None = None) -> TrainingResult:
-    """Train y ≈ w·x + b on `points`. Raises DataError, DeviceError; otherwise always returns a result
-    (stop_reason "completed", "stopped" or "diverged") holding what was trained so far."""
-    config = config or TrainingConfig()
-    points.validate()
-    device = torch.device(resolve_device(config.device))
+          control: Control | None = None, pace: Pace | None = None) -> TrainingResult:
+    """Train y ≈ w·x + b on `points` for the config's epochs. Raises DataError, DeviceError; otherwise always
+    returns a result (stop_reason "completed", "stopped" or "diverged") holding what was trained so far."""
     started = time.perf_counter()
-    path = choose_path(config)
-    scaler = Standardizer.fitted_to(points) if config.standardize else None
-    stepper, w0, b0 = _build(points, config, device, path, scaler)
-    initial = (w0, b0) if scaler is None else tuple(float(v) for v in scaler.to_original(w0, b0))
-    loop = _Loop(config, device, points, on_progress, (initial[0], initial[1]), scaler)
-    with torch.inference_mode() if path == "fused" else torch.enable_grad():
-        reason = loop.run(stepper, control)
-    return TrainingResult(
-        weight=loop.last_params[0], bias=loop.last_params[1], final_loss=loop.last_loss,
-        loss_history=loop.history.copy(), epochs_run=len(loop.history), stop_reason=reason,
-        device=str(device), elapsed_s=time.perf_counter() - started, path=path,
-        message=loop.message, initial_weight=initial[0], initial_bias=initial[1], config=config.to_dict(),
-        suggested_learning_rate=loop.suggested_learning_rate)
+    run = TrainingRun(points, config, on_progress)
+    result = run.advance(control, pace)
+    # The time to build the run (seeding, moving the data to the device) counts as before.
+    return dataclasses.replace(result, elapsed_s=time.perf_counter() - started)
 
 
 def _build(points: PointSet, config: TrainingConfig, device: torch.device, path: str,
@@ -79,101 +125,3 @@ def _to_device(column: np.ndarray, device: torch.device) -> torch.Tensor:
     if device.type == "cuda":
         return host.pin_memory().to(device, non_blocking=True)
     return host.to(device)
-
-
-class _Loop:
-    def __init__(self, config: TrainingConfig, device: torch.device, points: PointSet,
-                 on_progress: ProgressCallback | None, initial: tuple[float, float],
-                 scaler: Standardizer | None) -> None:
-        self.config = config
-        self.points = points
-        self.n = len(points)
-        self.scaler = scaler
-        self.on_progress = on_progress
-        self.chunk = min(config.epochs, _CHUNK)
-        self.sse = torch.zeros(self.chunk, dtype=torch.float32, device=device)
-        self.params = torch.empty((self.chunk, 2), dtype=torch.float32, device=device)
-        self.history = GrowingBuffer(min(config.epochs, 1 << 20))
-        self.initial = initial
-        self.last_params = initial
-        self.last_loss = math.nan
-        self.message = ""
-        self.suggested_learning_rate: float | None = None
-        self.diverged = False
-        self.pending = 0
-        self.last_flush = time.perf_counter()
-
-    def run(self, stepper: Stepper, control: Control | None) -> str:
-        next_flush = self.last_flush  # the first epoch goes out at once: a live plot starts without delay
-        for _ in range(self.config.epochs):
-            if control is not None:
-                if control.paused:
-                    self.flush()
-                    control.wait_while_paused()
-                    self.last_flush = time.perf_counter()
-                if control.stop_requested:
-                    self.flush()
-                    return DIVERGED if self.diverged else STOPPED
-            index = self.pending
-            stepper.run_epoch(self.sse[index])
-            stepper.write_params(self.params[index])
-            self.pending = index + 1
-            if self.pending == self.chunk or time.perf_counter() >= next_flush:
-                self.flush()
-                if self.diverged:
-                    return DIVERGED
-                next_flush = self.last_flush + PROGRESS_INTERVAL_S
-        self.flush()
-        return DIVERGED if self.diverged else COMPLETED
-
-    def flush(self) -> None:
-        count = self.pending
-        if count == 0:
-            return
-        losses = self.sse[:count].cpu().numpy().astype(np.float64) / self.n
-        params = self.params[:count].cpu().numpy().astype(np.float64)
-        if self.scaler is not None:  # report in the user's units
-            losses *= self.scaler.loss_factor
-            params = np.column_stack(self.scaler.to_original(params[:, 0], params[:, 1]))
-        self.sse.zero_()
-        self.pending = 0
-        bad = np.flatnonzero(~np.isfinite(losses) | ~np.isfinite(params).all(axis=1))
-        if bad.size:
-            count = int(bad[0])
-            self._note_divergence(len(self.history) + count + 1, losses[count])
-            losses, params = losses[:count], params[:count]
-        now = time.perf_counter()
-        first_epoch = len(self.history) + 1
-        if count:
-            self.history.extend(losses)
-            self.last_params = (float(params[-1, 0]), float(params[-1, 1]))
-            self.last_loss = float(losses[-1])
-        if self.on_progress is not None and count:
-            elapsed = max(now - self.last_flush, 1e-9)
-            self.on_progress(ProgressBatch(
-                epochs=np.arange(first_epoch, first_epoch + count, dtype=np.int64), losses=losses,
-                weights=params[:, 0].copy(), biases=params[:, 1].copy(), weight=self.last_params[0],
-                bias=self.last_params[1], epochs_total=self.config.epochs, steps_per_second=count / elapsed,
-                initial_weight=self.initial[0], initial_bias=self.initial[1]))
-        self.last_flush = now
-
-    def _note_divergence(self, epoch: int, loss: float) -> None:
-        self.diverged = True
-        lr = self.config.learning_rate
-        what = ("the loss became infinite" if math.isinf(loss) else "the loss became not a number"
-                if math.isnan(loss) else "the weight or bias became infinite or not a number")
-        moments = Moments.of(self.points)
-        trained_on = moments if self.scaler is None else moments.standardized()
-        stable = stable_learning_rate_for(trained_on, self.config.optimizer, self.config.momentum)
-        if stable is not None and lr > stable:
-            self.suggested_learning_rate = suggest_learning_rate(stable)
-            why = (f"Each step overshoots the minimum by more than it gains, so the error grows every epoch: "
-                   f"for these points gradient descent is stable only below a learning rate of {stable:.4g}, "
-                   f"and {lr:g} is above it. Try a smaller one, such as {self.suggested_learning_rate:g}.")
-        else:
-            self.suggested_learning_rate = round_down(lr / 10)
-            why = f"The learning rate {lr:g} is too large for this data; try a smaller one, such as " \
-                  f"{self.suggested_learning_rate:g}."
-        shown = (f"the last finite values (epoch {epoch - 1:,}) are shown" if epoch > 1 else
-                 "the starting weight and bias are shown")  # the panel names the same two epochs
-        self.message = f"Training diverged at epoch {epoch:,}: {what}; {shown}. {why}"

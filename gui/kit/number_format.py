@@ -82,8 +82,9 @@ def count(value: SupportsFloat | None) -> str:
     real = _as_float(value)
     if real is None or not math.isfinite(real) or abs(real) >= 1e12:
         return number(real, 3)
-    text = f"{abs(real):,.0f}"
-    return (MINUS if real < 0 and text != "0" else "") + text
+    text = (MINUS if real < 0 and f"{abs(real):,.0f}" != "0" else "") + f"{abs(real):,.0f}"
+    # A sign or rounding up (999,999,999,999.6) can push it past the width a column gives a count.
+    return text if len(text) <= MAX_WIDTH + 3 else number(real, 3)
 
 
 def log_tick(exponent: SupportsFloat | None) -> str:

@@ -1,10 +1,16 @@
-"""Colours, pens and brushes for the plots, built once (pyqtgraph redraws faster with shared pens)."""
+"""Colours, pens and brushes for the plots, built once (pyqtgraph redraws faster with shared pens).
+
+Line pens follow a line scale (presentation mode sets 2.5 for a projector): the shared pens are rescaled in
+place and `run_pen` builds scaled pens, so a curve made while the scale is on is thick too, and
+`base_width` tells which width a scaled pen had before, so the scale can be undone on any item."""
 
 from __future__ import annotations
 
+import math
+
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPen
 
 pg.setConfigOptions(antialias=True, background="w", foreground="#333")
 
@@ -22,6 +28,47 @@ POINT_SIZE = 9
 HIT_RADIUS_PX = 8
 LEFT_AXIS_WIDTH = 64
 
+LINE_PENS = (FIT_PEN, GHOST_PEN, RESIDUAL_PEN, CROSSHAIR_PEN)  # the shared pens that draw lines
+_LINE_BASES = tuple((pen, pen.widthF()) for pen in LINE_PENS)
+_PenKey = tuple[int, int, float]  # colour (rgba), style, width
+_scaled_bases: dict[_PenKey, float] = {}  # every scaled pen handed out → its width at scale 1
+_line_scale = 1.0
+
+
+def line_scale() -> float:
+    return _line_scale
+
+
+def set_line_scale(scale: float) -> None:
+    """Lines drawn `scale` times as wide from now on (1.0 = normal); the shared pens change in place."""
+    global _line_scale
+    if not math.isfinite(scale) or scale <= 0:
+        raise ValueError(f"line scale must be a positive number, not {scale!r}")
+    _line_scale = scale
+    for pen, base in _LINE_BASES:
+        pen.setWidthF(_remember(pen, base, scale).widthF())
+
+
+def scaled_pen(pen: QPen, scale: float | None = None) -> QPen:
+    """A copy of `pen` `scale` times as wide (the current line scale by default); a hairline counts as 1 px."""
+    return _remember(QPen(pen), pen.widthF(), _line_scale if scale is None else scale)
+
+
+def base_width(pen: QPen) -> float | None:
+    """The width `pen` had before a line scale widened it, or None for a pen this module never scaled."""
+    return _scaled_bases.get(_key(pen))
+
+
+def _remember(pen: QPen, base: float, scale: float) -> QPen:
+    pen.setWidthF(max(base, 1.0) * scale if scale != 1.0 else base)
+    if scale != 1.0:
+        _scaled_bases[_key(pen)] = base
+    return pen
+
+
+def _key(pen: QPen) -> _PenKey:
+    return pen.color().rgba(), int(pen.style().value), round(pen.widthF(), 6)
+
 
 def cache_axes(plot_item: pg.PlotItem) -> None:
     """Let Qt keep each axis as a pixmap until its range changes: replaying the tick labels costs
@@ -35,14 +82,14 @@ def cache_axes(plot_item: pg.PlotItem) -> None:
     plot_item.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
 
 
-_run_pens: dict[tuple[str, bool], pg.QtGui.QPen] = {}
+_run_pens: dict[tuple[int, bool, float], QPen] = {}
 
 
 def run_pen(color: QColor, *, current: bool) -> pg.QtGui.QPen:
     """A run's curve and path: its own colour; the latest run bold, earlier runs thin and faded."""
-    key = (color.name(), current)
+    key = (color.rgb(), current, _line_scale)
     if key not in _run_pens:
         shade = QColor(color)
         shade.setAlpha(255 if current else 130)
-        _run_pens[key] = pg.mkPen(shade, width=2 if current else 1)
+        _run_pens[key] = _remember(pg.mkPen(shade), 2 if current else 1, _line_scale)
     return _run_pens[key]

@@ -1,10 +1,11 @@
-"""What the app remembers between sessions (QSettings): window geometry, the last hyperparameters and
-recent files. A damaged value is ignored, never fatal."""
+"""What the app remembers between sessions (QSettings): window geometry, the last hyperparameters, the
+pace and recent files. A damaged value is ignored, never fatal."""
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 
 from PySide6.QtCore import QByteArray, QSettings
 
@@ -13,6 +14,21 @@ from engine.training.config import TrainingConfig
 
 log = logging.getLogger(__name__)
 MAX_RECENT_FILES = 8
+DEFAULT_PACE = 250.0  # steps per second: the default 1000-epoch full-batch run takes ~4 s, slow enough to watch
+MAX_PACE = 100_000.0  # 0 means "Max" (as fast as the machine goes); above this a pace is meaningless on screen
+
+
+def checked_pace(value: object) -> float:
+    """A pace in steps per second, or ValueError naming what is wrong: finite, 0 (Max) ≤ pace ≤ MAX_PACE."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"Pace must be a number of steps per second, not {type(value).__name__}")
+    try:
+        pace = float(value)
+    except ValueError:
+        raise ValueError(f"Pace must be a number of steps per second, not {value!r}") from None
+    if not math.isfinite(pace) or not 0.0 <= pace <= MAX_PACE:
+        raise ValueError(f"Pace must be between 0 (Max) and {MAX_PACE:g} steps per second, not {value!r}")
+    return pace
 
 
 class AppSettings:
@@ -43,6 +59,21 @@ class AppSettings:
 
     def save_training_config(self, config: TrainingConfig) -> None:
         self.qsettings.setValue("training/config", json.dumps(config.to_dict()))
+
+    def pace(self) -> float:
+        """The remembered pace (0.0 = Max); DEFAULT_PACE on a first run or when the stored value is damaged."""
+        raw = self.qsettings.value("training/pace")
+        if raw is None:
+            return DEFAULT_PACE
+        try:
+            return checked_pace(raw)
+        except ValueError:
+            log.warning("ignoring damaged saved pace: %r", raw)
+            return DEFAULT_PACE
+
+    def save_pace(self, pace: float) -> None:
+        """Remember `pace`; a value no panel can show raises ValueError and nothing is written."""
+        self.qsettings.setValue("training/pace", repr(checked_pace(pace)))
 
     def recent_files(self) -> list[str]:
         value = self.qsettings.value("files/recent") or []

@@ -61,9 +61,11 @@ class Document(QObject):
         self.pointsReplaced.emit()
         self.changed.emit()
 
-    def project(self, config: TrainingConfig) -> Project:
-        """What a save writes: the points, the settings and the finished runs (the recovery copy too)."""
-        return Project(points=self.points.snapshot(), config=config, runs=self.session.saved_runs())
+    def project(self, config: TrainingConfig, traces: bool = True) -> Project:
+        """What a save writes: the points, the settings and the finished runs, with their step traces for
+        replay unless `traces` is False (the recovery copy, written on the GUI thread while the user works:
+        a 100,000-step trace alone takes ~0.2 s to write)."""
+        return Project(points=self.points.snapshot(), config=config, runs=self.session.saved_runs(traces))
 
     def save(self, path: Path, config: TrainingConfig) -> None:
         """Write the document. Raises OSError; then nothing changed."""

@@ -56,7 +56,7 @@ def result_so_far(losses: np.ndarray, first: ProgressBatch | None, last: Progres
     """The run as its progress batches left it, ended as stopped; None when no epoch had finished."""
     if last is None or first is None or losses.size == 0:
         return None
-    epochs = int(last.epochs[-1])
+    epochs = int(losses.size)
     return TrainingResult(
         weight=last.weight, bias=last.bias, final_loss=float(losses[-1]), loss_history=losses,
         epochs_run=epochs, stop_reason=STOPPED, device=config.device, elapsed_s=elapsed_s, path=config.path,

@@ -128,7 +128,7 @@ class RecoveryKeeper(QObject):
         if not self._active or not self.document.is_modified():
             return False
         document = self.document
-        project = document.project(self._config())
+        project = document.project(self._config(), traces=False)
         note = {"format": NOTE_FORMAT, "version": NOTE_VERSION, "pid": os.getpid(), "saved_at": time.time(),
                 "original_path": str(document.path.absolute()) if document.path else None}
         try:

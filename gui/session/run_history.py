@@ -20,12 +20,18 @@ from PySide6.QtGui import QColor
 
 from engine.data.points import PointSet
 from engine.training.config import TrainingConfig
+from engine.training.loss_history import GrowingBuffer
 from engine.training.optimizers import OPTIMIZERS
 from engine.training.path_buffer import ThinningPath
 from engine.training.results import TrainingResult
+from engine.training.step_trace import StepTrace
 from gui.kit import number_format as fmt
 
 MAX_SHOWN = 8
+# Every step of every run is kept for replay (≤ 20 MB a run); past this in all, the oldest runs keep every
+# 2nd, 4th, … step down to SHRUNK_TRACE_STEPS, so a long session never holds gigabytes of traces.
+TRACE_BUDGET_BYTES = 512 * 1024 * 1024
+SHRUNK_TRACE_STEPS = 4096
 MIN_ELAPSED_S = 1e-9  # no run is shorter: steps/s over less is noise (or, over 1e-320 s, infinite)
 PALETTE = ("#2ca02c", "#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#d62728")
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -41,6 +47,10 @@ class Run:
     race: int | None = None  # runs started together by "Race optimizers" share a number
     initial: tuple[float, float] | None = None  # (weight, bias) before the first step: where the path starts
     points: PointSet | None = None  # what it trained on (a snapshot: later edits do not touch it)
+    trace: StepTrace = field(default_factory=StepTrace)  # every step for replay and the step details
+    engine_id: int | None = None  # the training process's id of the run (Continue and Step name it)
+    resumed_from: TrainingResult | None = None  # its result before the Continue or Step under way
+    live_losses: GrowingBuffer = field(default_factory=GrowingBuffer)  # loss per epoch while it trains
 
     @property
     def color(self) -> QColor:
@@ -54,10 +64,12 @@ class Run:
         return f"#{self.number} {OPTIMIZERS.get(config.optimizer).label}, lr {config.learning_rate:g}{batch}{scaled}"
 
     def loss_values(self) -> np.ndarray:
-        return self.result.loss_history if self.result is not None else np.empty(0)
+        """Loss per epoch: the result's once it has one, else what has streamed in so far."""
+        return self.result.loss_history if self.result is not None else self.live_losses.view()
 
     def finish(self, result: TrainingResult) -> None:
         self.result = result
+        self.resumed_from = None
         self.initial = (result.initial_weight, result.initial_bias)
 
 
@@ -70,7 +82,7 @@ def _row_values(run: Run) -> list[Any]:
     values: list[Any] = [f"#{run.number}", OPTIMIZERS.get(config.optimizer).label, config.learning_rate,
                          config.batch_size or "full"]
     if result is None:
-        epochs = run.path.latest[0] if run.path.latest is not None else 0
+        epochs = run.live_losses.view().size
         return [*values, epochs, "", "running", "", "", config.device, ""]
     rate = _steps_per_second(result)
     return [*values, result.epochs_run, result.final_loss, result.stop_reason, round(result.elapsed_s, 4),
@@ -156,9 +168,45 @@ class RunHistoryModel(QAbstractTableModel):
 
     def finish_run(self, run: Run, result: TrainingResult) -> None:
         run.finish(result)
+        self.keep_traces_within(TRACE_BUDGET_BYTES)
         self._refresh_row(run)
         self.runFinished.emit(run)
         self.runsChanged.emit()
+
+    def keep_traces_within(self, budget: int) -> None:
+        """Thin the oldest finished runs' traces until all runs' traces fit in `budget` bytes."""
+        total = sum(run.trace.nbytes for run in self.runs)
+        for run in self.runs[:-1]:  # oldest first; the newest run keeps every step
+            if total <= budget:
+                return
+            if run.result is not None and run.trace.capacity > SHRUNK_TRACE_STEPS:
+                before = run.trace.nbytes
+                run.trace.shrink_to(SHRUNK_TRACE_STEPS)
+                total -= before - run.trace.nbytes
+
+    def refresh_live(self) -> None:
+        """The rows of the runs training now (their epochs so far): a cheap dataChanged, no runsChanged."""
+        live = [row for row, run in enumerate(self.runs) if run.result is None]
+        if live:
+            self.dataChanged.emit(self.index(live[0], 0), self.index(live[-1], len(COLUMNS) - 1))
+
+    def resume_run(self, run: Run) -> None:
+        """Continue or Step advances `run` again: it trains ("running") until its next result."""
+        run.resumed_from, run.result = run.result, None
+        self._refresh_row(run)
+        self.runsChanged.emit()
+
+    def abandon_run(self, run: Run) -> None:
+        """A run that could not start or continue: back to its previous result, or gone if it had none."""
+        if run.resumed_from is not None:
+            self.finish_run(run, run.resumed_from)
+            return
+        if run in self.runs:
+            row = self.runs.index(run)
+            self.beginRemoveRows(QModelIndex(), row, row)
+            self.runs.remove(run)
+            self.endRemoveRows()
+            self.runsChanged.emit()
 
     def add_finished(self, config: TrainingConfig, result: TrainingResult, path: ThinningPath | None = None,
                      shown: bool = True) -> Run:

@@ -19,7 +19,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QThread
 
 from engine.process.messages import QuitRequest
-from engine.process.training_server import FLAGS_TYPECODE, serve
+from engine.process.training_server import FLAG_COUNT, FLAGS_TYPECODE, serve
 from gui.session.pipe_io import PipeReader, PipeWriter, wake
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ class TrainingChild:
         """`on_message` and `on_closed` must be slots of a QObject in the GUI thread (queued there)."""
         self.generation = generation
         parent_end, child_end = context.Pipe()
-        self.flags = context.RawArray(FLAGS_TYPECODE, 2)
+        self.flags = context.RawArray(FLAGS_TYPECODE, FLAG_COUNT)
         self.process = context.Process(target=serve, args=(child_end, self.flags), daemon=True,
                                        name="gds-training")
         self.process.start()

@@ -7,6 +7,10 @@ already batches progress (~30 batches a second), so the GUI gets batches, not ep
 once, in the background, and reused: it imports torch and warms the training path before the first
 Train, and it reports the machine's devices.
 
+A job is one TrainRequest (one run, or a race's runs in lockstep) or one ContinueRequest (Continue and
+Step advance runs the child still holds); it ends when every run in it has answered. The pace and the
+pause/stop flags are shared numbers the child reads every step.
+
 The child may hang or die; the window never does. Every send goes through a writer thread; a watch
 (process_watch.py) raises `unresponsive` when the child's heartbeat stops; a stop that the child does not
 confirm within STOP_CONFIRM_S ends the run here with what it trained; restart() replaces the child; exports
@@ -26,6 +30,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from engine.data.points import PointSet
 from engine.process.messages import (
+    ContinueRequest,
     Exported,
     ExportFailed,
     ExportRequest,
@@ -36,7 +41,7 @@ from engine.process.messages import (
     TrainRequest,
     describe,
 )
-from engine.process.training_server import PAUSE, STOP
+from engine.process.training_server import PACE, PACE_SCALE, PAUSE, STOP
 from engine.training.config import TrainingConfig
 from engine.training.loss_history import GrowingBuffer
 from engine.training.results import ProgressBatch, TrainingResult
@@ -46,15 +51,35 @@ from gui.session.training_child import TrainingChild
 
 log = logging.getLogger(__name__)
 STOP_CONFIRM_S = 2.0
+MAX_PACE = 1e5  # steps per second; the pace box's top
+
+
+@dataclasses.dataclass
+class _RunState:
+    """What the window knows of one run from its progress: its whole loss history (across Continue and
+    Step), its first and latest batches (to end it here if the child cannot), its config."""
+
+    config: TrainingConfig
+    losses: GrowingBuffer
+    first_batch: ProgressBatch | None = None
+    last_batch: ProgressBatch | None = None
+
+
+@dataclasses.dataclass
+class _Job:
+    job_id: int
+    run_ids: list[int]
+    waiting: set[int]  # the runs that have not answered yet
+    started_at: float
 
 
 class TrainingRunner(QObject):
     """One training run at a time, in a reusable child process."""
 
-    progress = Signal(object)  # ProgressBatch
-    finished = Signal(object)  # TrainingResult
-    failed = Signal(str)  # a message for the user
-    runningChanged = Signal(bool)
+    progress = Signal(int, object)  # run id, ProgressBatch
+    finished = Signal(int, object)  # run id, TrainingResult (with the run's whole loss history)
+    failed = Signal(int, str)  # run id, a message for the user
+    runningChanged = Signal(bool)  # a job is under way
     devicesReady = Signal(list)  # [(device id, label)]
     exported = Signal(str)  # the path written
     exportFailed = Signal(str)  # a message for the user
@@ -69,13 +94,11 @@ class TrainingRunner(QObject):
         self._lingering: list[TrainingChild] = []  # ended without proof (never in practice): is_alive says so
         self._generation = 0
         self._ready = False  # the current child announced its devices (it is warm and reads requests)
-        self._next_run_id = 0
-        self._active_run: int | None = None
-        self._active_config: TrainingConfig | None = None
-        self._started_at = 0.0
-        self._first_batch: ProgressBatch | None = None
-        self._last_batch: ProgressBatch | None = None
-        self._losses = GrowingBuffer()  # the active run's loss per epoch, from its progress batches
+        self._next_id = 0  # job, run and export ids alike
+        self._job: _Job | None = None
+        self._runs: dict[int, _RunState] = {}  # the runs of the latest start(), held by the child
+        self._continuable: set[int] = set()  # runs the child said it can advance further
+        self._pace = 0.0
         self._exports: dict[int, PendingExport] = {}  # sent to the child and not answered yet
         self._unconfirmed_stop: int | None = None  # a run ended here whose stop the child never confirmed
         self._stop_timer = QTimer(self)
@@ -88,7 +111,11 @@ class TrainingRunner(QObject):
 
     # --- public ----------------------------------------------------------------------------------------
     def is_running(self) -> bool:
-        return self._active_run is not None
+        return self._job is not None
+
+    def can_continue(self, run_id: int) -> bool:
+        """The child still holds run `run_id` and can advance it (Continue, Step)."""
+        return self._job is None and run_id in self._continuable and self._child is not None
 
     def is_alive(self) -> bool:
         """A child process or one of its pipe threads still exists (tests use this to catch leaks)."""
@@ -119,39 +146,62 @@ class TrainingRunner(QObject):
         """Start the child now (after the window is shown) so the first Train does not wait for torch."""
         self._ensure_process()
 
-    def start(self, points: PointSet, config: TrainingConfig) -> None:
-        if self._active_run is not None:
+    def start(self, points: PointSet, configs: list[TrainingConfig] | TrainingConfig,
+              steps: int | None = None) -> list[int]:
+        """Start one run, or several in lockstep (a race); `steps`: only that many optimizer steps (Step).
+        Returns the runs' ids, in the order of `configs`."""
+        if self._job is not None:
             raise RuntimeError("a training run is already in progress")
+        configs = configs if isinstance(configs, list) else [configs]
         child = self._ensure_process()
-        child.flags[PAUSE] = 0
-        self._next_run_id += 1
-        self._active_run = self._next_run_id
-        self._active_config = config
-        self._started_at = time.perf_counter()
-        self._first_batch = self._last_batch = None
-        # Room for the whole run up front (pages are only touched as losses arrive): growing by copying
+        run_ids = [self._new_id() for _ in configs]
+        # Room for each whole run up front (pages are only touched as losses arrive): growing by copying
         # would stall the window for ~40 ms at every doubling past a few million epochs.
-        self._losses = GrowingBuffer(min(config.epochs, 1 << 24))
+        self._runs = {run_id: _RunState(config, GrowingBuffer(min(config.epochs, 1 << 24)))
+                      for run_id, config in zip(run_ids, configs, strict=True)}
+        self._continuable.clear()
+        job = self._begin_job(child, run_ids)
         # The writer thread sends it: a million points take tens of milliseconds, paced by the child's reads.
-        child.writer.send(TrainRequest(self._active_run, config.to_dict()), points.x.data, points.y.data)
-        self.runningChanged.emit(True)
+        child.writer.send(TrainRequest(job.job_id, tuple(run_ids), tuple(config.to_dict() for config in configs),
+                                       steps), points.x.data, points.y.data)
+        return run_ids
+
+    def continue_runs(self, run_ids: list[int], *, epochs: int | None = None, steps: int | None = None) -> bool:
+        """Advance runs the child holds by `epochs` more epochs or `steps` steps; False when it cannot."""
+        if self._job is not None or not run_ids or not all(self.can_continue(run_id) for run_id in run_ids):
+            return False
+        child = self._ensure_process()
+        self._continuable.difference_update(run_ids)
+        job = self._begin_job(child, list(run_ids))
+        child.writer.send(ContinueRequest(job.job_id, tuple(run_ids), epochs, steps))
+        return True
+
+    def set_pace(self, steps_per_second: float) -> None:
+        """Optimizer steps per second from now on, also for a run under way; 0: as fast as possible."""
+        pace = float(steps_per_second)
+        self._pace = min(pace, MAX_PACE) if pace > 0 and pace == pace else 0.0
+        if self._child is not None:
+            self._child.flags[PACE] = round(self._pace * PACE_SCALE)
+
+    def pace(self) -> float:
+        return self._pace
 
     def export(self, result: TrainingResult, path: str) -> None:
         """Write a model file in the child process (torch.export takes a second or two); queued behind a
         run in progress. Answered by `exported` or `exportFailed`; kept until then, so a child that ends
         first does not lose it."""
         child = self._ensure_process()
-        self._next_run_id += 1
+        job_id = self._new_id()
         # Exports need the parameters, not the loss per epoch (80 MB after ten million epochs).
         pending = PendingExport(dataclasses.replace(result, loss_history=np.empty(0)), path)
-        self._exports[self._next_run_id] = pending
-        child.writer.send(ExportRequest(self._next_run_id, pending.result, path))
+        self._exports[job_id] = pending
+        child.writer.send(ExportRequest(job_id, pending.result, path))
 
     def stop(self) -> None:
         """Ask the child to stop the run; if it does not confirm within STOP_CONFIRM_S, the run ends here."""
-        if self._child is None or self._active_run is None:
+        if self._child is None or self._job is None:
             return
-        self._child.flags[STOP] = self._active_run
+        self._child.flags[STOP] = self._job.job_id
         if not self._stop_timer.isActive():
             self._stop_timer.start()
 
@@ -168,8 +218,8 @@ class TrainingRunner(QObject):
         lost = self._lose_exports()
         ended = f"The training process (pid {pid}) was restarted."
         exports_text = lost_exports_message(lost, "was restarted")
-        if self._active_run is not None:
-            self._end_run_here(" ".join(filter(None, [ended, exports_text])))
+        if self._job is not None:
+            self._end_job_here(" ".join(filter(None, [ended, exports_text])))
         elif exports_text:
             self.exportsLost.emit(exports_text)
         self._ensure_process()
@@ -185,10 +235,21 @@ class TrainingRunner(QObject):
         if self._exports:
             log.warning("closing with exports unwritten: %s", ", ".join(self.pending_exports()))
             self._exports.clear()
-        self._active_run = None
+        self._job = None
         return self._end_child(ask_to_quit=True)
 
     # --- internals -------------------------------------------------------------------------------------
+    def _new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    def _begin_job(self, child: TrainingChild, run_ids: list[int]) -> _Job:
+        child.flags[PAUSE] = 0
+        child.flags[PACE] = round(self._pace * PACE_SCALE)
+        self._job = _Job(self._new_id(), run_ids, set(run_ids), time.perf_counter())
+        self.runningChanged.emit(True)
+        return self._job
+
     def _ensure_process(self) -> TrainingChild:
         if self._child is not None and not self._child.process.is_alive():
             self._on_closed(self._child.generation)  # it died and its reader's report is on the way: now
@@ -228,52 +289,71 @@ class TrainingRunner(QObject):
             case ExportFailed(job_id, text):
                 self._exports.pop(job_id, None)
                 self.exportFailed.emit(text)
-            case RunResult(run_id) | RunFailed(run_id) if run_id == self._unconfirmed_stop:
+            case RunResult(job_id) | RunFailed(job_id) if job_id == self._unconfirmed_stop:
                 self._unconfirmed_stop = None  # late, but it answers: the child is not stuck
                 self.watch.set_stuck(False)
-            case Progress(run_id) | RunResult(run_id) | RunFailed(run_id) if run_id != self._active_run:
-                pass  # a late message of a run already ended
-            case Progress(_, batch):
-                self._first_batch = self._first_batch or batch
-                self._last_batch = batch
-                self._losses.extend(batch.losses)
-                self.progress.emit(batch)
-            case RunResult(_, result):
-                self._end_run()
-                history, self._losses = self._losses.view(), GrowingBuffer()
-                self.finished.emit(dataclasses.replace(result, loss_history=history))
-            case RunFailed(_, text):
-                self._end_run()
-                self.failed.emit(text)
+            case Progress(job_id) | RunResult(job_id) | RunFailed(job_id) if (
+                    self._job is None or job_id != self._job.job_id):
+                pass  # a late message of a job already ended
+            case Progress(_, run_id, batch) if run_id in self._runs:
+                state = self._runs[run_id]
+                state.first_batch = state.first_batch or batch
+                state.last_batch = batch
+                state.losses.extend(batch.losses)
+                self.progress.emit(run_id, batch)
+            case RunResult(_, run_id, result, can_continue) if run_id in self._runs:
+                if can_continue:
+                    self._continuable.add(run_id)
+                history = self._runs[run_id].losses.copy()
+                self._answered(run_id)
+                self.finished.emit(run_id, dataclasses.replace(result, loss_history=history))
+            case RunFailed(_, run_id, text):
+                self._answered(run_id)
+                self.failed.emit(run_id, text)
             case _:
                 log.warning("ignoring an unknown message from the training process: %s", describe(message))
 
-    def _end_run(self) -> None:
-        self._active_run = None
+    def _answered(self, run_id: int) -> None:
+        """Run `run_id` answered; the job ends when all its runs have (before the last answer is emitted, so
+        a listener may start the next job at once)."""
+        job = self._job
+        if job is None:
+            return
+        job.waiting.discard(run_id)
+        if not job.waiting:
+            self._end_job()
+
+    def _end_job(self) -> None:
+        self._job = None
         self._stop_timer.stop()
         self.runningChanged.emit(False)
 
-    def _end_run_here(self, message: str) -> None:
-        """The child cannot finish the run: end it in the window with what its progress brought."""
-        assert self._active_config is not None
-        result = result_so_far(self._losses.copy(), self._first_batch, self._last_batch, self._active_config,
-                               time.perf_counter() - self._started_at, message)
-        self._losses = GrowingBuffer()
-        self._end_run()
-        if result is not None:
-            self.finished.emit(result)
-        else:
-            self.failed.emit(f"{message} No epoch had finished yet.")
+    def _end_job_here(self, message: str) -> None:
+        """The child cannot finish the job: end its runs in the window with what their progress brought."""
+        job = self._job
+        assert job is not None
+        waiting = [run_id for run_id in job.run_ids if run_id in job.waiting]
+        self._continuable.difference_update(job.run_ids)
+        self._end_job()
+        for run_id in waiting:
+            state = self._runs.get(run_id)
+            result = None if state is None else result_so_far(
+                state.losses.copy(), state.first_batch, state.last_batch, state.config,
+                time.perf_counter() - job.started_at, message)
+            if result is not None:
+                self.finished.emit(run_id, result)
+            else:
+                self.failed.emit(run_id, f"{message} No epoch had finished yet.")
 
     def _on_stop_unconfirmed(self) -> None:
-        run_id = self._active_run
-        if run_id is None:
+        if self._job is None:
             return
-        log.warning("the training process did not confirm the stop of run %s within %s s", run_id, STOP_CONFIRM_S)
-        self._unconfirmed_stop = run_id
+        job_id = self._job.job_id
+        log.warning("the training process did not confirm the stop of job %s within %s s", job_id, STOP_CONFIRM_S)
+        self._unconfirmed_stop = job_id
         if self._ready and not self._exports:  # warm and not busy exporting: its loop should have answered
             self.watch.set_stuck(True)
-        self._end_run_here(f"The training process did not confirm the stop within {STOP_CONFIRM_S:g} s, so "
+        self._end_job_here(f"The training process did not confirm the stop within {STOP_CONFIRM_S:g} s, so "
                            "the run was stopped here.")
 
     def _on_closed(self, generation: int) -> None:
@@ -287,12 +367,13 @@ class TrainingRunner(QObject):
         lost = self._lose_exports()
         exports_text = lost_exports_message(lost, "stopped")
         cause = f"The training process stopped unexpectedly (exit code {code})."
-        if self._active_run is not None:
-            self._active_run = None
-            self.runningChanged.emit(False)
+        if self._job is not None:
+            run_ids = [run_id for run_id in self._job.run_ids if run_id in self._job.waiting]
+            self._end_job()
             after = f"{exports_text} Press Train to start again." if exports_text else \
                 "Nothing else was lost; press Train to start again."
-            self.failed.emit(f"{cause} {after}")
+            for run_id in run_ids:
+                self.failed.emit(run_id, f"{cause} {after}")
         elif exports_text:
             self.exportsLost.emit(f"{cause} {exports_text}")
         if self._exports:  # the ones to retry: a fresh child now, not at the next Train

@@ -22,12 +22,15 @@ from gui.session.recovery import RecoveryKeeper
 from gui.session.run_history import Run, RunHistoryModel
 from gui.session.training_process import TrainingRunner
 from gui.session.training_session import TrainingSession
+from gui.shell.animation_export import AnimationExport
 from gui.shell.exports import Exports
 from gui.shell.file_actions import FileActions
 from gui.shell.menus import MainMenus, MenuTargets
 from gui.shell.notices import Notices
+from gui.shell.presentation import Presentation
 from gui.shell.process_notice import ProcessNotice
 from gui.shell.recovery_bar import RecoveryBar
+from gui.shell.timeline_controller import TimelineController
 from gui.shell.training_actions import TrainingActions
 from gui.shell.window_layout import Views, arrange
 from gui.views.data_plot import DataPlotWidget
@@ -35,6 +38,8 @@ from gui.views.landscape_plot import LandscapeWidget
 from gui.views.loss_plot import LossPlotWidget
 from gui.views.points_table import PointsTableView
 from gui.views.runs_table import RunsPanel
+from gui.views.step_details import StepDetailsView
+from gui.views.timeline_bar import TimelineBar
 from gui.views.training_panel import TrainingPanel
 
 FRAME_INTERVAL_MS = 16
@@ -61,13 +66,22 @@ class MainWindow(QMainWindow):
         self.landscape = LandscapeWidget(self.runs)
         self.panel = TrainingPanel()
         self.runs_panel = RunsPanel(self.runs)
+        self.timeline_bar = TimelineBar()
+        self.step_details = StepDetailsView()
         layout = arrange(self, Views(self.table, self.data_plot, self.landscape, self.loss_plot, self.panel,
-                                     self.runs_panel))
+                                     self.runs_panel, self.timeline_bar, self.step_details))
+        self.timeline = TimelineController(self.timeline_bar, self.data_plot, self.landscape, self.loss_plot,
+                                           self.runs, self.runs_panel, self.panel.pace, parent=self)
+        self.timeline.step_details = self.step_details
         self.runs_dock, self.residuals_check, self.ghost_check = layout.runs_dock, layout.residuals_check, \
             layout.ghost_check
         self.frame_timer = QTimer(self)  # views redraw at display rate, never once per progress batch
         self.frame_timer.setInterval(FRAME_INTERVAL_MS)
         self.frame_timer.timeout.connect(self._redraw_views)
+        self._panel_run: Run | None = None  # the live run whose figures the panel shows (the newest)
+        # The newest batch's figures, shown once per frame: a pace of 1000 sends ~60 batches a second and
+        # each panel update costs about a millisecond (the progress bar repaints at once).
+        self._pending_progress: tuple[int, int, float, float, float, float] | None = None
 
         self.files = FileActions(self, self.document, self.settings, self.notices, self.panel.config)
         self.training = TrainingActions(self, self.session, self.model, self.panel, self.settings, self.notices)
@@ -77,6 +91,9 @@ class MainWindow(QMainWindow):
         self.menus = MainMenus(self, MenuTargets(
             self.files, self.training, self.exports, self.model.undo_stack, self.table, self.delete_selection,
             self.document.clear_points, self.residuals_check, self.ghost_check, self.runs_dock))
+        self.presentation = Presentation(self, self.menus.presentation)  # View ▸ Presentation mode
+        self.animation_export = AnimationExport(self, self.runs, self.menus.export_animation, self.notices,
+                                                self.files.dialog_folder, self.selected_run)
         self._connect()
         self._on_points_changed()
         self._restore_settings()
@@ -87,6 +104,14 @@ class MainWindow(QMainWindow):
         if detect_devices:
             self.detect_devices()
 
+    def selected_run(self) -> Run | None:
+        """The run the timeline shows (a new run selects itself; a Runs table row click selects one)."""
+        return self.timeline.selected_run()
+
+    def show_position(self, position: int) -> None:
+        """Show the selected run at timeline `position` everywhere (the slider moves with it)."""
+        self.timeline.show_position(position)
+
     @property
     def runner(self) -> TrainingRunner:
         """The session's training process client (tests and the benchmarks reach it here)."""
@@ -94,6 +119,8 @@ class MainWindow(QMainWindow):
 
     def _restore_settings(self) -> None:
         self.panel.set_config(self.settings.training_config())
+        self.panel.set_pace(self.settings.pace())
+        self.session.set_pace(self.panel.pace())
         self.menus.set_recent_files(self.settings.recent_files())
         geometry = self.settings.geometry()
         if geometry is None or not self.restoreGeometry(geometry):
@@ -110,13 +137,21 @@ class MainWindow(QMainWindow):
         self.table.message.connect(self.notices.show_status)
         self.data_plot.pointSelected.connect(lambda row: self.table.selectRow(row))
         self.runs_panel.exportRequested.connect(self.exports.export_runs_dialog)
+        self.runs_panel.runSelected.connect(self._on_run_picked)
         panel.trainRequested.connect(self.training.start_training)
         panel.raceRequested.connect(self.training.start_race)
         panel.stopRequested.connect(self.training.stop_training)
+        panel.stepRequested.connect(self.training.step_once)
+        panel.continueRequested.connect(self.training.continue_training)
+        panel.paceChanged.connect(self.training.set_pace)
+        session.busyChanged.connect(self._update_can_continue)
+        document.loaded.connect(self._update_can_continue)
         panel.pauseToggled.connect(session.set_paused)
         session.runStarted.connect(self._on_run_started)
         session.progress.connect(self._on_progress)
         session.runFinished.connect(self._on_run_finished)
+        self.runs.runFinished.connect(self._on_run_done)
+        panel.paceChanged.connect(self.timeline.set_pace)
         session.runFinished.connect(self.trainingFinished)
         session.failed.connect(self._on_failed)
         session.busyChanged.connect(lambda busy: self.frame_timer.start() if busy else self.frame_timer.stop())
@@ -142,35 +177,75 @@ class MainWindow(QMainWindow):
         if line is not None:
             self.panel.show_line(*line)
 
-    # --- a run, drawn as it trains -------------------------------------------------------------------
+    # --- runs, drawn as they train (a race trains three at once) ------------------------------------
     def _on_run_started(self, run: Run) -> None:
-        self.loss_plot.start_run(run, run.config.epochs)
+        resumed = len(run.live_losses) > 0  # Continue or Step: how far it goes is not known here
+        self.loss_plot.start_run(run, None if resumed else run.config.epochs)
         self.landscape.start_run(run)
+        self.data_plot.add_live_run(run)
+        self.timeline.run_started(run)
+        self._panel_run = run
         label = self.panel.device_combo.currentText()
         if run.race is not None:
             label += f" — race {run.race}: {run.config.optimizer}"
         self.panel.show_started(run.config.epochs, label)
 
-    def _on_progress(self, batch: ProgressBatch) -> None:
-        self.loss_plot.append(batch.losses)
-        self.landscape.append()
-        self.panel.show_progress(int(batch.epochs[-1]), batch.epochs_total, float(batch.losses[-1]),
-                                 batch.steps_per_second, batch.weight, batch.bias)
-        self.data_plot.set_fit(batch.weight, batch.bias)
+    def _on_progress(self, run: Run, batch: ProgressBatch) -> None:
+        """The views read the run at the next frame; only the panel's figures come from the batch."""
+        if run is not self._panel_run:
+            return
+        if batch.epochs.size:
+            epoch, loss = int(batch.epochs[-1]), float(batch.losses[-1])
+        elif batch.records is not None and len(batch.records):  # a mini-batch step inside an epoch
+            epoch, loss = int(batch.records.epochs[-1]) - 1, float(batch.records.losses[-1])
+        else:
+            return
+        self._pending_progress = (epoch, batch.epochs_total, loss, batch.steps_per_second, batch.weight, batch.bias)
+
+    def _show_pending_progress(self) -> None:
+        pending, self._pending_progress = self._pending_progress, None
+        if pending is not None:
+            self.panel.show_progress(*pending)
+
+    def _update_can_continue(self, *_args: object) -> None:
+        """Continue is offered while the training process holds the current run and nothing trains."""
+        can = self.session.can_continue() and not self.session.is_running()
+        self.panel.set_can_continue(can)
+        self.menus.set_can_continue(can)
 
     def _redraw_views(self) -> None:
+        self._show_pending_progress()
         self.loss_plot.redraw()
         self.landscape.redraw()
+        self.data_plot.redraw_live()
+        self.timeline.on_frame()
+
+    def _on_run_done(self, run: Run) -> None:
+        if run is self._panel_run:
+            self._show_pending_progress()  # the last figures before the result replaces them
+        self.loss_plot.finish_run(run)
+        self.landscape.finish_run(run)
+        self.data_plot.remove_live_run(run)
+        self.timeline.run_finished(run)
+
+    def _on_run_picked(self, run: Run | None) -> None:
+        """A row picked in the Runs table: the Result panel shows that run's result (a run still training
+        keeps the live figures)."""
+        if run is not None and run.result is not None and run.number not in self.landscape.live_runs:
+            self.panel.show_result(run.result)
 
     def _on_run_finished(self, result: TrainingResult) -> None:
-        self.loss_plot.finish_run()
-        self.landscape.finish_run()
+        self._pending_progress = None  # the result's figures replace the live ones
         self.panel.show_result(result)
-        self.data_plot.set_fit(result.weight, result.bias)
+        if self.timeline.selected_run() is None:
+            self.data_plot.set_fit(result.weight, result.bias)
 
     def _on_failed(self, message: str) -> None:
+        for run in list(self.landscape.live_runs.values()):
+            self.timeline.run_finished(run)
         self.loss_plot.finish_run()
         self.landscape.finish_run()
+        self.data_plot.remove_live_run()
         self.notices.show_error("Training failed", message)
 
     def _on_document_loaded(self, project: Project) -> None:
@@ -207,6 +282,7 @@ class MainWindow(QMainWindow):
             return
         self.recovery.discard()  # saved or let go: nothing left to recover
         self.session.shutdown()
+        self.animation_export.shutdown()  # an export in flight is cancelled; its temp file removed
         self.frame_timer.stop()
         self.settings.save_window(self.saveGeometry(), self.saveState())
         with contextlib.suppress(EngineError):  # a half-typed value is not worth a dialog at exit

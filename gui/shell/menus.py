@@ -77,6 +77,14 @@ class MainMenus:
         export_plot.addAction(self._action("Loss landscape as PNG/SVG…",
                                            partial(exports.export_plot_dialog, "landscape")))
         export_plot.addAction(self._action("Loss plot as PNG/SVG…", partial(exports.export_plot_dialog, "loss")))
+        export_plot.addSeparator()
+        # Acted on (and enabled) by gui/shell/animation_export.py's AnimationExport, which the window builds with it.
+        self.export_animation = QAction("Animation (GIF/MP4)…", window)
+        self.export_animation.setObjectName("exportAnimationAction")
+        self.export_animation.setToolTip("The selected run replayed step by step: data, landscape and loss side by "
+                                         "side, as an animated GIF or an MP4 video")
+        self.export_animation.setEnabled(False)
+        export_plot.addAction(self.export_animation)
         self.export_runs = self._action("Export r&uns as CSV…", exports.export_runs_dialog)
         file_menu.addAction(self.export_runs)
         file_menu.addSeparator()
@@ -106,12 +114,30 @@ class MainMenus:
         runs_toggle = targets.runs_dock.toggleViewAction()
         runs_toggle.setText("R&uns table")
         view_menu.addAction(runs_toggle)
+        view_menu.addSeparator()
+        # Checkable, and acted on by gui/shell/presentation.py's Presentation, which the window builds with it.
+        self.presentation = QAction("&Presentation mode", window)
+        self.presentation.setObjectName("presentationAction")
+        self.presentation.setCheckable(True)
+        self.presentation.setShortcuts([QKeySequence("F11"), QKeySequence("Ctrl+Shift+P")])
+        self.presentation.setToolTip("Larger text and thicker lines for a projector, full screen (F11)")
+        window.addAction(self.presentation)
+        view_menu.addAction(self.presentation)
 
         train_menu = bar.addMenu("&Train")
         self.start = self._action("&Start", training.start_training, "Ctrl+Return")
         self.race = self._action("&Race optimizers", training.start_race, "Ctrl+Shift+Return")
         self.stop = self._action("S&top", training.stop_training, "Esc")
+        self.step = self._action("Ste&p", training.step_once, "Ctrl+Right")
+        self.step.setObjectName("stepAction")
+        self.step.setToolTip("Take one optimizer step and stop; again continues the same run (Ctrl+Right)")
+        self.continue_ = self._action("&Continue", training.continue_training, "Ctrl+Shift+Right")
+        self.continue_.setObjectName("continueAction")
+        self.continue_.setToolTip("Train the Epochs box's count more from where the last run ended "
+                                  "(Ctrl+Shift+Right)")
         train_menu.addActions([self.start, self.race, self.stop])
+        train_menu.addSeparator()
+        train_menu.addActions([self.step, self.continue_])
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("&About", self.show_about))
@@ -122,7 +148,9 @@ class MainMenus:
         toolbar.addSeparator()
         toolbar.addActions([self.undo, self.redo])
         toolbar.addSeparator()
-        toolbar.addActions([self.start, self.stop])
+        toolbar.addActions([self.start, self.step, self.continue_, self.stop])
+        self._can_continue = False
+        self._running = False
         self.set_running(False)
 
     def _action(self, text: str, slot, shortcut: QKeySequence.StandardKey | str | None = None) -> QAction:
@@ -146,8 +174,16 @@ class MainMenus:
         self.start.setEnabled(not running)
         self.race.setEnabled(not running)
         self.stop.setEnabled(running)
+        self.step.setEnabled(not running)
+        self.continue_.setEnabled(not running and self._can_continue)
+        self._running = running
         for action in (self.new, self.open, self.recent_menu.menuAction()):
             action.setEnabled(not running)
+
+    def set_can_continue(self, can: bool) -> None:
+        """Whether a run has ended that Continue can pick up from."""
+        self._can_continue = can
+        self.continue_.setEnabled(can and not self._running)
 
     def set_recent_files(self, paths: list[str]) -> None:
         self.recent_menu.clear()
@@ -159,4 +195,3 @@ class MainMenus:
 
     def show_about(self) -> None:
         QMessageBox.about(self.window, "About Gradient Descent Studio", ABOUT_TEXT)
-

@@ -1,5 +1,6 @@
-"""Train ▸ Start, Race and Stop as the user meets them: the panel's settings checked, a question before a
-learning rate that will diverge, and an offer of one that converges after a run diverged."""
+"""Train ▸ Start, Race, Step, Continue and Stop as the user meets them: the panel's settings checked, a
+question before a learning rate that will diverge, an offer of one that converges after a run diverged,
+and the pace passed on as it changes."""
 
 from __future__ import annotations
 
@@ -47,9 +48,35 @@ class TrainingActions(QObject):
         return self.session.train(points, config)
 
     def start_race(self) -> bool:
-        """Train every optimizer one after another on the same points, seed and settings."""
+        """Train every optimizer in lockstep on the same points, seed and settings."""
         prepared = self._prepare()
         return prepared is not None and self.session.race(*prepared)
+
+    def step_once(self) -> bool:
+        """One optimizer step: of the current run when it can go on with the panel's points and settings,
+        else of a new run."""
+        prepared = self._prepare()
+        return prepared is not None and self.session.step(*prepared)
+
+    def continue_training(self) -> bool:
+        """The Epochs box's count more epochs of the current run (or race), from where it ended."""
+        if self.session.is_running():
+            return False
+        if not self.session.can_continue():
+            self.notices.show_status("Nothing to continue: train a run first (a diverged run, or one from an "
+                                     "opened file, cannot go on).")
+            return False
+        try:
+            epochs = self.panel.config().epochs
+        except ConfigError as error:
+            self.notices.show_error("Cannot continue", str(error))
+            return False
+        return self.session.continue_training(epochs)
+
+    def set_pace(self, steps_per_second: float) -> None:
+        """A new pace: the run under way follows it at once; the next window starts with it."""
+        self.session.set_pace(steps_per_second)
+        self.settings.save_pace(steps_per_second)
 
     def stop_training(self) -> None:
         self.session.stop()

@@ -1,6 +1,6 @@
 """The main window's arrangement: the points table on the left, the data plot and the landscape above
-the loss plot in the middle, the training panel on the right (scrolling on small screens), the Runs
-table docked below. Only placement: the window wires the parts together."""
+the loss plot (the step details beside it) and the timeline in the middle, the training panel on the
+right (scrolling on small screens), the Runs table docked below. Only placement: the window wires the parts together."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from gui.views.landscape_plot import LandscapeWidget
 from gui.views.loss_plot import LossPlotWidget
 from gui.views.points_table import PointsTableView
 from gui.views.runs_table import RunsPanel
+from gui.views.timeline_bar import TimelineBar
 from gui.views.training_panel import TrainingPanel
 
 
@@ -36,6 +37,8 @@ class Views:
     loss_plot: LossPlotWidget
     panel: TrainingPanel
     runs_panel: RunsPanel
+    timeline: TimelineBar
+    step_details: QWidget | None = None  # beside the loss plot, when the step details view exists
 
 
 @dataclass
@@ -66,14 +69,27 @@ def arrange(window: QMainWindow, views: Views) -> Layout:
     data_layout.addWidget(views.data_plot)
 
     plots_row = _splitter(Qt.Orientation.Horizontal, "viewsSplitter", [data_box, views.landscape], [460, 380])
-    plots = _splitter(Qt.Orientation.Vertical, "plotsSplitter", [plots_row, views.loss_plot], [470, 300])
+    loss_row: QWidget = views.loss_plot
+    if views.step_details is not None:
+        loss_row = _splitter(Qt.Orientation.Horizontal, "lossRowSplitter", [views.loss_plot, views.step_details],
+                             [520, 340])
+    plots = _splitter(Qt.Orientation.Vertical, "plotsSplitter", [plots_row, loss_row], [470, 300])
+    centre = QWidget()  # the timeline sits under the plots it drives, always visible
+    centre_layout = QVBoxLayout(centre)
+    centre_layout.setContentsMargins(0, 0, 0, 0)
+    centre_layout.setSpacing(2)
+    centre_layout.addWidget(plots, 1)
+    centre_layout.addWidget(views.timeline)
     panel_scroll = QScrollArea()  # on a small screen the panel scrolls instead of forcing a tall window
     panel_scroll.setObjectName("trainingPanelScroll")
+    # A click on the panel's buttons must leave the focus where it was (Step keeps Ctrl+Right working):
+    # the scroll area takes the focus from Tab only, not from a click that lands in it.
+    panel_scroll.setFocusPolicy(Qt.FocusPolicy.TabFocus)
     panel_scroll.setWidget(views.panel)
     panel_scroll.setWidgetResizable(True)
     panel_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
     panel_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    splitter = _splitter(Qt.Orientation.Horizontal, "mainSplitter", [left, plots, panel_scroll], [210, 860, 300])
+    splitter = _splitter(Qt.Orientation.Horizontal, "mainSplitter", [left, centre, panel_scroll], [210, 860, 300])
     splitter.setStretchFactor(1, 1)
     window.setCentralWidget(splitter)
 

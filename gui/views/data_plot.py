@@ -1,5 +1,6 @@
-"""The data plot: the points, the current fitted line, the exact least-squares line as a faint ghost,
-and optionally the residuals.
+"""The data plot: the points, the fitted line (the selected run's at the timeline's step, in its colour,
+over the line before that step, dashed), a line per run training now, the exact least-squares line as a
+faint ghost, and optionally the residuals.
 
 Click empty space to add a point there; drag a point to move it; click a point to select it, then
 Delete (or right-click ▸ Delete point) removes it. Without a mouse: focus the plot (Tab), move the
@@ -16,12 +17,13 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QColor, QKeyEvent, QPen
 from PySide6.QtWidgets import QMenu, QWidget
 
 from gui.kit import plot_style
 from gui.kit.density_image import DensityImage
 from gui.session.points_model import PointsTableModel
+from gui.session.run_history import Run
 
 RESIDUAL_LIMIT = 5000  # more residual segments than this are a grey smear, and slow
 DENSITY_THRESHOLD = 20_000
@@ -138,20 +140,35 @@ class DataPlotWidget(pg.PlotWidget):
         self.ghost_line = pg.InfiniteLine(angle=0, pen=plot_style.GHOST_PEN, movable=False)
         self.ghost_line.setVisible(False)
         self.ghost_line.setZValue(-2)
+        self.before_line = pg.InfiniteLine(angle=0, pen=plot_style.GHOST_PEN, movable=False)  # before the step
+        self.before_line.setVisible(False)
+        self.before_line.setZValue(-1.5)
+        self.live_lines: dict[int, tuple[Run, pg.InfiniteLine]] = {}  # one line per run training now
+        self._live_drawn: dict[int, tuple[int, float, float] | None] = {}  # what each live line shows
+        self._followed: int | None = None  # the live run the fitted line already draws (the timeline's)
         self.residuals = pg.PlotDataItem(pen=plot_style.RESIDUAL_PEN, connect="pairs")
         self.residuals.setZValue(-3)
         self.density = DensityImage()
         self.crosshair = pg.TargetItem(size=14, pen=plot_style.CROSSHAIR_PEN, movable=False)
         self.crosshair.setVisible(False)
-        for graphic in (self.ghost_line, self.fit_line, self.residuals, self.scatter, self.highlight, self.crosshair):
+        for graphic in (self.ghost_line, self.before_line, self.fit_line, self.residuals, self.scatter,
+                        self.highlight, self.crosshair):
             self.addItem(graphic, ignoreBounds=graphic is not self.scatter)
         self.addItem(self.density.image, ignoreBounds=True)
         self.show_residuals = False
         self.show_ghost = True
         self._fit: tuple[float, float] | None = None
+        self._before: tuple[float, float] | None = None
+        self._fit_pen: QPen | None = None  # the shared pens last handed to the two lines
+        self._before_pen: QPen | None = None
         self._ghost: tuple[float, float] | None = None
         self.extent = pg.ScatterPlotItem(size=1, pen=None, brush=None)  # draws nothing; auto-range sees the data
         self.addItem(self.extent)
+        # Draws nothing either: the ends of the selected run's starting line over the points' x range, so
+        # the view fitting itself to the data shows the line from step 0 (seed 0 starts below the points).
+        self.line_extent = pg.ScatterPlotItem(size=1, pen=None, brush=None)
+        self.addItem(self.line_extent)
+        self._start_line: tuple[float, float] | None = None
         self.view_box.sigRangeChanged.connect(lambda *_: self._refresh_density())
 
         self.view_box.emptyClicked.connect(self._add_point)
@@ -174,6 +191,7 @@ class DataPlotWidget(pg.PlotWidget):
             self.scatter.setData(x=x, y=y)
         self.density.image.setVisible(dense)
         self._refresh_density()
+        self._refresh_line_extent()
         if self.selected_row is not None and self.selected_row >= x.size:
             self.selected_row = None
         self._refresh_highlight()
@@ -183,16 +201,116 @@ class DataPlotWidget(pg.PlotWidget):
         """True when the points are drawn as a density image instead of markers."""
         return self.density.image.isVisible()
 
-    def set_fit(self, weight: float | None, bias: float | None) -> None:
-        """Show the line y = weight·x + bias (None hides it)."""
+    def set_fit(self, weight: float | None, bias: float | None, color: QColor | None = None) -> None:
+        """Show the line y = weight·x + bias (None hides it), in a run's colour when given."""
         if weight is None or bias is None or not (math.isfinite(weight) and math.isfinite(bias)):
             self._fit = None
             self.fit_line.setVisible(False)
         else:
+            pen = plot_style.FIT_PEN if color is None else _pen(color, 2.0)
+            if (weight, bias) == self._fit and self.fit_line.isVisible() and self._fit_pen is pen:
+                return  # the same line again (a frame with no new step): nothing to repaint
             self._fit = (weight, bias)
+            if self._fit_pen is not pen:  # setPen copies the pen and repaints: only when it changes
+                self._fit_pen = pen
+                self.fit_line.setPen(pen)
             _place_line(self.fit_line, weight, bias)
             self.fit_line.setVisible(True)
         self._refresh_residuals()
+
+    def set_before_line(self, weight: float | None, bias: float | None, color: QColor | None = None) -> None:
+        """The line before the timeline's step, dashed and faint under the line after it (None hides it)."""
+        if weight is None or bias is None or not (math.isfinite(weight) and math.isfinite(bias)):
+            self.before_line.setVisible(False)
+            return
+        if color is not None:
+            faint = QColor(color)
+            faint.setAlpha(150)
+            pen = _pen(faint, 2.0, Qt.PenStyle.DashLine)
+            if self._before_pen is not pen:
+                self._before_pen = pen
+                self.before_line.setPen(pen)
+        if self._before != (weight, bias):
+            self._before = (weight, bias)
+            _place_line(self.before_line, weight, bias)
+        self.before_line.setVisible(True)
+
+    def fit(self) -> tuple[float, float] | None:
+        """(weight, bias) of the line drawn (tests read it back)."""
+        return self._fit
+
+    # --- every run that trains now: a line each, in its colour ---------------------------------------
+    def frame_start_line(self, weight: float | None, bias: float | None) -> None:
+        """Keep the line y = weight·x + bias (a run's start) inside the view while it fits itself to the
+        data: called once when a run starts or is selected, never per frame. None forgets it."""
+        finite = weight is not None and bias is not None and math.isfinite(weight) and math.isfinite(bias)
+        line = (weight, bias) if finite else None
+        if line != self._start_line:
+            self._start_line = line  # type: ignore[assignment]
+            self._refresh_line_extent()
+
+    def _refresh_line_extent(self) -> None:
+        x = self.model.x()
+        if self._start_line is None or x.size == 0:
+            self.line_extent.setData(x=[], y=[])
+            return
+        weight, bias = self._start_line
+        ends = np.array([float(x.min()), float(x.max())])
+        self.line_extent.setData(x=ends, y=weight * ends + bias)
+
+    def add_live_run(self, run: Run) -> None:
+        if run.number not in self.live_lines:
+            line = pg.InfiniteLine(angle=0, pen=_pen(run.color, 1.5), movable=False)
+            line.setZValue(-1.2)
+            line.setVisible(False)
+            self.addItem(line, ignoreBounds=True)
+            self.live_lines[run.number] = (run, line)
+            self._live_drawn[run.number] = None
+
+    def set_followed(self, run: Run | None) -> None:
+        """The live run whose line the fitted line already shows at its newest step (the timeline follows
+        it): its own live line is not drawn a second time under it."""
+        number = None if run is None else run.number
+        if number != self._followed:
+            self._followed = number
+            for entry_number in self.live_lines:
+                self._live_drawn[entry_number] = None  # drawn again at the next frame, shown or hidden
+
+    def remove_live_run(self, run: Run | None = None) -> None:
+        """`run` ended (every live run when None): its own line goes; the selected run's stays drawn."""
+        for number in list(self.live_lines) if run is None else [run.number]:
+            entry = self.live_lines.pop(number, None)
+            self._live_drawn.pop(number, None)
+            if entry is not None:
+                self.removeItem(entry[1])
+
+    def redraw_live(self) -> None:
+        """Each live run's line at its latest parameters (O(1) per run: the path keeps its latest); a line
+        whose run did not move since the last frame is not touched (moving it repaints the plot)."""
+        for number, (run, line) in self.live_lines.items():
+            latest = run.path.latest
+            if latest == self._live_drawn.get(number) and self._live_drawn.get(number) is not None:
+                continue
+            self._live_drawn[number] = latest
+            if number == self._followed or latest is None \
+                    or not (math.isfinite(latest[1]) and math.isfinite(latest[2])):
+                line.setVisible(False)
+                continue
+            _place_line(line, latest[1], latest[2])
+            line.setVisible(True)
+
+    def live_line_of(self, run: Run) -> tuple[float, float] | None:
+        """(weight, bias) drawn for a live run (tests): its own line, or the fitted line when that is the
+        one showing it (the timeline follows the run)."""
+        entry = self.live_lines.get(run.number)
+        if entry is None:
+            return None
+        if run.number == self._followed:
+            return self.fit() if self.fit_line.isVisible() else None
+        if not entry[1].isVisible():
+            return None
+        line = entry[1]
+        return math.tan(math.radians(line.angle)), float(line.pos().y())
 
     def set_ghost(self, weight: float | None, bias: float | None) -> None:
         """The exact least-squares line (None when there is none), drawn faint and dashed."""
@@ -300,6 +418,17 @@ class DataPlotWidget(pg.PlotWidget):
             self.highlight.setData(x=[], y=[])
         else:
             self.highlight.setData(x=[self.model.x()[row]], y=[self.model.y()[row]])
+
+
+_pens: dict[tuple[str, float, Qt.PenStyle], QPen] = {}
+
+
+def _pen(color: QColor, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
+    """A pen per colour, width and style, built once (pyqtgraph draws faster with shared pens)."""
+    key = (color.name(QColor.NameFormat.HexArgb), width, style)
+    if key not in _pens:
+        _pens[key] = pg.mkPen(color, width=width, style=style)
+    return _pens[key]
 
 
 def _place_line(line: pg.InfiniteLine, weight: float, bias: float) -> None:

@@ -4,7 +4,8 @@ least-squares optimum as a star, and each shown run's path from its start to whe
 The surface is the engine's closed form (engine/analysis/least_squares.py): recomputing it for the visible
 rectangle costs well under a millisecond at any number of points, so it is redrawn whenever the points
 change or the view is panned or zoomed, always at screen resolution. The view frames the optimum and the
-paths; it widens only when a live path leaves it.
+paths; it widens only when a live path leaves it. Every live run moves its own dot; the timeline's step
+adds its dot and two arrows (step_arrows.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from engine.analysis.least_squares import LeastSquaresFit, Moments, least_squares, loss_grid
@@ -19,11 +21,14 @@ from gui.kit import number_format as fmt
 from gui.kit import plot_style
 from gui.kit.widget_names import named
 from gui.session.run_history import Run, RunHistoryModel
+from gui.views.step_arrows import StepOverlay
 
 GRID_COLUMNS = 160
 GRID_ROWS = 120
 BANDS = 18  # colour steps: the bands read as contour lines
 FRAME_PADDING = 0.25
+LIVE_DOT_SIZE = 13  # as big as the timeline's step marker: every racer's dot reads as a moving run
+END_DOT_SIZE = 9
 PATH_LOSS_LIMIT = 25.0  # a diverging path is framed only while its loss is within this factor of its start
 
 
@@ -35,8 +40,9 @@ class LandscapeWidget(QWidget):
         self.optimum: LeastSquaresFit | None = None
         self.plot = named(pg.PlotWidget(), "landscapePlot",
                           "Loss landscape: the mean squared error for every (weight, bias). Darker is lower; the star "
-                          "is the exact least-squares optimum, lines are the optimizers' paths. Hover to read a "
-                          "value; wheel zooms, drag pans, 'A' frames again.")
+                          "is the exact least-squares optimum, lines are the optimizers' paths. At the timeline's "
+                          "step, the dashed arrow is the plain gradient step −lr·∇L, the solid one the step the "
+                          "optimizer took. Hover to read a value; wheel zooms, drag pans, 'A' frames again.")
         item = self.plot.getPlotItem()
         item.setLabel("bottom", "weight w")
         item.setLabel("left", "bias b")
@@ -61,7 +67,10 @@ class LandscapeWidget(QWidget):
         layout.addWidget(self.plot)
         layout.addWidget(self.hover_label)
 
-        self.live_run: Run | None = None
+        self.live_runs: dict[int, Run] = {}  # every run training now (a race moves three dots at once)
+        self._drawn_latest: dict[int, tuple[int, float, float] | None] = {}
+        self.selected: Run | None = None  # the timeline's run: drawn bold, even when it is an older one
+        self.step_overlay = StepOverlay(item)
         self._weights, self._biases, self._losses = np.empty(0), np.empty(0), np.empty((0, 0))
         self._path_dirty = False
         self._surface_dirty = True
@@ -81,18 +90,33 @@ class LandscapeWidget(QWidget):
             self.optimum_marker.setData([self.optimum.weight], [self.optimum.bias])
         self.frame()
 
+    @property
+    def live_run(self) -> Run | None:
+        """The newest run training now."""
+        return next(reversed(self.live_runs.values()), None)
+
     def start_run(self, run: Run) -> None:
-        self.live_run = run
+        self.live_runs[run.number] = run
+        self._drawn_latest[run.number] = None
         self.sync_runs()
         self.frame()
 
     def append(self) -> None:
-        """The live run's path grew (the window fed run.path); drawn at the next redraw."""
-        self._path_dirty = True
+        """Kept for callers of the one-run API: redraw reads each live run's path itself."""
 
-    def finish_run(self) -> None:
+    def finish_run(self, run: Run | None = None) -> None:
+        """`run` (every live run when None) ended: drawn once more, then no longer polled."""
         self.redraw()
-        self.live_run = None
+        for done in list(self.live_runs.values()) if run is None else [run]:
+            self.live_runs.pop(done.number, None)
+            self._drawn_latest.pop(done.number, None)
+            self._draw_path(done)
+        self._draw_position()
+
+    def show_step(self, run: Run | None, position: int) -> None:
+        """The timeline's step: a dot at the parameters there, and for a step, the arrows of −lr·∇L and
+        of the step taken, from the parameters before it."""
+        self.step_overlay.show(run, position)
 
     def sync_runs(self) -> None:
         shown = {run.number: run for run in self.runs.shown_runs()}
@@ -102,16 +126,32 @@ class LandscapeWidget(QWidget):
             if number not in self.paths:
                 self.paths[number] = self.plot.getPlotItem().plot(name=run.label)
                 self._draw_path(run)
-            self.paths[number].setPen(plot_style.run_pen(run.color, current=self.runs.is_current(run)))
+            self.paths[number].setPen(plot_style.run_pen(run.color, current=self.is_bold(run)))
         self._draw_position()
+
+    def set_selected(self, run: Run | None) -> None:
+        """The run the timeline shows is drawn bold; an older one picked in the Runs table alone."""
+        if run is not self.selected:
+            self.selected = run
+            self.sync_runs()
+
+    def is_bold(self, run: Run) -> bool:
+        selected = self.selected
+        if selected is not None and not self.runs.is_current(selected):
+            return run is selected
+        return self.runs.is_current(run)
 
     # --- drawing -------------------------------------------------------------------------------------
     def redraw(self) -> None:
-        if self._path_dirty and self.live_run is not None:
-            self._path_dirty = False
-            self._draw_path(self.live_run)
+        """Each live run whose path grew since the last frame: its path, the dots, the view if it left it."""
+        grown = [run for number, run in self.live_runs.items() if run.path.latest != self._drawn_latest.get(number)]
+        for run in grown:
+            self._drawn_latest[run.number] = run.path.latest
+            self._draw_path(run)
+        if grown:
             self._draw_position()
-            self._widen_for(self.live_run)
+            for run in grown:
+                self._widen_for(run)
         if self._surface_dirty:
             self._draw_surface()
 
@@ -175,15 +215,25 @@ class LandscapeWidget(QWidget):
         item.setData(w, b)
 
     def _draw_position(self) -> None:
-        """A dot in each shown run's colour at its latest finite (w, b); the latest run's dot on top."""
+        """A dot in each shown run's colour at its latest finite (w, b); the latest run's dot on top. A run
+        training now (each racer of a race) has a filled dot in its colour, as big as the timeline's step
+        marker; an ended run a small ring, its end marker."""
         spots = []
         for run in self.runs.shown_runs():
             w, b = self._path_arrays(run)
             finite = np.flatnonzero(np.isfinite(w) & np.isfinite(b))
             if finite.size:
-                spots.append({"pos": (w[finite[-1]], b[finite[-1]]), "pen": pg.mkPen(run.color, width=2),
-                              "brush": plot_style.OPTIMUM_BRUSH})
+                live = run.number in self.live_runs
+                pen, brush = _dot_style(run.color, live)
+                spots.append({"pos": (w[finite[-1]], b[finite[-1]]), "pen": pen, "brush": brush,
+                              "size": LIVE_DOT_SIZE if live else END_DOT_SIZE})
         self.position_marker.setData(spots)
+
+    def dot_styles(self) -> list[tuple[str, bool, float]]:
+        """Per drawn dot: its fill colour (name), whether it is filled, and its size (tests)."""
+        spots = self.position_marker.data
+        return [(spot["brush"].color().name(), spot["brush"].color() != plot_style.OPTIMUM_BRUSH.color(),
+                 float(spot["size"])) for spot in spots]
 
     def _path_arrays(self, run: Run) -> tuple[np.ndarray, np.ndarray]:
         _, weights, biases = run.path.arrays()
@@ -224,7 +274,7 @@ class LandscapeWidget(QWidget):
 
     def _on_range_changed(self, *_args: object) -> None:
         self._surface_dirty = True
-        if self.live_run is None:
+        if not self.live_runs:
             self._draw_surface()
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
@@ -242,6 +292,19 @@ class LandscapeWidget(QWidget):
         self._on_mouse_moved(scene)
         return self.hover_label.text()
 
+
+
+_dot_styles: dict[tuple[int, bool], tuple[QPen, QBrush]] = {}
+
+
+def _dot_style(colour: QColor, live: bool) -> tuple[QPen, QBrush]:
+    """A live run's dot: filled in its colour with a dark rim; an ended run's: a ring in its colour. Built
+    once per colour (a new pen per dot per frame costs more than drawing it)."""
+    key = (colour.rgba(), live)
+    if key not in _dot_styles:
+        _dot_styles[key] = ((pg.mkPen("#000000", width=1.5), pg.mkBrush(colour)) if live
+                            else (pg.mkPen(colour, width=2), plot_style.OPTIMUM_BRUSH))
+    return _dot_styles[key]
 
 
 def _grey_bands() -> np.ndarray:

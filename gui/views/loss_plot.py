@@ -1,8 +1,9 @@
-"""The loss plot: the current run's loss per epoch, streamed live, over the curves of earlier runs.
+"""The loss plot: the loss per epoch of every run training now (a race grows three curves together), over
+the curves of earlier runs, and a cursor at the timeline's step.
 
 Which runs are drawn is the run history's business (the ticked runs); each keeps its colour, and a
-legend names them. Batches from the worker only feed a DecimatedCurve; `redraw` (called from the
-window's frame timer) hands pyqtgraph a few thousand points when something changed, so a run of millions
+legend names them. Each frame, `redraw` (called from the window's frame timer) feeds each live run's new
+losses to its DecimatedCurve and hands pyqtgraph a few thousand points when something changed, so a run of millions
 of epochs costs a few dozen cheap setData calls a second. The axes move in coarse steps (the x axis spans
 the whole run, the y axis whole decades on the log scale): laying out an axis costs milliseconds, and a
 smoothly rescaling axis would pay that on every frame.
@@ -14,6 +15,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from gui.kit import number_format, plot_style
@@ -21,6 +24,8 @@ from gui.kit.decimated_curve import DecimatedCurve
 from gui.kit.widget_names import named
 from gui.session.run_history import Run, RunHistoryModel
 
+CURSOR_PEN = pg.mkPen(QColor(40, 40, 40, 170), width=1, style=Qt.PenStyle.DashLine)  # the timeline's step
+FEW_POINTS = 30  # curves this short draw a dot per epoch
 _SMALLEST_LOSS = float(np.finfo(np.float64).tiny)  # where a zero is drawn on a log axis at the very least
 
 
@@ -51,11 +56,14 @@ class LossPlotWidget(QWidget):
         plot_style.cache_axes(item)
         self.legend = item.addLegend(offset=(-10, 10), labelTextSize="8pt")
         self.curves: dict[int, tuple[pg.PlotDataItem, DecimatedCurve]] = {}
-        self.live_run: Run | None = None
-        self.live: DecimatedCurve | None = None
-        self._dirty = False
+        self.live_runs: dict[int, Run] = {}  # every run training now (a race trains three at once)
+        self._live_totals: dict[int, int] = {}
+        self.selected: Run | None = None  # the timeline's run: drawn bold, even when it is an older one
+        self.step_cursor = pg.InfiniteLine(angle=90, pen=CURSOR_PEN, movable=False)
+        self.step_cursor.setVisible(False)
+        self.step_cursor.setZValue(5)
+        item.addItem(self.step_cursor, ignoreBounds=True)
         self._y_range: tuple[float, float] | None = None
-        self._x_total: int | None = None
         self._x_range = 0
         self._log_floor = _SMALLEST_LOSS
 
@@ -79,39 +87,83 @@ class LossPlotWidget(QWidget):
         runs.runsChanged.connect(self.sync_runs)
 
     # --- streaming -----------------------------------------------------------------------------------
+    @property
+    def live_run(self) -> Run | None:
+        """The newest run training now (None when none is)."""
+        return next(reversed(self.live_runs.values()), None)
+
+    @property
+    def live(self) -> DecimatedCurve | None:
+        """What is drawn for the newest live run."""
+        run = self.live_run
+        return None if run is None or run.number not in self.curves else self.curves[run.number][1]
+
     def start_run(self, run: Run, total_epochs: int | None = None) -> None:
-        """Draw `run` live from now on. With `total_epochs` the x axis spans the whole run from the start:
-        the curve grows left to right like a progress bar, and the axis is not re-laid out every frame."""
-        self.live_run, self.live = run, DecimatedCurve()
-        self._x_total = total_epochs
+        """Draw `run` live from now on, beside any other live run. With `total_epochs` the x axis spans the
+        whole run from the start: the curve grows left to right like a progress bar, and the axis is not
+        re-laid out every frame. A continued run starts again from what it holds."""
+        self.live_runs[run.number] = run
+        self._live_totals[run.number] = total_epochs or 0
         self._y_range = None
         self.sync_runs()
         if run.number in self.curves:
-            self.curves[run.number] = (self.curves[run.number][0], self.live)
+            curve = self.curves[run.number][0]
+            self.curves[run.number] = (curve, DecimatedCurve())
+            self._set_curve(curve, self.curves[run.number][1])
 
-    def append(self, losses: np.ndarray) -> None:
-        if self.live is not None:
-            self.live.extend(losses)
-            self._dirty = True
+    def append(self, losses: np.ndarray | None = None) -> None:
+        """Kept for callers of the one-run API: the curves now read each live run's losses at redraw."""
 
-    def finish_run(self) -> None:
+    def finish_run(self, run: Run | None = None) -> None:
+        """`run` (every live run when None) ended: drawn from its result's whole history from now on."""
+        ended = list(self.live_runs.values()) if run is None else [run]
         self.redraw()
-        self.live_run, self.live = None, None
+        for done in ended:
+            self.live_runs.pop(done.number, None)
+            self._live_totals.pop(done.number, None)
+            entry = self.curves.get(done.number)
+            if entry is not None and (done.result is not None or len(entry[1]) != done.loss_values().size):
+                data = DecimatedCurve.of(done.loss_values())
+                self.curves[done.number] = (entry[0], data)
+                self._set_curve(entry[0], data)
+        self._y_range = None
+        self._frame()
 
     def point_count(self) -> int:
-        """Epochs received for the live run (or the latest run once it has finished)."""
-        if self.live is not None:
-            return len(self.live)
+        """Epochs received for the newest live run (or the latest run once it has finished)."""
+        live = self.live
+        if live is not None:
+            return len(live)
         latest = self.runs.latest()
         return 0 if latest is None else int(latest.loss_values().size)
 
     def redraw(self) -> None:
-        if not self._dirty:
+        """Feed each live curve what its run received since the last frame: O(new epochs), nothing when
+        nothing arrived."""
+        changed = False
+        for number, run in self.live_runs.items():
+            entry = self.curves.get(number)
+            if entry is None:
+                continue
+            losses = run.live_losses.view()
+            data = entry[1]
+            if losses.size < len(data):  # the run's losses were replaced: start over
+                data = DecimatedCurve()
+                self.curves[number] = (entry[0], data)
+            if losses.size > len(data):
+                data.extend(losses[len(data):])
+                self._set_curve(entry[0], data)
+                changed = True
+        if changed:
+            self._frame()
+
+    def set_cursor(self, epoch: float | None) -> None:
+        """A vertical line at `epoch` (the timeline's step); None hides it."""
+        if epoch is None:
+            self.step_cursor.setVisible(False)
             return
-        self._dirty = False
-        if self.live is not None and self.live_run is not None and self.live_run.number in self.curves:
-            self._set_curve(self.curves[self.live_run.number][0], self.live)
-        self._frame()
+        self.step_cursor.setPos(float(epoch))
+        self.step_cursor.setVisible(True)
 
     # --- which runs are drawn ------------------------------------------------------------------------
     def sync_runs(self) -> None:
@@ -123,16 +175,30 @@ class LossPlotWidget(QWidget):
             self.plot.removeItem(curve)
         for number, run in shown.items():
             if number not in self.curves:
-                data = self.live if run is self.live_run and self.live is not None else DecimatedCurve.of(
-                    run.loss_values())
+                data = DecimatedCurve() if number in self.live_runs else DecimatedCurve.of(run.loss_values())
                 curve = self.plot.getPlotItem().plot(name=run.label)
                 self.curves[number] = (curve, data)
                 self._set_curve(curve, data)
             curve, _ = self.curves[number]
-            curve.setPen(plot_style.run_pen(run.color, current=self.runs.is_current(run)))
-            curve.setZValue(1 if self.runs.is_current(run) else 0)
+            bold = self.is_bold(run)
+            curve.setPen(plot_style.run_pen(run.color, current=bold))
+            curve.setZValue(1 if bold else 0)
+            if curve.opts["symbol"] is not None:
+                _mark_points(curve, True, force=True)  # the dots take the pen's new colour
         self._y_range = None
         self._frame()
+
+    def set_selected(self, run: Run | None) -> None:
+        """The run the timeline shows is drawn bold; an older one picked in the Runs table alone."""
+        if run is not self.selected:
+            self.selected = run
+            self.sync_runs()
+
+    def is_bold(self, run: Run) -> bool:
+        selected = self.selected
+        if selected is not None and not self.runs.is_current(selected):
+            return run is selected
+        return self.runs.is_current(run)
 
     def set_log_scale(self, enabled: bool) -> None:
         self.plot.getPlotItem().setLogMode(y=enabled)
@@ -149,6 +215,7 @@ class LossPlotWidget(QWidget):
     def _set_curve(self, curve: pg.PlotDataItem, data: DecimatedCurve) -> None:
         x, y = data.arrays()
         curve.setData(x, self._shown(y))
+        _mark_points(curve, x.size <= FEW_POINTS)
 
     def _frame(self) -> None:
         """x: the live run's whole length, else the longest drawn run. y: whole decades on the log axis,
@@ -156,7 +223,7 @@ class LossPlotWidget(QWidget):
         item = self.plot.getPlotItem()
         data = [entry[1] for entry in self.curves.values()]
         longest = max((len(curve) for curve in data), default=0)
-        total = max(self._x_total or 0, longest) if self.live is not None else longest
+        total = max(max(self._live_totals.values(), default=0), longest) if self.live_runs else longest
         if total and total != self._x_range:
             self._x_range = total
             item.enableAutoRange(x=False)
@@ -194,6 +261,21 @@ class LossPlotWidget(QWidget):
         if self.log_scale.isChecked():
             return np.where(losses <= 0, self._log_floor, losses)
         return losses
+
+
+def _mark_points(curve: pg.PlotDataItem, marked: bool, *, force: bool = False) -> None:
+    """A dot on each point of a short curve: one Step gives one point, which a line alone never shows."""
+    if not force and marked == (curve.opts["symbol"] is not None):
+        return
+    if not marked:
+        curve.setSymbol(None)
+        return
+    colour = QColor(curve.opts["pen"].color() if isinstance(curve.opts["pen"], QPen) else QColor("#333333"))
+    colour.setAlpha(255)
+    curve.setSymbolPen(None)
+    curve.setSymbolBrush(colour)
+    curve.setSymbolSize(6)
+    curve.setSymbol("o")
 
 
 def _linear_range(data: list[DecimatedCurve]) -> tuple[float, float] | None:

@@ -1,13 +1,13 @@
 """The Runs panel: every run of the session in a table; tick runs to overlay their loss curves and
-landscape paths; export the comparison as CSV."""
+landscape paths; click a row to show that run on the timeline; export the comparison as CSV."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton, QTableView, QVBoxLayout, QWidget
 
 from gui.kit.widget_names import named
-from gui.session.run_history import RunHistoryModel
+from gui.session.run_history import Run, RunHistoryModel
 
 
 def _button(text: str, name: str, tooltip: str) -> QPushButton:
@@ -16,12 +16,20 @@ def _button(text: str, name: str, tooltip: str) -> QPushButton:
 
 class RunsPanel(QWidget):
     exportRequested = Signal()
+    runSelected = Signal(object)  # the Run whose row the user picked: the timeline shows it
 
     def __init__(self, runs: RunHistoryModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runs = runs
         self.table = named(QTableView(), "runsTable",
                            "Every run of this session. Tick a run to overlay its loss curve and its path.")
+        self._selecting = False
+        # A row removed (a failed run) or a reset moves the current row without the user: not a pick.
+        # Connected before the table's own selection model, so the flag is up when it moves the row.
+        for about, done in ((runs.rowsAboutToBeRemoved, runs.rowsRemoved), (runs.modelAboutToBeReset, runs.modelReset),
+                            (runs.rowsAboutToBeInserted, runs.rowsInserted)):
+            about.connect(lambda *_: self._set_selecting(True))
+            done.connect(lambda *_: self._set_selecting(False))
         self.table.setModel(runs)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
@@ -48,3 +56,24 @@ class RunsPanel(QWidget):
         layout.addWidget(self.table)
         layout.addLayout(buttons)
         runs.rowsInserted.connect(lambda *_: self.table.scrollToBottom())
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_row)
+
+    def _set_selecting(self, selecting: bool) -> None:
+        self._selecting = selecting
+
+    def select_run(self, run: Run | None) -> None:
+        """Mark `run`'s row as the current one (the timeline chose it), without emitting runSelected."""
+        row = self.runs.runs.index(run) if run is not None and run in self.runs.runs else -1
+        self._selecting = True
+        try:
+            if row < 0:
+                self.table.selectionModel().clearCurrentIndex()
+                self.table.clearSelection()
+            elif self.table.currentIndex().row() != row:
+                self.table.selectRow(row)
+        finally:
+            self._selecting = False
+
+    def _on_current_row(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not self._selecting and current.isValid() and current.row() < len(self.runs.runs):
+            self.runSelected.emit(self.runs.runs[current.row()])

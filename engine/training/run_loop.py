@@ -1,0 +1,191 @@
+"""One run's steps and what it reports: rows on the device, read in batches, turned into progress.
+
+Each step writes one row on the device (see steppers.py); `flush` reads the rows written since the last
+flush in one copy, checks them for divergence, turns them into the loss per epoch, the path and the
+StepRecords replay needs, and hands them to the listener as one ProgressBatch.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+import numpy as np
+import torch
+
+from engine.analysis.least_squares import Moments, round_down, suggest_learning_rate
+from engine.data.points import PointSet
+from engine.data.scaling import Standardizer
+from engine.training.config import TrainingConfig
+from engine.training.loss_history import GrowingBuffer
+from engine.training.optimizers import stable_learning_rate_for
+from engine.training.results import ProgressBatch
+from engine.training.step_trace import StepRecords
+from engine.training.steppers import ROW_WIDTH, Stepper
+
+CHUNK_STEPS = 4096  # steps buffered on the device between reads
+
+ProgressCallback = Callable[[ProgressBatch], None]
+
+
+class RunLoop:
+    """The running state of one run between (and across) its advances: steps taken, losses, last values."""
+
+    def __init__(self, config: TrainingConfig, device: torch.device, points: PointSet, stepper: Stepper,
+                 on_progress: ProgressCallback | None, initial: tuple[float, float],
+                 trained_initial: tuple[float, float], scaler: Standardizer | None) -> None:
+        self.config = config
+        self.points = points
+        self.n = len(points)
+        self.stepper = stepper
+        self.steps_per_epoch = stepper.steps_per_epoch
+        self.scaler = scaler
+        self.on_progress = on_progress
+        self.device = device
+        self.rows = torch.zeros((min(config.epochs * self.steps_per_epoch, CHUNK_STEPS), ROW_WIDTH),
+                                dtype=torch.float32, device=device)
+        self.history = GrowingBuffer(min(config.epochs, 1 << 20))
+        self.initial = initial
+        self.last_params = initial
+        self.last_trained = trained_initial
+        self.last_loss = math.nan
+        self.message = ""
+        self.suggested_learning_rate: float | None = None
+        self.diverged = False
+        self.steps_run = 0  # steps reported (flushed)
+        self.pending = 0  # steps taken and not flushed yet
+        self.remaining = 0  # steps left in the current advance
+        self.epoch_sse = 0.0  # the current epoch's sum of squared errors so far (trained units)
+        self.last_flush = time.perf_counter()
+        self.elapsed_s = 0.0
+
+    @property
+    def epochs_run(self) -> int:
+        return len(self.history)
+
+    def plan(self, *, epochs: int | None = None, steps: int | None = None) -> None:
+        """The next advance: `steps` steps, or up to the end of `epochs` more epochs (the config's count by
+        default), counted from the steps already taken."""
+        if steps is None:
+            epochs = self.config.epochs if epochs is None else epochs
+            steps = (self.epochs_run + epochs) * self.steps_per_epoch - self.steps_run
+        self.remaining = max(0, steps)
+        if self.rows.shape[0] < min(self.remaining, CHUNK_STEPS):
+            self.rows = torch.zeros((min(self.remaining, CHUNK_STEPS), ROW_WIDTH), dtype=torch.float32,
+                                    device=self.device)
+
+    @property
+    def done(self) -> bool:
+        return self.diverged or self.remaining == 0
+
+    def step_once(self) -> bool:
+        """Take one step; True when the device rows are full and must be flushed."""
+        self.stepper.take_step(self.rows[self.pending])
+        self.pending += 1
+        self.remaining -= 1
+        return self.pending == self.rows.shape[0]
+
+    def flush(self) -> None:
+        count = self.pending
+        if count == 0:
+            return
+        rows = self.rows[:count].cpu().numpy().astype(np.float64)
+        self.pending = 0
+        records, epoch_rows = self._records(rows)
+        bad = np.flatnonzero(~np.isfinite(records.losses) | ~np.isfinite(records.after).all(axis=1))
+        if bad.size:
+            first = int(bad[0])
+            self._note_divergence(int(records.epochs[first]), float(records.losses[first]))
+            records = _head(records, first)
+            epoch_rows = epoch_rows[epoch_rows < first]
+        now = time.perf_counter()
+        if len(records):
+            self._report(records, epoch_rows, now)
+        self.last_flush = now
+
+    # --- internals -----------------------------------------------------------------------------------
+    def _records(self, rows: np.ndarray) -> tuple[StepRecords, np.ndarray]:
+        """The rows as StepRecords in the user's units, and the indices of the rows that end an epoch."""
+        count = rows.shape[0]
+        steps = np.arange(self.steps_run + 1, self.steps_run + count + 1, dtype=np.int64)
+        index_in_epoch = (steps - 1) % self.steps_per_epoch
+        epochs = (steps - 1) // self.steps_per_epoch + 1
+        sizes = np.array([self.stepper.batch_size_at(int(i)) for i in range(self.steps_per_epoch)],
+                         dtype=np.int64)[index_in_epoch]
+        gradients = rows[:, 3:5]
+        if not self.stepper.scales_gradient:
+            gradients = gradients * (2.0 / sizes)[:, None]
+        trained_after = rows[:, 1:3]
+        trained_before = np.vstack([np.array(self.last_trained, dtype=np.float64), trained_after[:-1]])
+        losses = rows[:, 0] / sizes
+        if self.scaler is None:
+            after = trained_after
+        else:
+            losses = losses * self.scaler.loss_factor
+            after = np.column_stack(self.scaler.to_original(trained_after[:, 0], trained_after[:, 1]))
+        before = np.vstack([np.array(self.last_params, dtype=np.float64), after[:-1]])
+        records = StepRecords(
+            steps=steps, epochs=epochs, batch_sizes=sizes, losses=losses, before=before, after=after,
+            trained_before=trained_before, trained_after=trained_after.copy(), gradients=gradients.copy(),
+            states=rows[:, 5:].copy(), learning_rates=np.full(count, self.config.learning_rate))
+        self._sse_rows = rows[:, 0]
+        return records, np.flatnonzero(index_in_epoch == self.steps_per_epoch - 1)
+
+    def _report(self, records: StepRecords, epoch_rows: np.ndarray, now: float) -> None:
+        count = len(records)
+        sse = self._sse_rows[:count]
+        if epoch_rows.size:  # each epoch's steps summed on their own: a running sum would round differently
+            starts = np.concatenate([[0], epoch_rows[:-1] + 1])
+            epoch_sums = np.add.reduceat(sse[: epoch_rows[-1] + 1], starts)
+            epoch_sums[0] += self.epoch_sse  # the steps of that epoch flushed earlier
+            self.epoch_sse = float(sse[epoch_rows[-1] + 1:].sum())
+        else:
+            epoch_sums = np.empty(0)
+            self.epoch_sse += float(sse.sum())
+        losses = epoch_sums / self.n
+        if self.scaler is not None:
+            losses = losses * self.scaler.loss_factor
+        first_epoch = self.epochs_run + 1
+        self.history.extend(losses)
+        self.steps_run += count
+        self.last_params = (float(records.after[-1, 0]), float(records.after[-1, 1]))
+        self.last_trained = (float(records.trained_after[-1, 0]), float(records.trained_after[-1, 1]))
+        if losses.size:
+            self.last_loss = float(losses[-1])
+        elif math.isnan(self.last_loss):  # a step inside the first epoch: its batch's loss is all there is
+            self.last_loss = float(records.losses[-1])
+        if self.on_progress is not None:
+            elapsed = max(now - self.last_flush, 1e-9)
+            self.on_progress(ProgressBatch(
+                epochs=np.arange(first_epoch, first_epoch + losses.size, dtype=np.int64), losses=losses,
+                weights=records.after[epoch_rows, 0].copy(), biases=records.after[epoch_rows, 1].copy(),
+                weight=self.last_params[0], bias=self.last_params[1], epochs_total=self.config.epochs,
+                steps_per_second=count / elapsed, initial_weight=self.initial[0], initial_bias=self.initial[1],
+                records=records, steps_run=self.steps_run))
+
+    def _note_divergence(self, epoch: int, loss: float) -> None:
+        self.diverged = True
+        lr = self.config.learning_rate
+        what = ("the loss became infinite" if math.isinf(loss) else "the loss became not a number"
+                if math.isnan(loss) else "the weight or bias became infinite or not a number")
+        moments = Moments.of(self.points)
+        trained_on = moments if self.scaler is None else moments.standardized()
+        stable = stable_learning_rate_for(trained_on, self.config.optimizer, self.config.momentum)
+        if stable is not None and lr > stable:
+            self.suggested_learning_rate = suggest_learning_rate(stable)
+            why = (f"Each step overshoots the minimum by more than it gains, so the error grows every epoch: "
+                   f"for these points gradient descent is stable only below a learning rate of {stable:.4g}, "
+                   f"and {lr:g} is above it. Try a smaller one, such as {self.suggested_learning_rate:g}.")
+        else:
+            self.suggested_learning_rate = round_down(lr / 10)
+            why = f"The learning rate {lr:g} is too large for this data; try a smaller one, such as " \
+                  f"{self.suggested_learning_rate:g}."
+        shown = (f"the last finite values (epoch {epoch - 1:,}) are shown" if epoch > 1 else
+                 "the starting weight and bias are shown")  # the panel names the same two epochs
+        self.message = f"Training diverged at epoch {epoch:,}: {what}; {shown}. {why}"
+
+
+def _head(records: StepRecords, count: int) -> StepRecords:
+    """The first `count` steps of `records`."""
+    return StepRecords(**{name: getattr(records, name)[:count] for name in records.__dataclass_fields__})

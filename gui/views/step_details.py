@@ -1,0 +1,151 @@
+"""The step details panel: the arithmetic of the step at the timeline position, as text a person reads
+and can select and copy.
+
+It is updated up to 60 times a second while a run plays, so everything that costs a pass over the points
+(the moments, the scaler) is computed once per run and cached by the Run object, and showing the same step
+again does nothing. It is a QPlainTextEdit, not a QTextBrowser: a QTextEdit lays out its whole document on
+every change (5-20 ms for this page as HTML tables, about 2 ms as plain text), a QPlainTextEdit only the
+lines in view (about 1 ms); the headings are made bold in place.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QFont, QShowEvent, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import QPlainTextDocumentLayout, QPlainTextEdit, QWidget
+
+from engine.data.points import PointSet
+from engine.training.explanation_text import Explanation, Line, Section
+from engine.training.step_explanation import TrainedData, explain_step
+from gui.kit import number_format as fmt
+from gui.kit.widget_names import named
+from gui.session.run_history import Run
+
+_CachedData = tuple[PointSet | None, bool, TrainedData]  # the points and scaling it was computed from
+NO_RUN = Explanation("No run selected", (Section("", (Line(
+    "", "Train, or pick a run in the Runs table, to see here what each step computed and why."),)),))
+
+
+class StepDetailsView(QPlainTextEdit):
+    """Read-only, selectable text: `show_step(run, position)` shows that run's step at a timeline position."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        named(self, "stepDetails", "What the step at the timeline position computed: the batch, the gradient "
+              "with its numbers, the optimizer's state, the update. Select text to copy it.",
+              accessible_name="Step details")
+        self.setReadOnly(True)
+        self.setUndoRedoEnabled(False)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                     | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self._data: weakref.WeakKeyDictionary[Run, _CachedData] = weakref.WeakKeyDictionary()
+        self._shown: tuple[Any, ...] | None = None
+        self._hidden_request: tuple[Run | None, int] | None = None
+        self._unrendered = False  # explained while hidden, not yet put in the text
+        self._explanation = NO_RUN
+        self._heading = QTextCharFormat()
+        self._heading.setFontWeight(QFont.Weight.Bold)
+        self._render()
+
+    @property
+    def explanation(self) -> Explanation:
+        self._flush_hidden()
+        return self._explanation
+
+    def plain_text(self) -> str:
+        """What the panel shows, as plain text (for the clipboard and for tests)."""
+        return self.explanation.plain_text()
+
+    def show_step(self, run: Run | None, position: int) -> None:
+        """Show `run`'s step at timeline `position` (clamped to the trace); None shows the empty state.
+        While the panel is hidden (presentation mode, a collapsed splitter) only the request is kept."""
+        if not self.isVisible():
+            self._hidden_request = (run, position)
+            return
+        self._hidden_request = None
+        if self._explain(run, position) or self._unrendered:
+            self._render()
+
+    def _explain(self, run: Run | None, position: int) -> bool:
+        """Work out the explanation of `run`'s step at `position`; False when it is the one already held."""
+        if run is None:
+            if self._shown is not None:
+                self._shown = None
+                self._explanation = NO_RUN
+                return True
+            return False
+        trace = run.trace
+        position = max(0, min(int(position), len(trace) - 1))
+        record = trace.record(position)
+        initial = trace.initial if trace.initial is not None else run.initial
+        key = (weakref.ref(run), position, record, initial, run.config, run.points, trace.stride)
+        if key == self._shown:
+            return False
+        data = self._trained_data(run)
+        explanation = explain_step(record, run.config, data, initial=initial, number=fmt.number)
+        sections = explanation.sections
+        if trace.stride > 1:
+            sections += (Section("Timeline", (Line("", f"This run is longer than what is kept per step: the "
+                                                     f"timeline keeps every {trace.stride:,}th step."),)),)
+        self._explanation = replace(explanation, title=f"{run.label}: {explanation.title}", sections=sections)
+        self._shown = key
+        return True
+
+    def _flush_hidden(self) -> None:
+        """A step asked for while hidden, explained now (the text is rendered when the panel shows)."""
+        request, self._hidden_request = self._hidden_request, None
+        if request is not None and self._explain(*request):
+            self._unrendered = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._flush_hidden()
+        if self._unrendered:
+            self._render()
+
+    def _trained_data(self, run: Run) -> TrainedData:
+        """The run's points in its trained space, computed once per run (and again only if they change)."""
+        standardize = run.config.standardize
+        cached = self._data.get(run)
+        if cached is not None and cached[0] is run.points and cached[1] == standardize:
+            return cached[2]
+        points = run.points
+        x, y = (points.x, points.y) if points is not None else (np.empty(0), np.empty(0))
+        data = TrainedData.of_columns(x, y, standardize)
+        self._data[run] = (points, standardize, data)
+        return data
+
+    def _render(self) -> None:
+        """Replace the text, keeping the line the reader scrolled to at the top (it would jump to the top
+        every frame)."""
+        self._unrendered = False
+        top = self.cursorForPosition(QPoint(0, 0)).blockNumber() if self.verticalScrollBar().value() else 0
+        explanation = self._explanation
+        self.setPlainText(explanation.plain_text())
+        document = self.document()
+        block = 0  # plain_text(): the title, then per section a blank line, its title and its lines
+        for title, lines in [(explanation.title, 0), *((s.title, len(s.lines)) for s in explanation.sections)]:
+            if title:
+                cursor = QTextCursor(document.findBlockByNumber(block))
+                cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor)
+                cursor.mergeCharFormat(self._heading)
+            block += lines + 2
+        if top:
+            self._scroll_to_block(top)
+
+    def _scroll_to_block(self, number: int) -> None:
+        """Put block `number` at the top. The scroll bar counts wrapped lines, known only for blocks laid
+        out, so the few blocks above it are laid out first."""
+        layout = self.document().documentLayout()
+        lines, block = 0, self.document().firstBlock()
+        while block.isValid() and block.blockNumber() < number:
+            if isinstance(layout, QPlainTextDocumentLayout):
+                layout.ensureBlockLayout(block)
+            lines += max(block.lineCount(), 1)
+            block = block.next()
+        self.verticalScrollBar().setValue(lines)

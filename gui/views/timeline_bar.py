@@ -1,0 +1,106 @@
+"""The timeline bar under the plots: a slider over the selected run's trace positions, Play/Pause for the
+replay, and a label that says which step is shown.
+
+Only the widgets: the shell's TimelineController decides what a position shows. `positionMoved` is
+emitted for the user's moves only (mouse, keys), never for `set_position`, so following a live run and
+replaying do not feed back into themselves.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QWidget
+
+from gui.kit.widget_names import named
+
+NO_RUN_TEXT = "No run selected: train, or pick a run in the Runs table."
+
+
+class TimelineBar(QWidget):
+    positionMoved = Signal(int)  # the user moved the slider to this position
+    playToggled = Signal(bool)  # Play (True) or Pause (False) pressed
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("timelineBar")
+        self.slider = named(QSlider(Qt.Orientation.Horizontal), "timelineSlider",
+                            "The selected run, step by step: drag, or use the arrow keys, Page Up/Down, Home and "
+                            "End (End follows a live run again)", "Timeline")
+        self.slider.setRange(0, 0)
+        self.slider.setPageStep(10)
+        self.slider.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.slider.setTracking(True)
+        self.slider.valueChanged.connect(self._on_value_changed)
+        self.play_button = named(QPushButton("Play"), "replayButton",
+                                 "Replay the selected run from the slider's position at the chosen pace",
+                                 "Play replay")
+        self.play_button.setCheckable(True)
+        self.play_button.toggled.connect(self.playToggled)
+        self.label = named(QLabel(NO_RUN_TEXT), "timelineLabel", "The step the plots show", "Timeline position")
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.label.setWordWrap(True)  # a narrow window wraps "… · every 4th step kept" instead of cutting it
+        self.label.setMinimumWidth(120)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 2, 0, 2)
+        layout.addWidget(self.play_button)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.label, 1)
+        self._programmatic = False
+
+    def set_length(self, positions: int) -> None:
+        """Positions 0 … positions − 1 (a run with no kept steps has only 0: the slider is disabled)."""
+        last = max(positions - 1, 0)
+        if self.slider.maximum() != last:
+            self._programmatic = True
+            try:
+                self.slider.setMaximum(last)
+                self.slider.setPageStep(max(1, last // 20))
+            finally:
+                self._programmatic = False
+        self.slider.setEnabled(last > 0)
+
+    def set_position(self, position: int) -> None:
+        """Move the slider without it counting as the user's move."""
+        if self.slider.value() != position:
+            self._programmatic = True
+            try:
+                self.slider.setValue(position)
+            finally:
+                self._programmatic = False
+
+    def set_playing(self, playing: bool) -> None:
+        self.play_button.blockSignals(True)
+        self.play_button.setChecked(playing)
+        self.play_button.blockSignals(False)
+        self.play_button.setText("Pause" if playing else "Play")
+
+    def set_can_play(self, can_play: bool) -> None:
+        self.play_button.setEnabled(can_play)
+
+    def set_text(self, text: str) -> None:
+        self.label.setText(text)
+        self.label.setToolTip(text)
+
+    def position(self) -> int:
+        return self.slider.value()
+
+    def last_position(self) -> int:
+        return self.slider.maximum()
+
+    def _on_value_changed(self, value: int) -> None:
+        if not self._programmatic:
+            self.positionMoved.emit(value)
+
+
+def position_text(step: int, steps_run: int, epoch: int, stride: int, live: bool) -> str:
+    """"step k of K · epoch e", plus how thinned the trace is, and whether the run still trains."""
+    text = f"step {step:,} of {steps_run:,} · epoch {epoch:,}"
+    if stride > 1:
+        text += f" · every {_ordinal(stride)} step kept"
+    return text + (" · training" if live else "")
+
+
+def _ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
