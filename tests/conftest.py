@@ -35,11 +35,10 @@ def seed_csv(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(tmp_path: Path):
+def settings(tmp_path_factory: pytest.TempPathFactory):
     from PySide6.QtCore import QSettings
 
-    folder = tmp_path / "settings"  # its own folder: tests that list tmp_path see only their own files
-    folder.mkdir(exist_ok=True)
+    folder = tmp_path_factory.mktemp("settings")  # outside tmp_path: tests that list it see only their files
     settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
     # Windows in tests train as fast as the machine goes: the first-run pace (250 steps/s, so a person can
     # watch) would make every long test run take minutes. Tests of the pace remove this value first.

@@ -72,11 +72,11 @@ def test_picking_an_older_run_shows_its_result_and_draws_it_bold(qtbot, window) 
     text = window.panel.result_label.text().replace("\u00a0", " ")
     assert f"w = {fmt.number(first.result.weight)}" in text and "30 epochs" in text
     assert fmt.number(second.result.weight) not in text
-    widths = {run.number: window.loss_plot.curves[run.number][0].opts["pen"].widthF() for run in (first, second)}
-    assert widths[first.number] > widths[second.number], widths
+    alphas = {run.number: window.loss_plot.curves[run.number][0].opts["pen"].color().alpha() for run in (first, second)}
+    assert alphas[first.number] > alphas[second.number], alphas  # the selected run drawn opaque, the other faded
     assert window.loss_plot.curves[first.number][0].zValue() > window.loss_plot.curves[second.number][0].zValue()
-    assert window.landscape.paths[first.number].opts["pen"].widthF() > \
-        window.landscape.paths[second.number].opts["pen"].widthF()
+    assert window.landscape.paths[first.number].opts["pen"].color().alpha() > \
+        window.landscape.paths[second.number].opts["pen"].color().alpha()
 
 
 def test_every_racer_has_the_same_filled_dot_in_its_colour(qtbot, window) -> None:

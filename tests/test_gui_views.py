@@ -64,7 +64,17 @@ def test_training_draws_the_path_residuals_r2_and_the_gap(qtbot, window) -> None
     assert path is not None
     assert (path[0][0], path[1][0]) == (result.initial_weight, result.initial_bias)
     assert (path[0][-1], path[1][-1]) == (result.weight, result.bias)
-    assert path[0].size == 1001, "every epoch of a short run, plus the start"
+    _, weights, biases = run.path.arrays()
+    full_w, full_b = np.concatenate([[result.initial_weight], weights]), np.concatenate([[result.initial_bias], biases])
+    assert full_w.size == 1001, "the run keeps every epoch of a short run, plus the start"
+    # Drawn: every point in order except one in the same screen pixel as the point before it (the last kept).
+    pixel_w, pixel_b = window.landscape.plot.getPlotItem().getViewBox().viewPixelSize()
+    cells = np.column_stack([np.floor(full_w / pixel_w), np.floor(full_b / pixel_b)])
+    keep = np.concatenate([[True], np.any(cells[1:] != cells[:-1], axis=1)])
+    keep[-1] = True
+    assert 2 <= path[0].size <= 1001
+    np.testing.assert_array_equal(path[0], full_w[keep])
+    np.testing.assert_array_equal(path[1], full_b[keep])
     position = window.landscape.position_marker.getData()
     assert (position[0][-1], position[1][-1]) == (result.weight, result.bias)
     assert window.data_plot.residual_segments() == 4
@@ -306,10 +316,16 @@ def test_while_a_run_trains_every_figure_in_the_panel_is_its_own(qtbot, window) 
     newest: list[tuple[float, float]] = []  # the newest batch's line, until a frame shows it
     window.session.progress.connect(lambda _run, batch: newest.append((batch.weight, batch.bias)))
 
-    def on_frame() -> None:  # connected after the window's own redraw: the panel shows the frame's figures
-        if newest:
-            live.append((*newest[-1], panel_texts(window.panel)))
+    shown: list[tuple[str, str, str, str]] = []
+
+    def on_frame() -> None:
+        """Connected after the window's own redraw. The panel updates about ten times a second; a frame that
+        updated it must show the newest batch's figures, all of one line."""
+        texts = panel_texts(window.panel)
+        if newest and (not shown or texts != shown[-1]):
+            live.append((*newest[-1], texts))
             newest.clear()
+        shown.append(texts)
 
     window.frame_timer.timeout.connect(on_frame)
     qtbot.mouseClick(window.panel.train_button, Qt.MouseButton.LeftButton)

@@ -71,11 +71,11 @@ def test_curves_made_while_presenting_are_thick_and_become_normal_after(qtbot, w
     presentation_of(window).set_active(True)
     pen = plot_style.run_pen(QColor("#2ca02c"), current=True)  # as the loss plot styles a new run's curve
     curve = window.loss_plot.plot.plot([1, 2, 3], [3.0, 2.0, 1.0], pen=pen)
-    assert curve.opts["pen"].widthF() == 2 * LINE_SCALE
+    assert curve.opts["pen"].widthF() == 1 * LINE_SCALE  # a run's line is 1 px, scaled for the projector
     presentation_of(window).set_active(False)
-    assert curve.opts["pen"].widthF() == 2
+    assert curve.opts["pen"].widthF() == 1
     assert window.menus.presentation.isChecked() is False
-    assert plot_style.FIT_PEN.widthF() == 2 and plot_style.run_pen(QColor("#2ca02c"), current=True).widthF() == 2
+    assert plot_style.FIT_PEN.widthF() == 2 and plot_style.run_pen(QColor("#2ca02c"), current=True).widthF() == 1
 
 
 def test_closing_in_presentation_mode_leaves_it_first(qtbot, window) -> None:

@@ -5,6 +5,7 @@ Document; the file, training and export actions carry out what the menus ask."""
 from __future__ import annotations
 
 import contextlib
+import time
 
 from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
@@ -43,6 +44,7 @@ from gui.views.timeline_bar import TimelineBar
 from gui.views.training_panel import TrainingPanel
 
 FRAME_INTERVAL_MS = 16
+PANEL_INTERVAL_S = 0.1
 
 
 class MainWindow(QMainWindow):
@@ -82,6 +84,7 @@ class MainWindow(QMainWindow):
         # The newest batch's figures, shown once per frame: a pace of 1000 sends ~60 batches a second and
         # each panel update costs about a millisecond (the progress bar repaints at once).
         self._pending_progress: tuple[int, int, float, float, float, float] | None = None
+        self._panel_shown_at = 0.0
 
         self.files = FileActions(self, self.document, self.settings, self.notices, self.panel.config)
         self.training = TrainingActions(self, self.session, self.model, self.panel, self.settings, self.notices)
@@ -202,10 +205,15 @@ class MainWindow(QMainWindow):
             return
         self._pending_progress = (epoch, batch.epochs_total, loss, batch.steps_per_second, batch.weight, batch.bias)
 
-    def _show_pending_progress(self) -> None:
-        pending, self._pending_progress = self._pending_progress, None
-        if pending is not None:
-            self.panel.show_progress(*pending)
+    def _show_pending_progress(self, *, now: bool = False) -> None:
+        """The panel's figures at most PANEL_INTERVAL_S apart (no one reads numbers changing 60 times a second,
+        and each update lays out the panel's labels again); `now`: the last ones before a result."""
+        pending = self._pending_progress
+        moment = time.monotonic()
+        if pending is None or (not now and moment - self._panel_shown_at < PANEL_INTERVAL_S):
+            return
+        self._pending_progress, self._panel_shown_at = None, moment
+        self.panel.show_progress(*pending)
 
     def _update_can_continue(self, *_args: object) -> None:
         """Continue is offered while the training process holds the current run and nothing trains."""
@@ -222,7 +230,7 @@ class MainWindow(QMainWindow):
 
     def _on_run_done(self, run: Run) -> None:
         if run is self._panel_run:
-            self._show_pending_progress()  # the last figures before the result replaces them
+            self._show_pending_progress(now=True)  # the last figures before the result replaces them
         self.loss_plot.finish_run(run)
         self.landscape.finish_run(run)
         self.data_plot.remove_live_run(run)

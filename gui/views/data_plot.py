@@ -18,96 +18,17 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPen
-from PySide6.QtWidgets import QMenu, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from gui.kit import plot_style
 from gui.kit.density_image import DensityImage
 from gui.session.points_model import PointsTableModel
 from gui.session.run_history import Run
+from gui.views.points_view_box import PassiveScatter, PointsViewBox
 
 RESIDUAL_LIMIT = 5000  # more residual segments than this are a grey smear, and slow
 DENSITY_THRESHOLD = 20_000
 CROSSHAIR_STEPS = 40  # arrow-key steps across the visible range; Shift divides each by 10
-
-
-class PassiveScatter(pg.ScatterPlotItem):
-    """A scatter that leaves clicks to the ViewBox (pyqtgraph's own would swallow clicks on points and
-    search them by building one object per point, slow at a million)."""
-
-    def mouseClickEvent(self, ev) -> None:
-        ev.ignore()
-
-
-class PointsViewBox(pg.ViewBox):
-    """A ViewBox that turns clicks and drags on the plot into point edits, and leaves pan/zoom to
-    pyqtgraph everywhere else."""
-
-    emptyClicked = Signal(float, float)
-    pointClicked = Signal(int)
-    pointDragged = Signal(int, float, float, int)  # row, x, y, drag id (one id per drag: one undo step)
-    deleteRequested = Signal(int)
-
-    def __init__(self) -> None:
-        super().__init__(defaultPadding=0.12)
-        self.points_x = np.empty(0)
-        self.points_y = np.empty(0)
-        self._drag_row: int | None = None
-        self._drag_count = 0
-        self._auto_range_before_drag = False
-
-    def point_at(self, scene_pos: QPointF) -> int | None:
-        """The point drawn under a scene position (within a few pixels), nearest first."""
-        if self.points_x.size == 0:
-            return None
-        view = self.mapSceneToView(scene_pos)
-        pixel_w, pixel_h = self.viewPixelSize()
-        if pixel_w <= 0 or pixel_h <= 0:
-            return None
-        dx = (self.points_x - view.x()) / pixel_w
-        dy = (self.points_y - view.y()) / pixel_h
-        distance = dx * dx + dy * dy
-        nearest = int(np.argmin(distance))
-        return nearest if distance[nearest] <= plot_style.HIT_RADIUS_PX**2 else None
-
-    def mouseClickEvent(self, ev) -> None:
-        row = self.point_at(ev.scenePos())
-        if ev.button() == Qt.MouseButton.LeftButton:
-            ev.accept()
-            if row is None:
-                view = self.mapSceneToView(ev.scenePos())
-                self.emptyClicked.emit(view.x(), view.y())
-            else:
-                self.pointClicked.emit(row)
-        elif ev.button() == Qt.MouseButton.RightButton and row is not None:
-            ev.accept()
-            self.pointClicked.emit(row)
-            menu = QMenu()
-            delete = menu.addAction(f"Delete point {row + 1}")
-            if menu.exec(ev.screenPos().toPoint()) is delete:
-                self.deleteRequested.emit(row)
-        else:
-            super().mouseClickEvent(ev)
-
-    def mouseDragEvent(self, ev, axis=None) -> None:
-        if ev.button() != Qt.MouseButton.LeftButton:
-            super().mouseDragEvent(ev, axis)
-            return
-        if ev.isStart():
-            self._drag_row = self.point_at(ev.buttonDownScenePos())
-            if self._drag_row is not None:
-                self._drag_count += 1
-                self._auto_range_before_drag = any(self.autoRangeEnabled())
-                self.disableAutoRange()  # the axes must hold still under the cursor
-        if self._drag_row is None:
-            super().mouseDragEvent(ev, axis)
-            return
-        ev.accept()
-        view = self.mapSceneToView(ev.scenePos())
-        self.pointDragged.emit(self._drag_row, view.x(), view.y(), self._drag_count)
-        if ev.isFinish():
-            self._drag_row = None
-            if self._auto_range_before_drag:
-                self.enableAutoRange()
 
 
 class DataPlotWidget(pg.PlotWidget):
@@ -163,11 +84,17 @@ class DataPlotWidget(pg.PlotWidget):
         self._before_pen: QPen | None = None
         self._ghost: tuple[float, float] | None = None
         self.extent = pg.ScatterPlotItem(size=1, pen=None, brush=None)  # draws nothing; auto-range sees the data
+        self.extent.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)  # so Qt never calls its paint
         self.addItem(self.extent)
         # Draws nothing either: the ends of the selected run's starting line over the points' x range, so
         # the view fitting itself to the data shows the line from step 0 (seed 0 starts below the points).
         self.line_extent = pg.ScatterPlotItem(size=1, pen=None, brush=None)
+        self.line_extent.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
         self.addItem(self.line_extent)
+        # Still while a run plays (the moving lines repaint the view every frame): kept as pixmaps, not
+        # painted again each frame by pyqtgraph's Python paint code.
+        for still in (self.scatter, self.ghost_line):
+            still.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._start_line: tuple[float, float] | None = None
         self.view_box.sigRangeChanged.connect(lambda *_: self._refresh_density())
 

@@ -10,11 +10,13 @@ adds its dot and two arrows (step_arrows.py).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QBrush, QColor, QPen
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from engine.analysis.least_squares import LeastSquaresFit, Moments, least_squares, loss_grid
 from gui.kit import number_format as fmt
@@ -56,6 +58,9 @@ class LandscapeWidget(QWidget):
         self.optimum_marker.setZValue(5)
         item.addItem(self.optimum_marker)
         self.position_marker = pg.ScatterPlotItem(symbol="o", size=9)  # where each shown run is (or ended)
+        # Still while a run plays: kept as pixmaps rather than painted again every frame.
+        for still in (self.image, self.optimum_marker):
+            still.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.position_marker.setZValue(6)
         item.addItem(self.position_marker)
         self.paths: dict[int, pg.PlotDataItem] = {}
@@ -212,7 +217,8 @@ class LandscapeWidget(QWidget):
         if item is None:
             return
         w, b = self._path_arrays(run)
-        item.setData(w, b)
+        pixel = self.plot.getPlotItem().getViewBox().viewPixelSize()
+        item.setData(*on_screen_path(w, b, pixel))
 
     def _draw_position(self) -> None:
         """A dot in each shown run's colour at its latest finite (w, b); the latest run's dot on top. A run
@@ -276,6 +282,8 @@ class LandscapeWidget(QWidget):
         self._surface_dirty = True
         if not self.live_runs:
             self._draw_surface()
+            for run in self.runs.shown_runs():  # the paths at the new zoom's resolution
+                self._draw_path(run)
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         view_box = self.plot.getPlotItem().getViewBox()
@@ -311,3 +319,18 @@ def _grey_bands() -> np.ndarray:
     """Light grey where the loss is high to mid grey at the valley floor: coloured paths stand out on it."""
     shade = np.linspace(105, 246, BANDS).astype(np.ubyte)
     return np.column_stack([shade, shade, np.minimum(shade + 8, 255)]).astype(np.ubyte)
+
+
+def on_screen_path(w: np.ndarray, b: np.ndarray, pixel: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """The path as the screen can show it: of consecutive points in the same pixel only the first is kept
+    (and always the last point). A converging run piles thousands of steps into a few pixels; drawing each
+    made the landscape the slowest view while a run played."""
+    px, py = pixel
+    if w.size <= 64 or not (px > 0 and py > 0 and math.isfinite(px) and math.isfinite(py)):
+        return w, b
+    with np.errstate(invalid="ignore", over="ignore"):
+        cells_w, cells_b = np.floor(w / px), np.floor(b / py)
+    keep = np.ones(w.size, dtype=bool)
+    keep[1:] = (cells_w[1:] != cells_w[:-1]) | (cells_b[1:] != cells_b[:-1])
+    keep[-1] = True
+    return w[keep], b[keep]

@@ -17,7 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from gui.kit import number_format, plot_style
 from gui.kit.decimated_curve import DecimatedCurve
@@ -54,7 +54,11 @@ class LossPlotWidget(QWidget):
         item.showGrid(x=False, y=False)  # a grid is drawn by the axes and made each axis repaint cost ~8 ms
         item.setClipToView(True)
         plot_style.cache_axes(item)
+        # At most a few points per pixel column reach the painter (peaks kept): a 100,000-epoch curve repainted
+        # every frame while a run plays otherwise costs milliseconds. The data handed over stays whole.
+        item.setDownsampling(auto=True, mode="peak")
         self.legend = item.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # its text: a pixmap per frame
         self.curves: dict[int, tuple[pg.PlotDataItem, DecimatedCurve]] = {}
         self.live_runs: dict[int, Run] = {}  # every run training now (a race trains three at once)
         self._live_totals: dict[int, int] = {}

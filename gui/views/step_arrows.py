@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QBrush, QColor, QPen
-from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsLineItem
 
 from engine.data.scaling import Standardizer
 from engine.training.step_trace import StepRecord
@@ -48,12 +48,31 @@ def scaler_of(run: Run) -> Standardizer:
     return Standardizer.fitted_to(run.points)
 
 
+class _Shaft(QGraphicsLineItem):
+    """An arrow's line in data coordinates with a cosmetic pen: moving it is one setLine (microseconds),
+    where a PlotDataItem's setData costs most of a millisecond, paid every frame while a run plays."""
+
+    def __init__(self, pen: QPen) -> None:
+        super().__init__()
+        self.setPen(pen)
+        self.sample = pg.PlotDataItem(pen=pen)  # what the legend draws for it (never added to a plot)
+
+    def set_pen(self, pen: QPen) -> None:
+        self.setPen(pen)
+        self.sample.setPen(pen)
+
+    def getData(self) -> tuple[np.ndarray, np.ndarray]:
+        """The line's two ends as x and y arrays, as a PlotDataItem would give them (tests read it back)."""
+        line = self.line()
+        return np.array([line.x1(), line.x2()]), np.array([line.y1(), line.y2()])
+
+
 class _Arrow:
     """A line from a start to a tip with a head at the tip that keeps its size and points along the line
     on screen (its angle is worked out in pixels, so it follows zoom and aspect)."""
 
-    def __init__(self, plot_item: pg.PlotItem, pen: object, brush: object, z: float) -> None:
-        self.line = pg.PlotDataItem(pen=pen)
+    def __init__(self, plot_item: pg.PlotItem, pen: QPen, brush: object, z: float) -> None:
+        self.line = _Shaft(pen)
         self.line.setZValue(z)
         self.head = pg.ArrowItem(headLen=HEAD_PX, tipAngle=32, tailLen=None, pen=pen, brush=brush, pxMode=True)
         self.head.setZValue(z)
@@ -71,7 +90,7 @@ class _Arrow:
         if self.ends == (x0, y0, x1, y1) and self.line.isVisible():
             return  # the same step again: nothing moved
         self.ends = (x0, y0, x1, y1)
-        self.line.setData(np.array([x0, x1]), np.array([y0, y1]))
+        self.line.setLine(x0, y0, x1, y1)
         self.line.setVisible(True)
         self.head.setPos(x1, y1)
         self.orient()
@@ -144,8 +163,9 @@ class StepOverlay:
         self.step = _Arrow(plot_item, pg.mkPen("#1f77b4", width=2.5), pg.mkBrush("#1f77b4"), 8)
         self.legend = pg.LegendItem(offset=(8, 8), labelTextSize="8pt")
         self.legend.setParentItem(plot_item.getViewBox())
-        self.legend.addItem(self.gradient.line, "−lr·∇L")
-        self.legend.addItem(self.step.line, "step taken")
+        self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.legend.addItem(self.gradient.line.sample, "−lr·∇L")
+        self.legend.addItem(self.step.line.sample, "step taken")
         self.legend.setVisible(False)
         plot_item.getViewBox().sigTransformChanged.connect(lambda *_: self.view_changed())
         self._scaler_key: tuple[int, int] | None = None
@@ -169,7 +189,7 @@ class StepOverlay:
         if self._step_colour != run.color.rgba():  # restyled when the run changes, not every frame
             self._step_colour = run.color.rgba()
             pen = pg.mkPen(run.color, width=2.5)
-            self.step.line.setPen(pen)
+            self.step.line.set_pen(pen)
             self.step.head.setStyle(pen=pen, brush=pg.mkBrush(run.color))
         self.step.show(*record.before, *record.after)
         self.gradient.show(*record.before, *gradient_tip(run, record, self._scaler_for(run)))
