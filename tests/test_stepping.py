@@ -242,3 +242,22 @@ def test_old_runs_traces_are_thinned_when_all_runs_together_pass_the_budget() ->
     assert len(old) <= SHRUNK_TRACE_STEPS + 2 and old.nbytes < each / 2, "the oldest gave its memory back"
     assert old.params_at(len(old) - 1) == newest.params_at(len(newest) - 1), "and still ends where it ended"
     assert sum(trace.nbytes for trace in (old, middle, newest)) <= 2 * each
+
+
+def test_a_racer_that_diverges_at_a_pace_is_diagnosed_once_and_the_race_keeps_its_pace(monkeypatch) -> None:
+    from engine.training.run_loop import RunLoop
+
+    calls: list[int] = []
+    diagnose = RunLoop._note_divergence
+    monkeypatch.setattr(RunLoop, "_note_divergence",
+                        lambda self, epoch, loss: (calls.append(epoch), diagnose(self, epoch, loss)))
+    runs = [TrainingRun(PointSet.seed(), TrainingConfig(optimizer=name, epochs=150, learning_rate=0.2))
+            for name in ("sgd", "adam")]
+    for run in runs:
+        run.plan()
+    started = time.perf_counter()
+    sgd, adam = train_together(runs, pace=FixedPace(150.0))
+    took = time.perf_counter() - started
+    assert sgd.stop_reason == "diverged" and adam.stop_reason == "completed"
+    assert len(calls) == 1, calls
+    assert took < 1.6  # 150 steps at 150 a second: the diverged racer did not slow the race down

@@ -95,3 +95,31 @@ def test_the_pace_slows_a_run_in_the_window_and_can_change_while_it_plays(qtbot,
     qtbot.waitUntil(lambda: window.runs.runs[0].trace.steps_run > 5_000, timeout=30_000)
     with qtbot.waitSignal(window.trainingFinished, timeout=10_000):
         click(qtbot, window.panel.stop_button)
+
+
+def test_continue_refuses_when_the_points_changed_and_says_why(qtbot, window) -> None:
+    window.panel.epochs_spin.setValue(50)
+    with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+        click(qtbot, window.panel.train_button)
+    window.model.setData(window.model.index(0, 1), "3")
+    messages: list[str] = []
+    window.statusMessage.connect(messages.append)
+    assert not window.training.continue_training()
+    assert messages and "changed" in messages[-1]
+    assert window.runs.runs[0].result is not None and window.runs.runs[0].result.epochs_run == 50
+
+
+def test_continue_shows_its_own_total_on_the_progress_bar(qtbot, window) -> None:
+    window.panel.epochs_spin.setValue(100)
+    with qtbot.waitSignal(window.trainingFinished, timeout=60_000):
+        click(qtbot, window.panel.train_button)
+    window.panel.set_pace(300.0)  # slow enough to watch the bar move
+    window.panel.epochs_spin.setValue(300)
+    seen: list[tuple[int, int]] = []
+    window.frame_timer.timeout.connect(
+        lambda: seen.append((window.panel.progress_bar.value(), window.panel.progress_bar.maximum())))
+    with qtbot.waitSignal(window.trainingFinished, timeout=60_000) as finished:
+        click(qtbot, window.panel.continue_button)
+    assert finished.args[0].epochs_run == 400
+    moving = [value for value, maximum in seen if maximum == 400 and 100 < value < 400]
+    assert len(moving) >= 3, seen[-10:]  # the bar follows epochs 100 → 400, not stuck past a maximum of 100

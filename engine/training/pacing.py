@@ -44,6 +44,7 @@ class _Throttle:
         self.anchor_time = 0.0
         self.anchor_rate = 0.0
         self.ticks = 0
+        self.last_tick = -1.0  # when the last tick happened (negative: none since a reset)
 
     @property
     def paced(self) -> bool:
@@ -51,6 +52,7 @@ class _Throttle:
 
     def reset(self) -> None:
         self.anchor_rate = 0.0
+        self.last_tick = -1.0
 
     def wait_s(self) -> float:
         rate = self.pace.steps_per_second if self.pace is not None else 0.0
@@ -58,12 +60,14 @@ class _Throttle:
             self.anchor_rate = 0.0
             return 0.0
         now = time.perf_counter()
-        if rate != self.anchor_rate:
-            self.anchor_time, self.anchor_rate, self.ticks = now, rate, 0
+        if rate != self.anchor_rate:  # a new pace: one of its intervals after the last step (or now)
+            start = now if self.last_tick < 0 else min(now, self.last_tick + 1 / rate)
+            self.anchor_time, self.anchor_rate, self.ticks = start, rate, 0
         return self.anchor_time + self.ticks / rate - now
 
     def tick(self) -> None:
         self.ticks += 1
+        self.last_tick = time.perf_counter()
 
 
 def advance(loops: Sequence[RunLoop], control: Control | None = None, pace: Pace | None = None) -> list[str]:
@@ -92,6 +96,7 @@ def advance(loops: Sequence[RunLoop], control: Control | None = None, pace: Pace
             if wait > _SHOW_BEFORE_WAIT_S and any(loop.pending for loop in active):
                 _flush(active)
                 next_flush = time.perf_counter() + PACED_INTERVAL_S
+                active = _still_going(active, reasons)
             time.sleep(min(wait, _LONGEST_SLEEP_S))
             continue
         due = False
@@ -102,14 +107,20 @@ def advance(loops: Sequence[RunLoop], control: Control | None = None, pace: Pace
         if due or time.perf_counter() >= next_flush:
             _flush(active)
             next_flush = time.perf_counter() + (PACED_INTERVAL_S if throttle.paced else PROGRESS_INTERVAL_S)
-            for loop in [loop for loop in active if loop.done]:
-                reasons[id(loop)] = DIVERGED if loop.diverged else COMPLETED
-                active.remove(loop)
+            active = _still_going(active, reasons)
     _flush(active)
     ended = time.perf_counter()
     for loop in loops:
         loop.elapsed_s += ended - started
     return [reasons[id(loop)] for loop in loops]
+
+
+def _still_going(active: list[RunLoop], reasons: dict[int, str]) -> list[RunLoop]:
+    """The loops with steps left; each that ended gets its reason (a diverged racer ends alone)."""
+    for loop in active:
+        if loop.done:
+            reasons[id(loop)] = DIVERGED if loop.diverged else COMPLETED
+    return [loop for loop in active if not loop.done]
 
 
 def _flush(loops: Sequence[RunLoop]) -> None:

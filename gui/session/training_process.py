@@ -265,6 +265,7 @@ class TrainingRunner(QObject):
         """End the current child with bounded waits; whatever it still sends is dropped (a new generation)."""
         child, self._child = self._child, None
         self._generation += 1
+        self._continuable.clear()  # the runs it held are gone with it: nothing can be continued
         self._stop_timer.stop()
         self._unconfirmed_stop = None
         self.watch.forget()

@@ -97,7 +97,7 @@ class TrainingSession(QObject):
         settings, else of a new run that starts here. False while a run trains."""
         if self.is_running():
             return False
-        if self._can_go_on(points, config):
+        if self.can_go_on(points, config):
             return self._advance(steps=1)
         self._start(points, [config], race=None, steps=1, stepping=True)
         return True
@@ -185,7 +185,9 @@ class TrainingSession(QObject):
         self.unsaved_result = False
 
     # --- the training process's answers -------------------------------------------------------------
-    def _can_go_on(self, points: PointSet, config: TrainingConfig) -> bool:
+    def can_go_on(self, points: PointSet, config: TrainingConfig) -> bool:
+        """The current run can be advanced with these points and settings (its epochs aside): nothing that
+        would make it a different run has changed."""
         if not self.can_continue():
             return False
         first = self.current_runs[0]
@@ -252,6 +254,7 @@ class TrainingSession(QObject):
 
     def _job_ended(self, run: Run | None, result: TrainingResult) -> None:
         job, self._job = self._job, None
+        self._failures = []
         self.busyChanged.emit(False)
         if run is not None and run.race is not None and len(self.current_runs) > 1:
             self.message.emit(self._race_summary(run.race, job))

@@ -67,11 +67,15 @@ class TrainingActions(QObject):
                                      "opened file, cannot go on).")
             return False
         try:
-            epochs = self.panel.config().epochs
+            config = self.panel.config()
         except ConfigError as error:
             self.notices.show_error("Cannot continue", str(error))
             return False
-        return self.session.continue_training(epochs)
+        if not self.session.can_go_on(self.points.snapshot(), config):
+            self.notices.show_status("The points or settings changed since that run: Continue goes on with the "
+                                     "run as it was. Press Train (or Step) for a run with the new ones.")
+            return False
+        return self.session.continue_training(config.epochs)
 
     def set_pace(self, steps_per_second: float) -> None:
         """A new pace: the run under way follows it at once; the next window starts with it."""

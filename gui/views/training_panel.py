@@ -308,7 +308,7 @@ class TrainingPanel(QWidget):
 
     def show_progress(self, epoch: int, total: int, loss: float, steps_per_second: float,
                       weight: float, bias: float) -> None:
-        self._set_progress(epoch)
+        self._set_progress(epoch, total)
         self.status_label.setText(f"Epoch {epoch:,} / {total:,} · loss {fmt.number(loss)} · "
                                   f"{fmt.count(steps_per_second)} steps/s")
         self.show_line(weight, bias)
@@ -356,10 +356,13 @@ class TrainingPanel(QWidget):
                 self.progress_bar.setRange(0, done)
             self.progress_bar.setValue(done)
 
-    def _set_progress(self, epoch: int) -> None:
+    def _set_progress(self, epoch: int, total: int | None = None) -> None:
         """Set the bar only when the percent it shows changes: each setValue repaints it at once and
-        sends an accessibility event, about a millisecond, up to 60 times a second."""
+        sends an accessibility event, about a millisecond, up to 60 times a second. `total`: the epoch the
+        run now trains to (Continue goes past the first Train's)."""
         bar = self.progress_bar
+        if total is not None and total > 0 and total != bar.maximum():
+            bar.setRange(0, total)
         span = bar.maximum() - bar.minimum()
         if span <= 0 or (epoch - bar.minimum()) * 100 // span != (bar.value() - bar.minimum()) * 100 // span \
                 or epoch >= bar.maximum() or bar.value() < bar.minimum():
