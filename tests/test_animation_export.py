@@ -281,10 +281,10 @@ def test_the_menu_action_is_enabled_once_a_run_has_steps(window) -> None:
 def test_the_first_frame_frames_the_starting_line_too(qtbot) -> None:
     """nn.Linear's first guess (seed 0: y ≈ 0.54) lies below the points (2 … 8): the lesson's first frame
     must show it, not leave the data plot empty."""
-    from gui.views.animation_frames import _data_view
+    from gui.views.animation_framing import data_view
 
     film = RunFilm.of(sgd_run())
-    (_x0, _x1), (y0, y1) = _data_view(film)
+    (_x0, _x1), (y0, y1) = data_view(film)
     start = film.weights[0] * film.x + film.biases[0]
     assert y0 <= start.min() and start.max() <= y1
     assert y0 <= film.y.min() and film.y.max() <= y1

@@ -23,12 +23,11 @@ from engine.analysis.least_squares import LeastSquaresFit, Moments, least_square
 from gui.kit import number_format as fmt
 from gui.kit import plot_style
 from gui.session.run_history import Run
+from gui.views.animation_framing import data_view, landscape_view
 
 GRID_COLUMNS, GRID_ROWS = 240, 160
 BANDS = 18
 PATH_PIXEL = 1.0  # the landscape path is drawn through positions this far apart along it, in pixels
-PATH_LOSS_LIMIT = 25.0  # like the window: a diverged stretch of path does not set the landscape's frame
-PADDING = 0.12
 DOT_RADIUS = 5.0  # the window's dot: a 10-pixel circle
 TITLE_SIZE, TITLE_COLOR = "11pt", "#222"
 
@@ -166,7 +165,7 @@ class FrameRenderer:
         if film.x.size:
             self.data.addItem(pg.ScatterPlotItem(film.x[:20_000], film.y[:20_000], size=7, pen=plot_style.POINT_PEN,
                                                  brush=plot_style.POINT_BRUSH))
-        x_range, y_range = _data_view(film)
+        x_range, y_range = data_view(film)
         self._line_x = np.array(x_range)
         if self.optimum is not None:
             self.data.plot(self._line_x, self.optimum.weight * self._line_x + self.optimum.bias,
@@ -175,7 +174,7 @@ class FrameRenderer:
 
     def _draw_surface(self) -> None:
         film = self.film
-        (w0, w1), (b0, b1) = _landscape_view(film, self.optimum)
+        (w0, w1), (b0, b1) = landscape_view(film, self.optimum)
         if film.moments.n:
             image = pg.ImageItem(_bands(film.moments, self.optimum, (w0, w1), (b0, b1)), axisOrder="row-major")
             image.setLookupTable(_grey_bands())
@@ -341,52 +340,6 @@ def _peaks(x: np.ndarray, y: np.ndarray, columns: int) -> tuple[np.ndarray, np.n
     peak_x = np.repeat(head_x[:, 0], 2)
     peak_y = np.column_stack([low, high]).ravel()
     return np.concatenate([peak_x, x[count * size:]]), np.concatenate([peak_y, y[count * size:]])
-
-
-def _data_view(film: RunFilm) -> tuple[tuple[float, float], tuple[float, float]]:
-    """The points and the lines at the start and the end over them, with a margin (a start line far below
-    the points, as nn.Linear's first guess often is, would otherwise be off the frame when the lesson starts;
-    a line that has run far off, as a diverging one does, is left out); without points, those lines over
-    x in [0, 1]."""
-    if film.x.size:
-        xs, ys = film.x, film.y
-        ends = np.array([xs.min(), xs.max()])
-        lines = np.concatenate([film.weights[[0, -1]][:, None] * ends + film.biases[[0, -1]][:, None]]).ravel()
-        reach = 3 * max(float(np.ptp(ys)), 1e-9)
-        near = np.isfinite(lines) & (lines > ys.min() - reach) & (lines < ys.max() + reach)
-        ys = np.concatenate([ys, lines[near]])
-    else:
-        xs = np.array([0.0, 1.0])
-        ys = np.concatenate([film.biases[[0, -1]], film.weights[[0, -1]] + film.biases[[0, -1]]])
-    return _padded(xs), _padded(ys[np.isfinite(ys)] if np.isfinite(ys).any() else np.array([0.0, 1.0]))
-
-
-def _landscape_view(film: RunFilm, optimum: LeastSquaresFit | None) -> tuple[tuple[float, float], ...]:
-    """Frame the optimum and the path, leaving out where a diverging path has run far off."""
-    w, b = film.weights, film.biases
-    finite = np.isfinite(w) & np.isfinite(b)
-    w, b = w[finite], b[finite]
-    ws, bs = [float(v) for v in w[:1]], [float(v) for v in b[:1]]
-    if w.size and film.moments.n:
-        losses = film.moments.loss(w, b)
-        limit = max(float(losses[0]), optimum.loss if optimum else 0.0) * PATH_LOSS_LIMIT
-        keep = losses <= limit if limit > 0 else np.ones(w.size, dtype=bool)
-        w, b = w[keep], b[keep]
-    if w.size:
-        ws += [float(w.min()), float(w.max())]
-        bs += [float(b.min()), float(b.max())]
-    if optimum is not None:
-        ws.append(optimum.weight)
-        bs.append(optimum.bias)
-    return _padded(np.array(ws or [-1.0, 1.0])), _padded(np.array(bs or [-1.0, 1.0]))
-
-
-def _padded(values: np.ndarray) -> tuple[float, float]:
-    low, high = float(values.min()), float(values.max())
-    span = max(high - low, 0.1 * max(abs(low), abs(high)), 1e-6)
-    middle = (low + high) / 2
-    half = span * (0.5 + PADDING)
-    return middle - half, middle + half
 
 
 def _bands(moments: Moments, optimum: LeastSquaresFit | None, w_range: tuple[float, float],
