@@ -55,6 +55,7 @@ class DataPlotWidget(pg.PlotWidget):
                                           brush=plot_style.POINT_BRUSH)
         self.highlight = PassiveScatter(size=plot_style.POINT_SIZE + 4, pen=plot_style.SELECTED_PEN,
                                             brush=plot_style.SELECTED_BRUSH)
+        self.highlight.setVisible(False)  # shown with a selected point
         self.fit_line = pg.InfiniteLine(angle=0, pen=plot_style.FIT_PEN, movable=False)
         self.fit_line.setVisible(False)
         self.fit_line.setZValue(-1)
@@ -345,6 +346,7 @@ class DataPlotWidget(pg.PlotWidget):
             self.highlight.setData(x=[], y=[])
         else:
             self.highlight.setData(x=[self.model.x()[row]], y=[self.model.y()[row]])
+        self.highlight.setVisible(row is not None)  # an empty scatter still costs a paint on every frame
 
 
 _pens: dict[tuple[str, float, Qt.PenStyle], QPen] = {}
