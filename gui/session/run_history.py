@@ -263,6 +263,13 @@ class RunHistoryModel(QAbstractTableModel):
     def latest(self) -> Run | None:
         return self.runs[-1] if self.runs else None
 
+    def stands_out(self, run: Run, selected: Run | None) -> bool:
+        """Drawn opaque, the others faded: the run picked in the Runs table when it is an older one, else
+        the latest run (with its race)."""
+        if selected is not None and not self.is_current(selected):
+            return run is selected
+        return self.is_current(run)
+
     def is_current(self, run: Run) -> bool:
         """The latest run, or one of the race it belongs to: drawn bold, the others faded."""
         latest = self.latest()

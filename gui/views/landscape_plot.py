@@ -135,16 +135,13 @@ class LandscapeWidget(QWidget):
         self._draw_position()
 
     def set_selected(self, run: Run | None) -> None:
-        """The run the timeline shows is drawn bold; an older one picked in the Runs table alone."""
+        """The run the timeline shows stands out; an older one picked in the Runs table alone."""
         if run is not self.selected:
             self.selected = run
             self.sync_runs()
 
     def is_bold(self, run: Run) -> bool:
-        selected = self.selected
-        if selected is not None and not self.runs.is_current(selected):
-            return run is selected
-        return self.runs.is_current(run)
+        return self.runs.stands_out(run, self.selected)
 
     # --- drawing -------------------------------------------------------------------------------------
     def redraw(self) -> None:
