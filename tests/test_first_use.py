@@ -13,7 +13,16 @@ from PySide6.QtCore import QPoint, Qt
 
 from engine.data.points import PointSet
 from gui.kit import number_format as fmt
-from tests.timeline_runs import B0, W0, config_of, feed, result_of, step_records, trained_run
+from tests.timeline_runs import (
+    B0,
+    W0,
+    config_of,
+    feed,
+    result_of,
+    start_race,
+    step_records,
+    trained_run,
+)
 
 
 def test_ctrl_right_steps_again_after_a_step_button_click(qtbot, window) -> None:
@@ -81,13 +90,7 @@ def test_picking_an_older_run_shows_its_result_and_draws_it_bold(qtbot, window) 
 
 def test_every_racer_has_the_same_filled_dot_in_its_colour(qtbot, window) -> None:
     points = PointSet.seed()
-    racers = []
-    for optimizer in ("sgd", "momentum", "adam"):
-        run = window.runs.start_run(config_of(40, optimizer=optimizer), race=1)
-        run.points = points
-        racers.append(run)
-    for run in racers:
-        window.session.runStarted.emit(run)
+    racers = start_race(window, points)
     for run in racers:
         feed(run, step_records(run.config, points, 10)[0])
     window._redraw_views()

@@ -12,7 +12,7 @@ from engine.data.points import PointSet
 from engine.data.scaling import Standardizer
 from engine.training.step_trace import StepTrace
 from gui.session.replay_clock import ReplayClock
-from tests.timeline_runs import config_of, feed, result_of, step_records, trained_run
+from tests.timeline_runs import config_of, feed, result_of, start_race, step_records, trained_run
 
 
 def arrow_ends(arrow) -> tuple[float, float, float, float]:
@@ -101,13 +101,7 @@ def test_a_standardised_runs_gradient_arrow_is_in_the_users_units(qtbot, window)
 
 def test_three_live_runs_draw_at_once_and_the_timeline_follows_the_newest(qtbot, window) -> None:
     points = PointSet.seed()
-    racers = []
-    for optimizer in ("sgd", "momentum", "adam"):
-        run = window.runs.start_run(config_of(40, optimizer=optimizer), race=1)
-        run.points = points
-        racers.append(run)
-    for run in racers:
-        window.session.runStarted.emit(run)
+    racers = start_race(window, points)
     states: dict[int, tuple] = {}
     for first in (1, 11):
         for run in racers:

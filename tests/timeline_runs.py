@@ -86,3 +86,15 @@ def trained_run(runs: RunHistoryModel, steps: int = 30, **settings: object) -> R
     feed(run, step_records(run.config, run.points, steps)[0])
     runs.finish_run(run, result_of(run))
     return run
+
+
+def start_race(window, points: PointSet) -> list[Run]:
+    """Three racers of 40 steps started in the window as a race starts them, all live at once."""
+    racers = []
+    for optimizer in ("sgd", "momentum", "adam"):
+        run = window.runs.start_run(config_of(40, optimizer=optimizer), race=1)
+        run.points = points
+        racers.append(run)
+    for run in racers:
+        window.session.runStarted.emit(run)
+    return racers
