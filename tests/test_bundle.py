@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.bundle
+pytestmark = [pytest.mark.bundle, pytest.mark.timeout(2400)]  # building the bundle takes minutes
 BUNDLE_DIR = ROOT / "dist" / "GradientDescentStudio"
 EXECUTABLE = BUNDLE_DIR / "GradientDescentStudio"
 STAMP = BUNDLE_DIR / ".source-hash"
