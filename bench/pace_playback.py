@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import json
 import os
@@ -83,6 +84,31 @@ class FrameRecorder(QObject):
     def clear(self) -> None:
         self.frames.clear()
         self.ticks.clear()
+
+
+class GcPauses:
+    """The garbage collector's pauses in the GUI thread (a full collection walks every object alive)."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[int, float]] = []  # (generation, ms)
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append((info["generation"], (time.perf_counter() - self._started) * 1000))
+
+    def stop(self) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def summary(self) -> str:
+        if not self.pauses:
+            return "no collections"
+        times = [ms for _, ms in self.pauses]
+        full = sum(generation == 2 for generation, _ in self.pauses)
+        return f"{len(times)} collections ({full} full), {sum(times):.1f} ms in all, longest {max(times):.1f} ms"
 
 
 @dataclass
@@ -167,6 +193,7 @@ def play(app: QApplication, window: MainWindow, recorder: FrameRecorder, timings
     window.session.busyChanged.connect(on_busy)
     recorder.clear()
     timings.clear()
+    gc_pauses = GcPauses()
     profiler = cProfile.Profile() if profile else None
     load_before = os.getloadavg()[0]
     cpu0, thread0, wall0 = time.process_time(), time.thread_time(), time.perf_counter()
@@ -179,6 +206,7 @@ def play(app: QApplication, window: MainWindow, recorder: FrameRecorder, timings
         profiler.disable()
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     thread_cpu = time.thread_time() - thread0
+    gc_pauses.stop()
     window.session.progress.disconnect(on_progress)
     window.session.busyChanged.disconnect(on_busy)
     figures = steady_figures(arrivals, recorder.frames)
@@ -188,7 +216,7 @@ def play(app: QApplication, window: MainWindow, recorder: FrameRecorder, timings
         figures["ticks_per_s"] = ((ticks >= start) & (ticks <= end)).sum() / max(end - start, 1e-9)
     figures.update(child_rate=child_rates[-1] if child_rates else float("nan"), pace=pace, race=race,
                    gui_cpu=cpu / wall, thread_cpu=thread_cpu / wall, load=(load_before, os.getloadavg()[0]),
-                   timings=timings.summary(wall), profile=profiler)
+                   timings=timings.summary(wall), profile=profiler, gc=gc_pauses.summary())
     return figures
 
 
@@ -240,6 +268,7 @@ def report(figures: dict[str, Any]) -> str:
             f"p95 {figures['lat_p95']:.1f} ms, max {figures['lat_max']:.1f} ms | CPU: window process "
             f"{figures['gui_cpu']:.0%}, its GUI thread {figures['thread_cpu']:.0%} | "
             f"load {figures['load'][0]:.2f}→{figures['load'][1]:.2f} | {verdict}\n"
+            f"  garbage collector: {figures['gc']}\n"
             f"  per call (mean/p95/max):\n    {figures['timings']}")
 
 

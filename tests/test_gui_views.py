@@ -305,6 +305,7 @@ def assert_equation_fits(qtbot, label) -> None:
 def test_while_a_run_trains_every_figure_in_the_panel_is_its_own(qtbot, window) -> None:
     from engine.analysis.least_squares import r_squared
     from gui.kit import number_format as fmt
+    from gui.views.training_panel import NO_LINE
 
     first = press_train(qtbot, window)
     assert f"w = {fmt.number(first.weight)}" in plain(window.panel.result_label.text())
@@ -320,9 +321,10 @@ def test_while_a_run_trains_every_figure_in_the_panel_is_its_own(qtbot, window) 
 
     def on_frame() -> None:
         """Connected after the window's own redraw. The panel updates about ten times a second; a frame that
-        updated it must show the newest batch's figures, all of one line."""
+        updated it with figures must show the newest batch's, all of one line. (The run's first frames may
+        still show the cleared panel: its figures wait for the ten-a-second update.)"""
         texts = panel_texts(window.panel)
-        if newest and (not shown or texts != shown[-1]):
+        if newest and texts[0] != NO_LINE and (not shown or texts != shown[-1]):
             live.append((*newest[-1], texts))
             newest.clear()
         shown.append(texts)

@@ -286,6 +286,34 @@ def test_the_panel_shows_the_step_as_selectable_read_only_text(panel) -> None:
     assert "No run selected" in panel.toPlainText()
 
 
+def test_walking_through_steps_shows_each_steps_text_with_its_headings_bold(panel) -> None:
+    """Consecutive steps replace only the lines that changed: what is shown must still be exactly the
+    step's text, headings bold and nothing else, whichever way the timeline moves."""
+    from PySide6.QtGui import QFont
+
+    from gui.views.step_details import _heading_lines
+
+    run = seed_run()
+    for position in (1, 2, 3, 4, 5, 0, 3, 2, 5):
+        panel.show_step(run, position)
+        assert panel.toPlainText() == panel.explanation.plain_text()
+        assert f"Step {position} " in panel.toPlainText() or position == 0
+        headings = _heading_lines(panel.explanation)
+        for number, block in enumerate(_blocks(panel)):
+            if not block.text():
+                continue
+            weights = {fragment.charFormat().fontWeight() for fragment in _fragments(block)}
+            expected = QFont.Weight.Bold if number in headings else QFont.Weight.Normal
+            assert weights == {expected}, (position, number, block.text())
+
+
+def _fragments(block):
+    iterator = block.begin()
+    while not iterator.atEnd():
+        yield iterator.fragment()
+        iterator += 1
+
+
 def test_showing_the_same_step_again_keeps_the_readers_selection_and_scroll(panel) -> None:
     from PySide6.QtCore import QPoint
 

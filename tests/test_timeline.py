@@ -123,7 +123,7 @@ def test_three_live_runs_draw_at_once_and_the_timeline_follows_the_newest(qtbot,
         assert len(dots[0]) == 3
         newest = racers[-1]
         assert window.selected_run() is newest and window.timeline.position() == len(newest.trace) - 1
-        assert "training" in window.timeline_bar.label.text()
+        qtbot.waitUntil(lambda: "training" in window.timeline_bar.label.text(), timeout=2000)  # within 0.1 s
     assert not window.timeline_bar.play_button.isEnabled(), "a live run is not replayed"
 
 
@@ -141,7 +141,8 @@ def test_moving_away_stops_following_and_end_follows_again(qtbot, window) -> Non
     window._redraw_views()
     assert window.timeline_bar.slider.value() == 19 and window.timeline_bar.slider.maximum() == 40
     assert shown_line(window) == run.trace.params_at(19)
-    assert "of 40" in window.timeline_bar.label.text()
+    # While a run plays the label changes at most ten times a second; the newest text always follows.
+    qtbot.waitUntil(lambda: "of 40" in window.timeline_bar.label.text(), timeout=2000)
     assert key(qtbot, window, Qt.Key.Key_End) == 40
     assert window.timeline.is_following()
     window.runs.finish_run(run, result_of(run))
@@ -220,3 +221,27 @@ def test_the_replay_clock_maps_time_through_the_kept_step_numbers(qtbot) -> None
     clock.play(steps, 5, pace=float("nan"))  # from the end: starts over; a bad pace is Max
     assert clock.position_after(0.0) == 0 and clock.steps_per_second() == pytest.approx(8.5)
     clock.stop()
+
+
+def test_the_label_keeps_up_with_a_playing_run_at_most_ten_times_a_second(qtbot) -> None:
+    """Each new label text lays the window out again: while a run plays it changes at most every 0.1 s,
+    and the newest text always arrives; a user's move shows at once."""
+    from gui.views.timeline_bar import TICKING_TEXT_INTERVAL_S, TimelineBar
+
+    bar = TimelineBar()
+    qtbot.addWidget(bar)
+    bar.show()
+    shown: list[str] = []
+    bar.set_text("step 1", ticking=True)
+    shown.append(bar.label.text())
+    for step in range(2, 30):  # a frame's worth apart, well within the interval
+        bar.set_text(f"step {step}", ticking=True)
+        shown.append(bar.label.text())
+    assert set(shown) == {"step 1"}, "ticking texts wait for the interval"
+    qtbot.waitUntil(lambda: bar.label.text() == "step 29", timeout=int(TICKING_TEXT_INTERVAL_S * 1000 * 20))
+    assert bar.text() == "step 29" and bar.label.toolTip() == "step 29"
+    bar.set_text("step 30", ticking=True)
+    bar.set_text("step 12")  # the user moved the slider: no wait
+    assert bar.label.text() == "step 12"
+    qtbot.wait(round(TICKING_TEXT_INTERVAL_S * 2000))
+    assert bar.label.text() == "step 12", "a pending ticking text never overwrites a later move"

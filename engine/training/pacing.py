@@ -15,7 +15,10 @@ from engine.training.results import COMPLETED, DIVERGED, STOPPED, Control
 from engine.training.run_loop import RunLoop
 
 PROGRESS_INTERVAL_S = 1 / 30  # at full speed: the window redraws at display rate anyway
-PACED_INTERVAL_S = 1 / 60  # at a pace: every frame gets the newest step
+# At a pace: twice per display frame, so every frame has a new step to draw. At one per frame the batches
+# and the window's frame timer (two 60 Hz clocks) beat: some frames got two batches, some none, and a
+# frame with nothing new is a skipped frame (frame intervals p95 32 ms where 17 ms were possible).
+PACED_INTERVAL_S = 1 / 120
 _LONGEST_SLEEP_S = 0.05  # a paused, stopped or re-paced run reacts within this
 _SHOW_BEFORE_WAIT_S = 0.004  # a wait longer than this first shows what was trained
 

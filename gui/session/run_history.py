@@ -185,10 +185,12 @@ class RunHistoryModel(QAbstractTableModel):
                 total -= before - run.trace.nbytes
 
     def refresh_live(self) -> None:
-        """The rows of the runs training now (their epochs so far): a cheap dataChanged, no runsChanged."""
+        """The rows of the runs training now (their epochs so far): a dataChanged of that one column, no
+        runsChanged (the whole rows made the table and its header lay out and repaint: ~3 ms a time)."""
         live = [row for row, run in enumerate(self.runs) if run.result is None]
         if live:
-            self.dataChanged.emit(self.index(live[0], 0), self.index(live[-1], len(COLUMNS) - 1))
+            column = COLUMNS.index("Epochs")
+            self.dataChanged.emit(self.index(live[0], column), self.index(live[-1], column))
 
     def resume_run(self, run: Run) -> None:
         """Continue or Step advances `run` again: it trains ("running") until its next result."""

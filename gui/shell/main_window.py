@@ -81,7 +81,7 @@ class MainWindow(QMainWindow):
         self.frame_timer.setInterval(FRAME_INTERVAL_MS)
         self.frame_timer.timeout.connect(self._redraw_views)
         self._panel_run: Run | None = None  # the live run whose figures the panel shows (the newest)
-        # The newest batch's figures, shown once per frame: a pace of 1000 sends ~60 batches a second and
+        # The newest batch's figures, shown once per frame: a pace of 1000 sends ~120 batches a second and
         # each panel update costs about a millisecond (the progress bar repaints at once).
         self._pending_progress: tuple[int, int, float, float, float, float] | None = None
         self._panel_shown_at = 0.0

@@ -50,7 +50,7 @@ class TimelineController(QObject):
         self._framed_start = False
         bar.positionMoved.connect(self._on_user_moved)
         bar.playToggled.connect(self._on_play_toggled)
-        self.clock.positionChanged.connect(self.show_position)
+        self.clock.positionChanged.connect(lambda position: self.show_position(position, ticking=True))
         self.clock.playingChanged.connect(bar.set_playing)
         runs_panel.runSelected.connect(self.select)
         runs.runsChanged.connect(self._on_runs_changed)
@@ -91,8 +91,9 @@ class TimelineController(QObject):
         self.show_position(len(run.trace) - 1)
         self._update_controls()
 
-    def show_position(self, position: int) -> None:
-        """Show the selected run at timeline `position` (clamped to its trace) in every view."""
+    def show_position(self, position: int, *, ticking: bool = False) -> None:
+        """Show the selected run at timeline `position` (clamped to its trace) in every view. `ticking`: one
+        of a frame's worth of moves (following a live run, a replay), whose label text may lag 0.1 s."""
         run = self._run
         if run is None:
             return
@@ -119,7 +120,7 @@ class TimelineController(QObject):
             self.loss_plot.set_cursor(record.epoch if record is not None else 0)
             self.bar.set_text(f"#{run.number} · " + position_text(
                 record.step if record is not None else 0, trace.steps_run, record.epoch if record else 0,
-                trace.stride, run.number in self._live))
+                trace.stride, run.number in self._live), ticking=ticking)
         if self.step_details is not None:
             self.step_details.show_step(run, position)
         self.positionShown.emit(run, position)
@@ -157,9 +158,9 @@ class TimelineController(QObject):
         if not self._framed_start:
             self._frame_start_line()
         if self._following and (last != self._position or trace.steps_run != self._shown_steps_run):
-            self.show_position(last)
+            self.show_position(last, ticking=True)
         elif trace.steps_run != self._shown_steps_run:
-            self.show_position(self._position)  # "of K" grows
+            self.show_position(self._position, ticking=True)  # "of K" grows
         self._update_controls()
 
     # --- the user ------------------------------------------------------------------------------------

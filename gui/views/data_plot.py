@@ -22,6 +22,8 @@ from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from gui.kit import plot_style
 from gui.kit.density_image import DensityImage
+from gui.kit.pixel_lines import SlopeLine
+from gui.kit.steady_scatter import SteadyScatter
 from gui.session.points_model import PointsTableModel
 from gui.session.run_history import Run
 from gui.views.points_view_box import PassiveScatter, PointsViewBox
@@ -56,16 +58,16 @@ class DataPlotWidget(pg.PlotWidget):
         self.highlight = PassiveScatter(size=plot_style.POINT_SIZE + 4, pen=plot_style.SELECTED_PEN,
                                             brush=plot_style.SELECTED_BRUSH)
         self.highlight.setVisible(False)  # shown with a selected point
-        self.fit_line = pg.InfiniteLine(angle=0, pen=plot_style.FIT_PEN, movable=False)
+        self.fit_line = SlopeLine(angle=0, pen=plot_style.FIT_PEN, movable=False)
         self.fit_line.setVisible(False)
         self.fit_line.setZValue(-1)
-        self.ghost_line = pg.InfiniteLine(angle=0, pen=plot_style.GHOST_PEN, movable=False)
+        self.ghost_line = SlopeLine(angle=0, pen=plot_style.GHOST_PEN, movable=False)
         self.ghost_line.setVisible(False)
         self.ghost_line.setZValue(-2)
-        self.before_line = pg.InfiniteLine(angle=0, pen=plot_style.GHOST_PEN, movable=False)  # before the step
+        self.before_line = SlopeLine(angle=0, pen=plot_style.GHOST_PEN, movable=False)  # before the step
         self.before_line.setVisible(False)
         self.before_line.setZValue(-1.5)
-        self.live_lines: dict[int, tuple[Run, pg.InfiniteLine]] = {}  # one line per run training now
+        self.live_lines: dict[int, tuple[Run, SlopeLine]] = {}  # one line per run training now
         self._live_drawn: dict[int, tuple[int, float, float] | None] = {}  # what each live line shows
         self._followed: int | None = None  # the live run the fitted line already draws (the timeline's)
         self.residuals = pg.PlotDataItem(pen=plot_style.RESIDUAL_PEN, connect="pairs")
@@ -84,18 +86,17 @@ class DataPlotWidget(pg.PlotWidget):
         self._fit_pen: QPen | None = None  # the shared pens last handed to the two lines
         self._before_pen: QPen | None = None
         self._ghost: tuple[float, float] | None = None
-        self.extent = pg.ScatterPlotItem(size=1, pen=None, brush=None)  # draws nothing; auto-range sees the data
+        self.extent = SteadyScatter(size=1, pen=None, brush=None)  # draws nothing; auto-range sees the data
         self.extent.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)  # so Qt never calls its paint
         self.addItem(self.extent)
         # Draws nothing either: the ends of the selected run's starting line over the points' x range, so
         # the view fitting itself to the data shows the line from step 0 (seed 0 starts below the points).
-        self.line_extent = pg.ScatterPlotItem(size=1, pen=None, brush=None)
+        self.line_extent = SteadyScatter(size=1, pen=None, brush=None)
         self.line_extent.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
         self.addItem(self.line_extent)
-        # Still while a run plays (the moving lines repaint the view every frame): kept as pixmaps, not
-        # painted again each frame by pyqtgraph's Python paint code.
-        for still in (self.scatter, self.ghost_line):
-            still.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        # Still while a run plays (the moving lines repaint the view every frame): kept as a pixmap, not
+        # painted again each frame by pyqtgraph's Python paint code. (The lines are cheap to stroke.)
+        self.scatter.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._start_line: tuple[float, float] | None = None
         self.view_box.sigRangeChanged.connect(lambda *_: self._refresh_density())
 
@@ -188,7 +189,7 @@ class DataPlotWidget(pg.PlotWidget):
 
     def add_live_run(self, run: Run) -> None:
         if run.number not in self.live_lines:
-            line = pg.InfiniteLine(angle=0, pen=_pen(run.color, 1.5), movable=False)
+            line = SlopeLine(angle=0, pen=_pen(run.color, 1.5), movable=False)
             line.setZValue(-1.2)
             line.setVisible(False)
             self.addItem(line, ignoreBounds=True)
@@ -360,6 +361,6 @@ def _pen(color: QColor, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine
     return _pens[key]
 
 
-def _place_line(line: pg.InfiniteLine, weight: float, bias: float) -> None:
+def _place_line(line: SlopeLine, weight: float, bias: float) -> None:
     line.setPos(QPointF(0.0, bias))
     line.setAngle(math.degrees(math.atan(weight)))

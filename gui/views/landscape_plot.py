@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QGraphicsItem, QLabel, QSizePolicy, QVBoxLayout, Q
 from engine.analysis.least_squares import LeastSquaresFit, Moments, least_squares, loss_grid
 from gui.kit import number_format as fmt
 from gui.kit import plot_style
+from gui.kit.steady_scatter import SteadyScatter
 from gui.kit.widget_names import named
 from gui.session.run_history import Run, RunHistoryModel
 from gui.views.step_arrows import StepOverlay
@@ -32,6 +33,7 @@ FRAME_PADDING = 0.25
 LIVE_DOT_SIZE = 13  # as big as the timeline's step marker: every racer's dot reads as a moving run
 END_DOT_SIZE = 9
 PATH_LOSS_LIMIT = 25.0  # a diverging path is framed only while its loss is within this factor of its start
+_Looked = tuple[int, int, tuple[float, float, float, float]]  # a path's points kept, stride, the view
 
 
 class LandscapeWidget(QWidget):
@@ -53,7 +55,7 @@ class LandscapeWidget(QWidget):
         self.image.setZValue(-10)
         self.image.setLookupTable(_grey_bands())
         item.addItem(self.image, ignoreBounds=True)
-        self.optimum_marker = pg.ScatterPlotItem(symbol="star", size=18, pen=plot_style.OPTIMUM_PEN,
+        self.optimum_marker = SteadyScatter(symbol="star", size=18, pen=plot_style.OPTIMUM_PEN,
                                                  brush=plot_style.OPTIMUM_BRUSH)
         self.optimum_marker.setZValue(5)
         item.addItem(self.optimum_marker)
@@ -74,6 +76,9 @@ class LandscapeWidget(QWidget):
 
         self.live_runs: dict[int, Run] = {}  # every run training now (a race moves three dots at once)
         self._drawn_latest: dict[int, tuple[int, float, float] | None] = {}
+        # What the position dots show: per run its position, whether it trains, its colour.
+        self._dots_drawn: list[tuple[tuple[float, float], bool, int]] = []
+        self._widen_checked: dict[int, _Looked] = {}  # per live run: points, stride, view last seen
         self.selected: Run | None = None  # the timeline's run: drawn bold, even when it is an older one
         self.step_overlay = StepOverlay(item)
         self._weights, self._biases, self._losses = np.empty(0), np.empty(0), np.empty((0, 0))
@@ -221,16 +226,27 @@ class LandscapeWidget(QWidget):
         """A dot in each shown run's colour at its latest finite (w, b); the latest run's dot on top. A run
         training now (each racer of a race) has a filled dot in its colour, as big as the timeline's step
         marker; an ended run a small ring, its end marker."""
-        spots = []
+        spots, key = [], []
         for run in self.runs.shown_runs():
-            w, b = self._path_arrays(run)
-            finite = np.flatnonzero(np.isfinite(w) & np.isfinite(b))
-            if finite.size:
+            position = self._last_finite(run)
+            if position is not None:
                 live = run.number in self.live_runs
                 pen, brush = _dot_style(run.color, live)
-                spots.append({"pos": (w[finite[-1]], b[finite[-1]]), "pen": pen, "brush": brush,
+                spots.append({"pos": position, "pen": pen, "brush": brush,
                               "size": LIVE_DOT_SIZE if live else END_DOT_SIZE})
-        self.position_marker.setData(spots)
+                key.append((position, live, run.color.rgba()))
+        if key != self._dots_drawn:  # restyling a scatter costs most of a millisecond: only on a change
+            self._dots_drawn = key
+            self.position_marker.setData(spots)
+
+    def _last_finite(self, run: Run) -> tuple[float, float] | None:
+        """The run's latest finite (w, b): its newest point, unless that is not finite (a diverged run)."""
+        latest = run.path.latest
+        if latest is not None and math.isfinite(latest[1]) and math.isfinite(latest[2]):
+            return float(latest[1]), float(latest[2])
+        w, b = self._path_arrays(run)
+        finite = np.flatnonzero(np.isfinite(w) & np.isfinite(b))
+        return (float(w[finite[-1]]), float(b[finite[-1]])) if finite.size else None
 
     def dot_styles(self) -> list[tuple[str, bool, float]]:
         """Per drawn dot: its fill colour (name), whether it is filled, and its size (tests)."""
@@ -244,24 +260,40 @@ class LandscapeWidget(QWidget):
             return weights, biases
         return np.concatenate([[run.initial[0]], weights]), np.concatenate([[run.initial[1]], biases])
 
-    def _framed_path(self, run: Run) -> tuple[np.ndarray, np.ndarray]:
+    def _framed_path(self, run: Run, checked: _Looked | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The path's finite points that are not a diverging excursion (far above the start's loss).
+        `checked`: (points kept, stride, view) at the last look: only the points kept since then and the
+        newest, while neither the thinning nor the view changed."""
         w, b = self._path_arrays(run)
         finite = np.isfinite(w) & np.isfinite(b)
+        if not finite.any():
+            return w[:0], b[:0]
+        first = int(np.argmax(finite))
+        start_loss = float(self.moments.loss(w[first:first + 1], b[first:first + 1])[0])
+        if checked is not None and checked[1:] == (run.path.stride, self._view_range()) \
+                and 0 < checked[0] <= len(run.path):
+            w, b, finite = w[checked[0]:], b[checked[0]:], finite[checked[0]:]  # w[i + 1] is kept point i
         w, b = w[finite], b[finite]
         if w.size == 0:
             return w, b
         losses = self.moments.loss(w, b)
-        limit = max(float(losses[0]), self.optimum.loss if self.optimum else 0.0) * PATH_LOSS_LIMIT
+        limit = max(start_loss, self.optimum.loss if self.optimum else 0.0) * PATH_LOSS_LIMIT
         keep = losses <= limit if limit > 0 else np.ones(w.size, dtype=bool)
         return w[keep], b[keep]
 
-    def _widen_for(self, run: Run) -> None:
-        """Frame again only when part of the live path (its start included) lies outside the view."""
-        w, b = self._framed_path(run)
-        if w.size == 0:
-            return
+    def _view_range(self) -> tuple[float, float, float, float]:
         (w0, w1), (b0, b1) = self.plot.getPlotItem().getViewBox().viewRange()
-        if not (w0 <= w.min() and w.max() <= w1 and b0 <= b.min() and b.max() <= b1):
+        return float(w0), float(w1), float(b0), float(b1)
+
+    def _widen_for(self, run: Run) -> None:
+        """Frame again only when part of the live path (its start included) lies outside the view. Each
+        frame looks only at the points that arrived since the last look (O(new points), not O(path))."""
+        w, b = self._framed_path(run, self._widen_checked.get(run.number))
+        view = self._view_range()
+        w0, w1, b0, b1 = view
+        self._widen_checked[run.number] = (len(run.path), run.path.stride, view)
+        if w.size and not (w0 <= w.min() and w.max() <= w1 and b0 <= b.min() and b.max() <= b1):
+            self._widen_checked.pop(run.number, None)
             self.frame()
 
     def _set_view(self, w0: float, w1: float, b0: float, b1: float) -> None:

@@ -26,6 +26,10 @@ from gui.session.run_history import Run, RunHistoryModel
 
 CURSOR_PEN = pg.mkPen(QColor(40, 40, 40, 170), width=1, style=Qt.PenStyle.DashLine)  # the timeline's step
 FEW_POINTS = 30  # curves this short draw a dot per epoch
+# Peak downsampling keeps each block's lowest and highest loss; one block per pixel column draws the curve's
+# full vertical extent in every column. pyqtgraph's default (five per pixel) handed ten points a pixel to
+# the painter, and a 5,000-point path took a millisecond to stroke every frame while a run played.
+PEAKS_PER_PIXEL = 1.0
 _SMALLEST_LOSS = float(np.finfo(np.float64).tiny)  # where a zero is drawn on a log axis at the very least
 
 
@@ -180,7 +184,7 @@ class LossPlotWidget(QWidget):
         for number, run in shown.items():
             if number not in self.curves:
                 data = DecimatedCurve() if number in self.live_runs else DecimatedCurve.of(run.loss_values())
-                curve = self.plot.getPlotItem().plot(name=run.label)
+                curve = self.plot.getPlotItem().plot(name=run.label, autoDownsampleFactor=PEAKS_PER_PIXEL)
                 self.curves[number] = (curve, data)
                 self._set_curve(curve, data)
             curve, _ = self.curves[number]

@@ -9,9 +9,10 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QMenu
 
 from gui.kit import plot_style
+from gui.kit.steady_scatter import SteadyScatter
 
 
-class PassiveScatter(pg.ScatterPlotItem):
+class PassiveScatter(SteadyScatter):
     """A scatter that leaves clicks to the ViewBox (pyqtgraph's own would swallow clicks on points and
     search them by building one object per point, slow at a million)."""
 

@@ -15,10 +15,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QBrush, QColor, QPen
-from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsLineItem
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
 from engine.data.scaling import Standardizer
 from engine.training.step_trace import StepRecord
+from gui.kit.pixel_lines import PixelLineItem
 from gui.session.run_history import Run
 
 GRADIENT_PEN = pg.mkPen(QColor(20, 20, 20), width=2, style=Qt.PenStyle.DashLine)
@@ -48,7 +49,7 @@ def scaler_of(run: Run) -> Standardizer:
     return Standardizer.fitted_to(run.points)
 
 
-class _Shaft(QGraphicsLineItem):
+class _Shaft(PixelLineItem):
     """An arrow's line in data coordinates with a cosmetic pen: moving it is one setLine (microseconds),
     where a PlotDataItem's setData costs most of a millisecond, paid every frame while a run plays."""
 

@@ -50,6 +50,9 @@ class StepDetailsView(QPlainTextEdit):
         self._explanation = NO_RUN
         self._heading = QTextCharFormat()
         self._heading.setFontWeight(QFont.Weight.Bold)
+        self._plain = QTextCharFormat()
+        self._lines: list[str] = []  # the text shown, line by line
+        self._headings: frozenset[int] = frozenset()  # which of those lines are bold
         self._render()
 
     @property
@@ -121,20 +124,43 @@ class StepDetailsView(QPlainTextEdit):
         return data
 
     def _render(self) -> None:
-        """Replace the text, keeping the line the reader scrolled to at the top (it would jump to the top
-        every frame)."""
+        """Put the explanation in the text. Consecutive steps of a run have the same lines with other
+        numbers: only the lines that changed are replaced, in one edit (a whole new text cost ~2 ms a
+        frame to lay out again, and the reader's scroll position had to be restored)."""
         self._unrendered = False
-        top = self.cursorForPosition(QPoint(0, 0)).blockNumber() if self.verticalScrollBar().value() else 0
         explanation = self._explanation
-        self.setPlainText(explanation.plain_text())
-        document = self.document()
-        block = 0  # plain_text(): the title, then per section a blank line, its title and its lines
-        for title, lines in [(explanation.title, 0), *((s.title, len(s.lines)) for s in explanation.sections)]:
-            if title:
-                cursor = QTextCursor(document.findBlockByNumber(block))
+        lines = explanation.plain_text().split("\n")
+        headings = _heading_lines(explanation)
+        if len(lines) == len(self._lines) and headings == self._headings:
+            self._replace_changed_lines(lines, headings)
+        else:
+            self._replace_text(lines, headings)
+        self._lines, self._headings = lines, headings
+
+    def _replace_changed_lines(self, lines: list[str], headings: frozenset[int]) -> None:
+        cursor = QTextCursor(self.document())
+        cursor.beginEditBlock()
+        block = self.document().firstBlock()
+        for number, (old, new) in enumerate(zip(self._lines, lines, strict=True)):
+            if old != new:
+                cursor.setPosition(block.position())
                 cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor)
-                cursor.mergeCharFormat(self._heading)
-            block += lines + 2
+                cursor.insertText(new, self._heading if number in headings else self._plain)
+            block = block.next()
+        cursor.endEditBlock()
+
+    def _replace_text(self, lines: list[str], headings: frozenset[int]) -> None:
+        """A new text (another layout of lines), keeping the line the reader scrolled to at the top."""
+        top = self.cursorForPosition(QPoint(0, 0)).blockNumber() if self.verticalScrollBar().value() else 0
+        self.setPlainText("\n".join(lines))
+        document = self.document()
+        everything = QTextCursor(document)
+        everything.select(QTextCursor.SelectionType.Document)
+        everything.setCharFormat(self._plain)  # setPlainText keeps the format the last edit left (bold)
+        for number in headings:
+            cursor = QTextCursor(document.findBlockByNumber(number))
+            cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor)
+            cursor.mergeCharFormat(self._heading)
         if top:
             self._scroll_to_block(top)
 
@@ -149,3 +175,14 @@ class StepDetailsView(QPlainTextEdit):
             lines += max(block.lineCount(), 1)
             block = block.next()
         self.verticalScrollBar().setValue(lines)
+
+
+def _heading_lines(explanation: Explanation) -> frozenset[int]:
+    """The lines of `explanation.plain_text()` that are headings: the title, then per section a blank line,
+    its title and its lines."""
+    headings, line = set(), 0
+    for title, count in [(explanation.title, 0), *((s.title, len(s.lines)) for s in explanation.sections)]:
+        if title:
+            headings.add(line)
+        line += count + 2
+    return frozenset(headings)

@@ -8,12 +8,15 @@ replaying do not feed back into themselves.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+import time
+
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QWidget
 
 from gui.kit.widget_names import named
 
 NO_RUN_TEXT = "No run selected: train, or pick a run in the Runs table."
+TICKING_TEXT_INTERVAL_S = 0.1  # while a run plays: the label's text at most ten times a second
 
 
 class TimelineBar(QWidget):
@@ -47,6 +50,11 @@ class TimelineBar(QWidget):
         layout.addWidget(self.slider, 1)
         layout.addWidget(self.label, 1)
         self._programmatic = False
+        self._text = NO_RUN_TEXT  # the newest text; the label may show it up to 0.1 s later while ticking
+        self._text_shown_at = 0.0
+        self._text_timer = QTimer(self)
+        self._text_timer.setSingleShot(True)
+        self._text_timer.timeout.connect(self._show_text)
 
     def set_length(self, positions: int) -> None:
         """Positions 0 … positions − 1 (a run with no kept steps has only 0: the slider is disabled)."""
@@ -78,9 +86,31 @@ class TimelineBar(QWidget):
     def set_can_play(self, can_play: bool) -> None:
         self.play_button.setEnabled(can_play)
 
-    def set_text(self, text: str) -> None:
-        self.label.setText(text)
-        self.label.setToolTip(text)
+    def set_text(self, text: str, *, ticking: bool = False) -> None:
+        """Show `text` now; `ticking`: one of many a second (a run playing), shown at most every
+        TICKING_TEXT_INTERVAL_S and the last one always. Each new text makes Qt lay the whole window out
+        again (a word-wrapped QLabel asks for its height anew): about 1 ms, too much for every frame, and
+        nobody reads a step number that changes 60 times a second."""
+        self._text = text
+        if ticking:
+            if self._text_timer.isActive():
+                return
+            wait_s = self._text_shown_at + TICKING_TEXT_INTERVAL_S - time.monotonic()
+            if wait_s > 0:
+                self._text_timer.start(max(1, round(wait_s * 1000)))
+                return
+        self._text_timer.stop()
+        self._show_text()
+
+    def text(self) -> str:
+        """The newest text (the label shows it at once, or within 0.1 s while a run plays)."""
+        return self._text
+
+    def _show_text(self) -> None:
+        self._text_shown_at = time.monotonic()
+        if self.label.text() != self._text:
+            self.label.setText(self._text)
+            self.label.setToolTip(self._text)
 
     def position(self) -> int:
         return self.slider.value()

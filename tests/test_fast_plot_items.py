@@ -1,0 +1,93 @@
+"""The plot items that replace pyqtgraph's for speed must draw and bound exactly what pyqtgraph's would:
+the same pixels for the lines, the same rect for the scatters, after data and view changes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QLineF, Qt
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QGraphicsLineItem
+
+from gui.kit.pixel_lines import PixelLineItem, SlopeLine
+from gui.kit.steady_scatter import SteadyScatter
+
+
+def _plot(qtbot) -> pg.PlotWidget:
+    widget = pg.PlotWidget()
+    widget.setBackground("w")
+    widget.resize(420, 320)
+    widget.hideAxis("left")
+    widget.hideAxis("bottom")
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.setXRange(-1.0, 5.0, padding=0)
+    widget.setYRange(-3.0, 11.0, padding=0)
+    return widget
+
+
+def _pixels(widget: pg.PlotWidget) -> np.ndarray:
+    image = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    buffer = np.frombuffer(image.constBits(), dtype=np.uint8, count=image.sizeInBytes())
+    return buffer.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 4].reshape(
+        image.height(), image.width(), 4)[..., :3].astype(int)
+
+
+def _drawn(widget: pg.PlotWidget, item: object) -> np.ndarray:
+    widget.addItem(item)
+    try:
+        return _pixels(widget)
+    finally:
+        widget.removeItem(item)
+
+
+@pytest.mark.parametrize("style", [Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine])
+@pytest.mark.parametrize(("weight", "bias"), [(2.0, 0.0), (-0.7, 4.0), (0.0, 3.0), (25.0, -2.0)])
+def test_a_slope_line_draws_the_pixels_pyqtgraphs_line_draws(qtbot, style, weight: float, bias: float) -> None:
+    widget = _plot(qtbot)
+    pen = pg.mkPen(QColor(200, 30, 30), width=2, style=style)
+    drawn = []
+    for kind in (pg.InfiniteLine, SlopeLine):
+        line = kind(pos=(0.0, bias), angle=float(np.degrees(np.arctan(weight))), pen=pen, movable=False)
+        drawn.append(_drawn(widget, line))
+    reference, fast = drawn
+    background = _pixels(widget)
+    assert (np.abs(reference - background).sum(axis=2) > 60).sum() > 100, "the reference line is drawn"
+    differs = np.abs(reference - fast).sum(axis=2) > 60
+    assert differs.mean() < 0.002, f"{differs.sum()} pixels differ"
+
+
+def test_a_pixel_line_item_draws_the_pixels_a_line_item_draws(qtbot) -> None:
+    widget = _plot(qtbot)
+    pen = pg.mkPen(QColor(20, 20, 20), width=2, style=Qt.PenStyle.DashLine)
+    drawn = []
+    for kind in (QGraphicsLineItem, PixelLineItem):
+        item = kind(QLineF(0.5, 1.0, 3.5, 8.0))
+        item.setPen(pen)
+        drawn.append(_drawn(widget, item))
+    reference, fast = drawn
+    assert (np.abs(reference - _pixels(widget)).sum(axis=2) > 60).sum() > 50
+    assert (np.abs(reference - fast).sum(axis=2) > 60).mean() < 0.002
+
+
+def test_a_steady_scatter_bounds_what_a_scatter_bounds_after_every_change(qtbot) -> None:
+    widget = _plot(qtbot)
+    steady = SteadyScatter(x=[0.0, 2.0], y=[1.0, 5.0], size=9)
+    widget.addItem(steady)
+
+    def fresh() -> object:
+        return pg.ScatterPlotItem.boundingRect(steady)  # pyqtgraph's own computation, nothing cached
+
+    assert steady.boundingRect() == fresh()
+    assert steady.boundingRect() == fresh()  # the kept rect
+    steady.setData(x=[-0.5, 4.0, 1.0], y=[-2.0, 3.0, 10.0])
+    assert steady.boundingRect() == fresh()
+    widget.setXRange(0.0, 2.0, padding=0)  # a zoom: the pixel padding is another size in data units
+    qtbot.wait(10)
+    assert steady.boundingRect() == fresh()
+    steady.setSize(20)
+    assert steady.boundingRect() == fresh()
+    steady.setData(x=[], y=[])
+    assert steady.boundingRect() == fresh()
