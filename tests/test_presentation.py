@@ -31,6 +31,7 @@ def looks(window) -> dict[str, object]:
         "window font": QFont(window.font()),
         "equation font": QFont(window.panel.equation_label.font()),
         "fit pen": _line(window.data_plot.fit_line.pen),
+        "arrow pen": _line(window.landscape.step_overlay.gradient.line.pen()),
         "tick font": left.style["tickFont"],
         "axis width": left.fixedWidth,
         "dock hidden": window.runs_dock.isHidden(),
@@ -55,6 +56,7 @@ def test_presentation_mode_enlarges_everything_and_toggles_back_exactly(qtbot, w
     assert on["equation font"].pointSizeF() == before["equation font"].pointSizeF() * FONT_SCALE
     assert on["equation font"].bold()  # its own font, scaled, not replaced by the window's
     assert on["fit pen"] == (before["fit pen"][0] * LINE_SCALE, *before["fit pen"][1:])  # thicker, same colour
+    assert on["arrow pen"] == (before["arrow pen"][0] * LINE_SCALE, *before["arrow pen"][1:])  # the landscape's
     assert on["tick font"].pointSizeF() == on["window font"].pointSizeF()
     assert on["axis width"] > before["axis width"]  # room for the larger tick labels, once laid out:
     qtbot.waitUntil(lambda: window.data_plot.getPlotItem().getAxis("left").width() == on["axis width"])

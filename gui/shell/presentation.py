@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pyqtgraph as pg
 from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, Qt
 from PySide6.QtGui import QAction, QFont, QPen
-from PySide6.QtWidgets import QDockWidget, QGraphicsTextItem, QMainWindow, QWidget
+from PySide6.QtWidgets import QDockWidget, QGraphicsLineItem, QGraphicsTextItem, QMainWindow, QWidget
 
 from gui.kit import plot_style
 
@@ -169,6 +169,8 @@ def _pen_of(item: object) -> QPen | None:
         pen = item.opts.get("pen")
     elif isinstance(item, pg.InfiniteLine):
         pen = item.pen
+    elif isinstance(item, QGraphicsLineItem):  # the landscape's step arrows
+        pen = item.pen()
     else:
         return None
     return pen if isinstance(pen, QPen) else None
@@ -184,7 +186,7 @@ def _same_line(a: QPen, b: QPen) -> bool:
 def _set_pen(item: object, pen: QPen) -> None:
     if isinstance(item, pg.ArrowItem):
         item.setStyle(pen=pen)
-    elif isinstance(item, (pg.PlotDataItem, pg.PlotCurveItem, pg.InfiniteLine)):
+    elif isinstance(item, (pg.PlotDataItem, pg.PlotCurveItem, pg.InfiniteLine, QGraphicsLineItem)):
         item.setPen(pen)
 
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
 from engine.data.scaling import Standardizer
 from engine.training.step_trace import StepRecord
+from gui.kit import plot_style
 from gui.kit.pixel_lines import PixelLineItem
 from gui.session.run_history import Run
 
@@ -189,7 +190,7 @@ class StepOverlay:
             return
         if self._step_colour != run.color.rgba():  # restyled when the run changes, not every frame
             self._step_colour = run.color.rgba()
-            pen = pg.mkPen(run.color, width=2.5)
+            pen = plot_style.scaled_pen(pg.mkPen(run.color, width=2.5))  # wider in presentation mode
             self.step.line.set_pen(pen)
             self.step.head.setStyle(pen=pen, brush=pg.mkBrush(run.color))
         self.step.show(*record.before, *record.after)
