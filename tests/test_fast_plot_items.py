@@ -91,3 +91,19 @@ def test_a_steady_scatter_bounds_what_a_scatter_bounds_after_every_change(qtbot)
     assert steady.boundingRect() == fresh()
     steady.setData(x=[], y=[])
     assert steady.boundingRect() == fresh()
+
+
+def test_a_wide_pixel_line_is_bounded_by_its_stroke_on_a_plot_of_large_units(qtbot) -> None:
+    """Qt repaints an item's bounds: they must hold the stroke (half the pen's width in pixels each side),
+    or a moved wide arrow leaves its edges behind. QGraphicsLineItem pads in data units, here ~0 px."""
+    widget = _plot(qtbot)
+    widget.setYRange(-1e5, 1e5, padding=0)
+    item = PixelLineItem(QLineF(1.0, 0.0, 3.0, 0.0))  # horizontal: its own box has no height at all
+    item.setPen(pg.mkPen(QColor(20, 20, 20), width=6.25))
+    widget.addItem(item)
+    to_screen = item.deviceTransform(widget.viewportTransform())  # a PlotWidget is the QGraphicsView
+    on_screen = to_screen.mapRect(item.boundingRect())
+    line = to_screen.map(item.line())
+    assert on_screen.top() <= min(line.y1(), line.y2()) - 6.25 / 2
+    assert on_screen.bottom() >= max(line.y1(), line.y2()) + 6.25 / 2
+    assert on_screen.left() <= min(line.x1(), line.x2()) - 6.25 / 2

@@ -32,6 +32,7 @@ def looks(window) -> dict[str, object]:
         "equation font": QFont(window.panel.equation_label.font()),
         "fit pen": _line(window.data_plot.fit_line.pen),
         "arrow pen": _line(window.landscape.step_overlay.gradient.line.pen()),
+        "arrow swatch": _line(window.landscape.step_overlay.gradient.line.sample.opts["pen"]),
         "tick font": left.style["tickFont"],
         "axis width": left.fixedWidth,
         "dock hidden": window.runs_dock.isHidden(),
@@ -57,6 +58,7 @@ def test_presentation_mode_enlarges_everything_and_toggles_back_exactly(qtbot, w
     assert on["equation font"].bold()  # its own font, scaled, not replaced by the window's
     assert on["fit pen"] == (before["fit pen"][0] * LINE_SCALE, *before["fit pen"][1:])  # thicker, same colour
     assert on["arrow pen"] == (before["arrow pen"][0] * LINE_SCALE, *before["arrow pen"][1:])  # the landscape's
+    assert on["arrow swatch"] == on["arrow pen"]  # its legend's sample follows
     assert on["tick font"].pointSizeF() == on["window font"].pointSizeF()
     assert on["axis width"] > before["axis width"]  # room for the larger tick labels, once laid out:
     qtbot.waitUntil(lambda: window.data_plot.getPlotItem().getAxis("left").width() == on["axis width"])
@@ -126,3 +128,18 @@ def test_screenshots_of_presentation_mode_at_1280x800(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     for name in ("off", "on"):
         assert (ARTIFACTS / f"presentation-{name}-1280x800.png").stat().st_size > 10_000
+
+
+def test_a_step_arrow_styled_while_presenting_is_thick_and_becomes_normal_after(qtbot, window) -> None:
+    from tests.timeline_runs import trained_run
+
+    presentation_of(window).set_active(True)
+    run = trained_run(window.runs, 30)
+    window.timeline.select(run)  # the "step taken" arrow takes the run's colour now, while presenting
+    window.timeline.show_position(10)
+    step = window.landscape.step_overlay.step.line
+    assert step.isVisible() and step.pen().color().rgb() == run.color.rgb()
+    assert step.pen().widthF() == 2.5 * LINE_SCALE
+    assert step.sample.opts["pen"].widthF() == 2.5 * LINE_SCALE  # the legend's swatch too
+    presentation_of(window).set_active(False)
+    assert step.pen().widthF() == 2.5 and step.sample.opts["pen"].widthF() == 2.5

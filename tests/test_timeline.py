@@ -245,3 +245,31 @@ def test_the_label_keeps_up_with_a_playing_run_at_most_ten_times_a_second(qtbot)
     assert bar.label.text() == "step 12"
     qtbot.wait(round(TICKING_TEXT_INTERVAL_S * 2000))
     assert bar.label.text() == "step 12", "a pending ticking text never overwrites a later move"
+
+
+def test_the_landscape_widens_to_keep_a_live_path_in_view_after_a_zoom(qtbot, window) -> None:
+    """Each frame checks only the new points of the path against the view; a zoom by the user makes the
+    next frame check the whole path again. Either way every point drawn stays on screen."""
+    points = PointSet.seed()
+    run = window.runs.start_run(config_of(120))  # plain SGD: each step goes on beyond the path so far
+    run.points = points
+    window.session.runStarted.emit(run)
+    start, state = None, None
+    landscape = window.landscape
+    view_box = landscape.plot.getPlotItem().getViewBox()
+    outside_once = False
+    for chunk in range(12):
+        records, state, start = step_records(run.config, points, 10, first=chunk * 10 + 1, start=start, state=state)
+        feed(run, records)
+        (w0, w1), (b0, b1) = view_box.viewRange()
+        w, b = landscape._path_arrays(run)
+        outside_once |= bool(w.min() < w0 or w.max() > w1 or b.min() < b0 or b.max() > b1)
+        window._redraw_views()
+        w, b = landscape.path_of(run)
+        (w0, w1), (b0, b1) = view_box.viewRange()
+        assert w0 <= w.min() and w.max() <= w1 and b0 <= b.min() and b.max() <= b1, chunk
+        if chunk in (3, 7):  # the user zooms in to just the path so far; the next steps leave that view
+            view_box.setRange(xRange=(w.min(), w.max()), yRange=(b.min(), b.max()), padding=0)
+            if chunk == 7:
+                landscape._widen_for(run)  # a frame that looks at it unchanged: the next looks at new points only
+    assert outside_once, "the path never left the view: nothing was tested"

@@ -11,8 +11,8 @@ device coordinates, so a reset transform does not move it.
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF
-from PySide6.QtGui import QPainter, QPen
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsLineItem, QStyleOptionGraphicsItem, QWidget
 
 
@@ -39,7 +39,32 @@ class SlopeLine(pg.InfiniteLine):
 
 class PixelLineItem(QGraphicsLineItem):
     """A QGraphicsLineItem whose line is in data coordinates and whose pen is stroked in pixels (with the
-    view's antialiasing, as QGraphicsLineItem does)."""
+    view's antialiasing, as QGraphicsLineItem does). Its bounds reach half the pen's width in pixels beyond
+    the line: QGraphicsLineItem pads by the width in data units, which on a plot whose units are large is
+    less than a pixel, and a repaint of the line's old place then left a wide stroke's edges behind.
+    Call `view_changed` after a pan or zoom (the padding in data units changes with it)."""
+
+    def boundingRect(self) -> QRectF:
+        line = self.line()
+        rect = QRectF(line.p1(), line.p2()).normalized()
+        views = self.scene().views() if self.scene() is not None else []
+        if not views:
+            return rect
+        to_item, invertible = self.deviceTransform(views[0].viewportTransform()).inverted()
+        if not invertible:
+            return rect
+        pad = self.pen().widthF() / 2 + 2  # pixels, with room for antialiasing and square caps
+        pad_x = (abs(to_item.m11()) + abs(to_item.m21())) * pad
+        pad_y = (abs(to_item.m12()) + abs(to_item.m22())) * pad
+        return rect.adjusted(-pad_x, -pad_y, pad_x, pad_y)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRect(self.boundingRect())
+        return path
+
+    def view_changed(self) -> None:
+        self.prepareGeometryChange()
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         line = self.line()

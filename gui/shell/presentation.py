@@ -186,7 +186,9 @@ def _same_line(a: QPen, b: QPen) -> bool:
 def _set_pen(item: object, pen: QPen) -> None:
     if isinstance(item, pg.ArrowItem):
         item.setStyle(pen=pen)
-    elif isinstance(item, (pg.PlotDataItem, pg.PlotCurveItem, pg.InfiniteLine, QGraphicsLineItem)):
+    elif isinstance(item, QGraphicsLineItem):  # a step arrow's `set_pen` restyles its legend swatch too
+        getattr(item, "set_pen", item.setPen)(pen)
+    elif isinstance(item, (pg.PlotDataItem, pg.PlotCurveItem, pg.InfiniteLine)):
         item.setPen(pen)
 
 

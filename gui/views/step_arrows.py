@@ -199,8 +199,9 @@ class StepOverlay:
 
     def view_changed(self) -> None:
         """The view was panned, zoomed or resized: the heads turn with the lines on screen."""
-        self.gradient.orient()
-        self.step.orient()
+        for arrow in (self.gradient, self.step):
+            arrow.line.view_changed()
+            arrow.orient()
 
     def _scaler_for(self, run: Run) -> Standardizer:
         """Cached per run: fitting the scaling reads every point, too slow for every slider move."""
