@@ -174,9 +174,9 @@ class DesktopLauncher:
     (tests pass fakes, so no test touches the real desktop's caches or its default applications)."""
 
     def __init__(self, paths: LauncherPaths, icon_png: Path, icon_svg: Path | None, *,
-                 which: Finder = shutil.which, run: Runner = _run_tool) -> None:
+                 which: Finder | None = None, run: Runner | None = None) -> None:
         self.paths, self.icon_png_source, self.icon_svg_source = paths, icon_png, icon_svg
-        self.which, self.run = which, run
+        self.which, self.run = which or shutil.which, run or _run_tool
 
     def is_installed(self) -> bool:
         return self.paths.desktop_entry.exists()
