@@ -8,7 +8,6 @@ import sys
 import tomllib
 
 import pytest
-
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QMessageBox, QTextBrowser
 

@@ -15,7 +15,9 @@ import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import IO
 
 from engine.atomic_write import write_atomic, write_text_atomic
 
@@ -199,7 +201,7 @@ class DesktopLauncher:
         try:
             for path, data in writes:  # the entry last: a menu never shows a launcher without its icon
                 path.parent.mkdir(parents=True, exist_ok=True)
-                write_atomic(path, lambda handle, data=data: handle.write(data))
+                write_atomic(path, partial(_write_bytes, data))
                 report.files.append(path)
             self.paths.desktop_entry.parent.mkdir(parents=True, exist_ok=True)
             write_text_atomic(self.paths.desktop_entry, desktop_entry_text(command, version))
@@ -247,6 +249,10 @@ class DesktopLauncher:
                 detail = (completed.stderr or completed.stdout or "").strip().splitlines()
                 report.tools_failed.append(f"{tool}: exit {completed.returncode}"
                                            + (f" ({detail[-1][:200]})" if detail else ""))
+
+
+def _write_bytes(data: bytes, handle: IO[bytes]) -> None:
+    handle.write(data)
 
 
 def _is_ours(entry: Path) -> bool:

@@ -8,8 +8,19 @@ import sys
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QMainWindow, QMenu,
-                               QMessageBox, QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTextBrowser,
+    QVBoxLayout,
+)
 
 import engine
 from engine.files.desktop_entry import DesktopLauncher, LauncherError, LauncherPaths, data_home, launch_command
@@ -93,8 +104,11 @@ class ShortcutsDialog(QDialog):
 
     def rows(self) -> list[tuple[str, str, str]]:
         """(shortcut, action, menu) as listed (tests read them back)."""
-        return [tuple(self.table.item(row, column).text() for column in range(3))  # type: ignore[misc]
-                for row in range(self.table.rowCount())]
+        def text(row: int, column: int) -> str:
+            item = self.table.item(row, column)
+            return item.text() if item is not None else ""
+
+        return [(text(row, 0), text(row, 1), text(row, 2)) for row in range(self.table.rowCount())]
 
 
 def getting_started_html(keys: dict[str, str]) -> str:

@@ -18,6 +18,7 @@ from gui.shell.help_menu import HelpMenu
 from gui.shell.training_actions import TrainingActions
 from gui.views.points_table import PointsTableView
 
+
 @dataclass
 class MenuTargets:
     """What the menus act on."""
