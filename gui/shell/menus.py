@@ -119,6 +119,8 @@ class MainMenus:
         self.presentation.setToolTip("Larger text and thicker lines for a projector, full screen (F11)")
         window.addAction(self.presentation)
         view_menu.addAction(self.presentation)
+        self.theme_menu = view_menu.addMenu("&Theme")  # filled by gui/shell/theme.py's ThemeSwitcher
+        self.theme_menu.setObjectName("themeMenu")
 
         train_menu = bar.addMenu("&Train")
         self.start = self._action("&Start", training.start_training, "Ctrl+Return")
