@@ -127,7 +127,7 @@ it. <i>Edit ▸ Generate points…</i> makes noisy data from a line; <i>File</i>
 <li><b>Watch.</b> The loss curve grows, the fitted line moves toward the points and a path crosses the loss
 landscape toward the star, the exact least-squares answer (the dashed ghost line on the data plot). The
 <b>Pace</b> box sets how many steps a second you see.</li>
-<li><b>Step.</b> <b>Step</b>{key("step")} takes one optimizer step and stops; <b>Continue</b>{key("continue")}
+<li><b>Step through.</b> <b>Step</b>{key("step")} takes one optimizer step and stops; <b>Continue</b>{key("continue")}
 trains on. Drag the timeline under the plots to any step: the step details explain its gradient and update,
 and two arrows on the landscape show it.</li>
 <li><b>Compare.</b> <i>Train ▸ Race optimizers</i> trains SGD, momentum and Adam side by side; the Runs
