@@ -14,6 +14,7 @@ from PySide6.QtCore import QEvent, QObject, QStandardPaths, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from engine.files.desktop_entry import APP_ID as DESKTOP_APP_ID
 from engine.training.results import TrainingResult
 from gui.session.document import APP_NAME
 from gui.shell.main_window import MainWindow
@@ -101,6 +102,7 @@ def freeze_startup_objects() -> None:
 def run_app(arguments: list[str]) -> int:
     QApplication.setApplicationName(APP_NAME)
     QApplication.setOrganizationName(ORGANIZATION)
+    QApplication.setDesktopFileName(DESKTOP_APP_ID)  # docks and Wayland match the window to the launcher's entry
     app = QApplication(sys.argv[:1] + arguments)
     configure_logging()
     window = MainWindow(detect_devices=False)  # the training process starts once the window is up

@@ -10,6 +10,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
+from gui.kit import plot_theme
+
 COLUMNS = 320
 ROWS = 220
 
@@ -27,17 +29,10 @@ def bin_counts(x: np.ndarray, y: np.ndarray, x_range: tuple[float, float], y_ran
     return np.bincount(cells, minlength=rows * columns).reshape(rows, columns)
 
 
-def _lookup_table() -> np.ndarray:
-    """Transparent for empty cells, then light to dark blue, like the markers."""
-    table = pg.colormap.get("CET-L12").getLookupTable(nPts=255, alpha=True)  # white → dark blue
-    table = np.vstack([[0, 0, 0, 0], table]).astype(np.ubyte)
-    return table
-
-
 class DensityImage:
     def __init__(self) -> None:
         self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setLookupTable(_lookup_table())
+        plot_theme.set_lookup_tables(self.image, *plot_theme.density_tables())  # follows the theme
         self.image.setZValue(-5)
         self.image.setVisible(False)
         self.counts = np.zeros((ROWS, COLUMNS), dtype=np.int64)

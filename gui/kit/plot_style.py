@@ -59,6 +59,17 @@ def base_width(pen: QPen) -> float | None:
     return _scaled_bases.get(_key(pen))
 
 
+def recoloured_pen(pen: QPen, color: QColor) -> QPen:
+    """A copy of `pen` in `color` that keeps what `base_width` knows of it (a theme change while
+    presentation mode is on must not leave the line wide when it ends)."""
+    recoloured = QPen(pen)
+    recoloured.setColor(color)
+    base = base_width(pen)
+    if base is not None:
+        _scaled_bases[_key(recoloured)] = base
+    return recoloured
+
+
 def _remember(pen: QPen, base: float, scale: float) -> QPen:
     pen.setWidthF(max(base, 1.0) * scale if scale != 1.0 else base)
     if scale != 1.0:

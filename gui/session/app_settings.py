@@ -1,5 +1,5 @@
 """What the app remembers between sessions (QSettings): window geometry, the last hyperparameters, the
-pace and recent files. A damaged value is ignored, never fatal."""
+pace, recent files and the theme. A damaged value is ignored, never fatal."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from engine.training.config import TrainingConfig
 log = logging.getLogger(__name__)
 MAX_RECENT_FILES = 8
 DEFAULT_PACE = 250.0  # steps per second: the default 1000-epoch full-batch run takes ~4 s, slow enough to watch
+THEMES = ("system", "light", "dark")  # View ▸ Theme: follow the desktop's colour scheme, or force one
 MAX_PACE = 100_000.0  # 0 means "Max" (as fast as the machine goes); above this a pace is meaningless on screen
 
 
@@ -86,6 +87,21 @@ class AppSettings:
         files = files[:MAX_RECENT_FILES]
         self.qsettings.setValue("files/recent", files)
         return files
+
+    def theme(self) -> str:
+        """"system", "light" or "dark"; "system" on a first run or when the stored value is not one of them."""
+        raw = self.qsettings.value("view/theme")
+        if raw is None:
+            return "system"
+        if raw not in THEMES:
+            log.warning("ignoring damaged saved theme: %r", raw)
+            return "system"
+        return str(raw)
+
+    def save_theme(self, theme: str) -> None:
+        if theme not in THEMES:
+            raise ValueError(f"theme must be one of {', '.join(THEMES)}, not {theme!r}")
+        self.qsettings.setValue("view/theme", theme)
 
     def sync(self) -> None:
         self.qsettings.sync()

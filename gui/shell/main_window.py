@@ -31,6 +31,7 @@ from gui.shell.notices import Notices
 from gui.shell.presentation import Presentation
 from gui.shell.process_notice import ProcessNotice
 from gui.shell.recovery_bar import RecoveryBar
+from gui.shell.theme import ThemeSwitcher
 from gui.shell.timeline_controller import TimelineController
 from gui.shell.training_actions import TrainingActions
 from gui.shell.window_layout import Views, arrange
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
             self.files, self.training, self.exports, self.model.undo_stack, self.table, self.delete_selection,
             self.document.clear_points, self.residuals_check, self.ghost_check, self.runs_dock))
         self.presentation = Presentation(self, self.menus.presentation)  # View ▸ Presentation mode
+        self.theme = ThemeSwitcher(self, self.menus.theme_menu, self.settings)  # View ▸ Theme, applied now
         self.animation_export = AnimationExport(self, self.runs, self.menus.export_animation, self.notices,
                                                 self.files.dialog_folder, self.selected_run)
         self._connect()

@@ -9,18 +9,14 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
-from PySide6.QtWidgets import QCheckBox, QDockWidget, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QCheckBox, QDockWidget, QMainWindow
 
 from engine.files.model_export import EXPORT_FORMATS
 from gui.shell.exports import Exports
 from gui.shell.file_actions import FileActions
+from gui.shell.help_menu import HelpMenu
 from gui.shell.training_actions import TrainingActions
 from gui.views.points_table import PointsTableView
-
-ABOUT_TEXT = """<h3>Gradient Descent Studio</h3>
-<p>Fit <i>y = w·x + b</i> to your points with real PyTorch and watch gradient descent work.</p>
-<p>With its defaults it computes exactly what the classic PyTorch example computes:
-<code>nn.Linear(1, 1)</code>, <code>nn.MSELoss()</code>, <code>optim.SGD(lr=0.01)</code>, 1000 epochs.</p>"""
 
 
 @dataclass
@@ -123,6 +119,8 @@ class MainMenus:
         self.presentation.setToolTip("Larger text and thicker lines for a projector, full screen (F11)")
         window.addAction(self.presentation)
         view_menu.addAction(self.presentation)
+        self.theme_menu = view_menu.addMenu("&Theme")  # filled by gui/shell/theme.py's ThemeSwitcher
+        self.theme_menu.setObjectName("themeMenu")
 
         train_menu = bar.addMenu("&Train")
         self.start = self._action("&Start", training.start_training, "Ctrl+Return")
@@ -140,7 +138,8 @@ class MainMenus:
         train_menu.addActions([self.step, self.continue_])
 
         help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self._action("&About", self.show_about))
+        self.help = HelpMenu(window, help_menu, {"start": self.start, "step": self.step,
+                                                 "continue": self.continue_, "save": self.save})
 
         toolbar = window.addToolBar("Main")
         toolbar.setObjectName("mainToolBar")
@@ -194,4 +193,4 @@ class MainMenus:
         self.recent_menu.setEnabled(bool(paths))
 
     def show_about(self) -> None:
-        QMessageBox.about(self.window, "About Gradient Descent Studio", ABOUT_TEXT)
+        self.help.show_about()

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QGraphicsItem, QLabel, QSizePolicy, QVBoxLayout, Q
 
 from engine.analysis.least_squares import LeastSquaresFit, Moments, least_squares, loss_grid
 from gui.kit import number_format as fmt
-from gui.kit import plot_style
+from gui.kit import plot_style, plot_theme
 from gui.kit.steady_scatter import SteadyScatter
 from gui.kit.widget_names import named
 from gui.session.run_history import Run, RunHistoryModel
@@ -53,7 +53,7 @@ class LandscapeWidget(QWidget):
         plot_style.cache_axes(item)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-10)
-        self.image.setLookupTable(_grey_bands())
+        plot_theme.set_lookup_tables(self.image, _grey_bands(), _dark_grey_bands())  # follows the theme
         item.addItem(self.image, ignoreBounds=True)
         self.optimum_marker = SteadyScatter(symbol="star", size=18, pen=plot_style.OPTIMUM_PEN,
                                                  brush=plot_style.OPTIMUM_BRUSH)
@@ -347,6 +347,13 @@ def _dot_style(colour: QColor, live: bool) -> tuple[QPen, QBrush]:
 def _grey_bands() -> np.ndarray:
     """Light grey where the loss is high to mid grey at the valley floor: coloured paths stand out on it."""
     shade = np.linspace(105, 246, BANDS).astype(np.ubyte)
+    return np.column_stack([shade, shade, np.minimum(shade + 8, 255)]).astype(np.ubyte)
+
+
+def _dark_grey_bands() -> np.ndarray:
+    """The dark theme's: still darker where the loss is lower, from mid grey down to near-black, so the
+    coloured paths, the white star and the light arrows stand out on it as they do on the light bands."""
+    shade = np.linspace(14, 112, BANDS).astype(np.ubyte)
     return np.column_stack([shade, shade, np.minimum(shade + 8, 255)]).astype(np.ubyte)
 
 
