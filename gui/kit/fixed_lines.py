@@ -21,6 +21,11 @@ class FixedLinesLabel(QLabel):
         margins = self.contentsMargins()
         self.setFixedHeight(self.fontMetrics().lineSpacing() * self.lines + margins.top() + margins.bottom())
 
+    def hasHeightForWidth(self) -> bool:
+        """Never: the height is fixed, and a wrapping label's height-for-width made the panel ask for the
+        height of its whole content (so a scroll area around it scrolled instead of shrinking the settings)."""
+        return False
+
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.FontChange:
             self._reserve()

@@ -61,7 +61,10 @@ class LossPlotWidget(QWidget):
         # At most a few points per pixel column reach the painter (peaks kept): a 100,000-epoch curve repainted
         # every frame while a run plays otherwise costs milliseconds. The data handed over stays whole.
         item.setDownsampling(auto=True, mode="peak")
-        self.legend = item.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        # Under the epoch axis, outside the curves: inside the plot it covered them on a small window.
+        self.legend = pg.LegendItem(labelTextSize="8pt", horSpacing=12)
+        item.legend = self.legend  # curves made with a name join it
+        item.layout.addItem(self.legend, 4, 1)
         self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # its text: a pixmap per frame
         self.curves: dict[int, tuple[pg.PlotDataItem, DecimatedCurve]] = {}
         self.live_runs: dict[int, Run] = {}  # every run training now (a race trains three at once)
