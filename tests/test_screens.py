@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRect
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
 from tests.conftest import ROOT, run_python
 
@@ -70,7 +70,8 @@ def _in_view(widget: QWidget, window: QWidget) -> bool:
     """Whether all of `widget` is drawn: inside the window and not clipped by a parent (a scroll area)."""
     top_left = widget.mapTo(window, widget.rect().topLeft())
     inside = window.rect().contains(QRect(top_left, widget.size()))
-    return inside and widget.isVisible() and widget.visibleRegion().boundingRect() == widget.rect()
+    drawn = widget.viewport() if isinstance(widget, QAbstractScrollArea) else widget  # a plot draws in its viewport
+    return inside and widget.isVisible() and drawn.visibleRegion().boundingRect() == drawn.rect()
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 800), (1280, 720), (1024, 768)])
