@@ -105,3 +105,22 @@ def _assert_legend_outside_the_curves(window) -> None:
     data_rect = view_box.mapRectToScene(view_box.boundingRect())
     assert not legend_rect.intersects(data_rect), (legend_rect, data_rect)
     assert window.loss_plot.plot.sceneRect().contains(legend_rect), "the legend is drawn whole"
+
+
+def test_many_runs_lay_the_legend_out_in_rows_under_the_axis(qtbot, window) -> None:
+    from tests.timeline_runs import trained_run
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    window.resize(1024, 768)
+    qtbot.waitUntil(lambda: window.size().toTuple() == (1024, 768))
+    for learning_rate in (0.01, 0.02, 0.03, 0.05, 0.08, 0.1, 0.12, 0.15):
+        trained_run(window.runs, 30, learning_rate=learning_rate)
+    window.runs.show_only(list(window.runs.runs))
+    qtbot.wait(50)
+    legend = window.loss_plot.legend
+    assert len(legend.items) == 8 and legend.columnCount > 1, legend.columnCount
+    _assert_legend_outside_the_curves(window)
+    view_box = window.loss_plot.plot.getPlotItem().getViewBox()
+    assert view_box.height() >= 40, "the curves keep room to be read"
+    path = ARTIFACTS / "loss-legend-8-runs-1024x768.png"
+    assert window.grab().save(str(path)) and path.stat().st_size > 10_000
