@@ -56,6 +56,8 @@ class TrainingResult:
     coefficients: tuple[float, ...] = ()  # the polynomial in the user's units, constant term first
     validation_loss: float | None = None  # the held-out points' loss (no penalty) at the last epoch; None: no split
     validation_history: np.ndarray | None = None  # the same at every epoch
+    x_center: float = 0.0  # the training points' mean x and standard deviation of x, where an exported
+    x_spread: float = 1.0  # polynomial is evaluated (powers of (x − center)/spread stay near 1 in float32)
 
     def summary(self) -> dict[str, Any]:
         """The fields a script wants, JSON-ready."""

@@ -55,6 +55,9 @@ class TrainingRun:
         self.loop = RunLoop(self.config, self.device, training, stepper, on_progress, theta0, units)
         self.last_reason = ""
         self.planned_epochs = self.config.epochs  # what the result's config says: Continue and Step move it
+        # Where the training x lie: an exported polynomial is evaluated around them (see model_export).
+        self.x_center = float(training.x.mean()) if len(training) else 0.0
+        self.x_spread = float(training.x.std()) if len(training) else 1.0
 
     @property
     def can_advance(self) -> bool:
@@ -86,7 +89,8 @@ class TrainingRun:
             initial_weight=loop.initial[0], initial_bias=loop.initial[1], config=config,
             suggested_learning_rate=loop.suggested_learning_rate, coefficients=loop.last_coefficients,
             validation_loss=loop.last_validation_loss,
-            validation_history=None if loop.validation_history is None else loop.validation_history.copy())
+            validation_history=None if loop.validation_history is None else loop.validation_history.copy(),
+            x_center=self.x_center, x_spread=self.x_spread)
 
 
 def train_together(runs: Sequence[TrainingRun], control: Control | None = None,
