@@ -227,9 +227,10 @@ class RunLoop:
         self.steps_run += count
         self.last_params = (float(records.after[-1, 0]), float(records.after[-1, 1]))
         self.last_trained = (float(records.trained_after[-1, 0]), float(records.trained_after[-1, 1]))
-        trained = self.stepper.trained_parameters()
-        if np.isfinite(trained).all():  # past a divergence in this flush: the coefficients before it
-            self.last_coefficients = self.units.coefficients(trained)
+        if self.units.degree == 1:  # the line's records: the coefficients are exactly its (w, b)
+            self.last_coefficients = (self.last_params[1], self.last_params[0])
+        elif not self.diverged:  # the stepper is past the divergence: keep the polynomial of the flush before
+            self.last_coefficients = self.units.coefficients(self.stepper.trained_parameters())
         if losses.size:
             self.last_loss = float(losses[-1])
         elif math.isnan(self.last_loss):  # a step inside the first epoch: its batch's loss is all there is

@@ -79,8 +79,10 @@ class TrainingRun:
         the epochs reached by Continue and Step), so an exported script repeats a completed run."""
         loop = self.loop
         config = dataclasses.replace(self.config, epochs=self.planned_epochs).to_dict()
+        # A line's (w, b) are its records'; a polynomial's are its linear and constant coefficients.
+        weight, bias = loop.last_params if self.config.degree == 1 else loop.last_coefficients[1::-1]
         return TrainingResult(
-            weight=loop.last_params[0], bias=loop.last_params[1], final_loss=loop.last_loss,
+            weight=weight, bias=bias, final_loss=loop.last_loss,
             loss_history=loop.history.copy(), epochs_run=loop.epochs_run, stop_reason=self.last_reason,
             device=str(self.device), elapsed_s=loop.elapsed_s, path=self.path, message=loop.message,
             initial_weight=loop.initial[0], initial_bias=loop.initial[1], config=config,
