@@ -62,8 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="mse: squared error, mae: absolute error, huber: squared near the curve, absolute beyond")
     train.add_argument("--huber-delta", type=float, default=defaults.huber_delta,
                        help="where --loss huber turns from squared to absolute error (in y's units)")
-    train.add_argument("--l2", type=float, default=defaults.l2, help="L2 penalty strength on the weights (not the bias)")
-    train.add_argument("--l1", type=float, default=defaults.l1, help="L1 penalty strength on the weights (not the bias)")
+    train.add_argument("--l2", type=float, default=defaults.l2,
+                       help="L2 penalty strength on the weights (not the bias)")
+    train.add_argument("--l1", type=float, default=defaults.l1,
+                       help="L1 penalty strength on the weights (not the bias)")
     train.add_argument("--schedule", choices=SCHEDULES.keys(), default=defaults.schedule,
                        help="learning-rate schedule, stepped once per epoch")
     train.add_argument("--step-size", type=int, default=None,

@@ -104,8 +104,9 @@ def train_together(runs: Sequence[TrainingRun], control: Control | None = None,
 
 def train(points: PointSet, config: TrainingConfig | None = None, on_progress: ProgressCallback | None = None,
           control: Control | None = None, pace: Pace | None = None) -> TrainingResult:
-    """Train y ≈ w·x + b (or the config's polynomial) on `points` for the config's epochs. Raises DataError, DeviceError; otherwise always
-    returns a result (stop_reason "completed", "stopped" or "diverged") holding what was trained so far."""
+    """Train y ≈ w·x + b (or the config's polynomial) on `points` for the config's epochs. Raises DataError,
+    DeviceError; otherwise always returns a result (stop_reason "completed", "stopped" or "diverged") holding
+    what was trained so far."""
     started = time.perf_counter()
     run = TrainingRun(points, config, on_progress)
     result = run.advance(control, pace)
@@ -129,7 +130,8 @@ def _build(points: PointSet, validation: PointSet | None, config: TrainingConfig
     """The stepper and the initial [w₁…w_D, b] in the space it trains in (scaled when `scaling`)."""
     torch.manual_seed(config.seed)
     model = nn.Linear(config.degree, 1)  # exactly as the example script: created on the CPU right after the seed
-    theta0 = np.concatenate([model.weight.detach().numpy().reshape(-1), model.bias.detach().numpy()]).astype(np.float64)
+    theta0 = np.concatenate([model.weight.detach().numpy().reshape(-1),
+                             model.bias.detach().numpy()]).astype(np.float64)
     units = scaling or FeatureScaling.identity(config.degree)
     if config.is_classic:  # the classic line: its own loops, bit for bit the example's
         x = _to_device(points.x if scaling is None else units.columns(points)[0][:, 0], device)
