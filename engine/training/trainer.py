@@ -81,11 +81,12 @@ class TrainingRun:
         config = dataclasses.replace(self.config, epochs=self.planned_epochs).to_dict()
         # A line's (w, b) are its records'; a polynomial's are its linear and constant coefficients.
         weight, bias = loop.last_params if self.config.degree == 1 else loop.last_coefficients[1::-1]
+        initial = loop.initial if self.config.degree == 1 else loop.initial_coefficients[1::-1]
         return TrainingResult(
             weight=weight, bias=bias, final_loss=loop.last_loss,
             loss_history=loop.history.copy(), epochs_run=loop.epochs_run, stop_reason=self.last_reason,
             device=str(self.device), elapsed_s=loop.elapsed_s, path=self.path, message=loop.message,
-            initial_weight=loop.initial[0], initial_bias=loop.initial[1], config=config,
+            initial_weight=initial[0], initial_bias=initial[1], config=config,
             suggested_learning_rate=loop.suggested_learning_rate, coefficients=loop.last_coefficients,
             validation_loss=loop.last_validation_loss,
             validation_history=None if loop.validation_history is None else loop.validation_history.copy())
