@@ -10,6 +10,8 @@ timeout 300 "$PY" -m pytest -q -p no:cacheprovider -o addopts="" tests/test_gpu.
 # Step, Continue, the pace, races and the step records on the default device ("auto": CUDA here); the one
 # test that needs Qt (the run history's memory budget) is left out: the device image has no PySide6.
 timeout 300 "$PY" -m pytest -q -p no:cacheprovider -o addopts="" tests/test_stepping.py -k "not budget" 2>&1 | tail -8
+# Polynomials (issue 13): fused against autograd per step at N = 1e6 on each device.
+for dev in cpu cuda; do timeout 240 "$PY" bench/polynomial_steps.py --device "$dev" --repeats 3 2>&1 | tail -4; done
 timeout 200 "$PY" - <<'PY'
 import time, numpy as np, torch
 from engine.data.points import PointSet

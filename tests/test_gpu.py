@@ -46,3 +46,34 @@ def test_gpu_is_listed_and_auto_picks_it(device: str) -> None:
 def test_gpu_mini_batches_and_stop(device: str) -> None:
     result = train(PointSet.seed(), TrainingConfig(device=device, batch_size=2, epochs=200))
     assert result.stop_reason == "completed" and np.isfinite([result.weight, result.bias]).all()
+
+
+POLYNOMIAL_CASES = [  # (optimizer, loss, schedule, degree, batch size, l2, l1, validation fraction)
+    ("sgd", "mse", "constant", 3, None, 0.0, 0.0, 0.0),
+    ("momentum", "mse", "step", 9, None, 0.01, 0.0, 0.2),
+    ("nesterov", "huber", "cosine", 3, 64, 0.0, 0.001, 0.0),
+    ("adam", "mae", "exponential", 9, None, 0.0, 0.0, 0.3),
+    ("adamw", "mse", "cosine", 10, 256, 0.01, 0.001, 0.0),
+    ("rmsprop", "huber", "constant", 5, None, 0.0, 0.0, 0.1),
+    ("adagrad", "mse", "step", 9, None, 0.1, 0.0, 0.0),
+]
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("device", ACCELERATORS)
+@pytest.mark.parametrize("case", POLYNOMIAL_CASES, ids=["-".join(map(str, case[:4])) for case in POLYNOMIAL_CASES])
+def test_gpu_polynomials_agree_with_the_cpu(device: str, case: tuple) -> None:
+    optimizer, loss, schedule, degree, batch_size, l2, l1, fraction = case
+    rng = np.random.default_rng(2)
+    x = rng.uniform(-3, 5, 4_000)
+    points = PointSet.from_columns(x, np.sin(x) + 0.1 * x**2 + rng.normal(scale=0.2, size=x.size))
+    base = {"optimizer": optimizer, "loss": loss, "schedule": schedule, "degree": degree, "batch_size": batch_size,
+            "l2": l2, "l1": l1, "validation_fraction": fraction, "standardize": True, "epochs": 60,
+            "learning_rate": 0.01}
+    for path in ("fused", "autograd"):
+        cpu = train(points, TrainingConfig(device="cpu", path=path, **base))
+        gpu = train(points, TrainingConfig(device=device, path=path, **base))
+        assert gpu.device.startswith(device) and gpu.stop_reason == "completed"
+        scale = max(abs(c) for c in cpu.coefficients)
+        np.testing.assert_allclose(gpu.coefficients, cpu.coefficients, rtol=1e-3, atol=1e-4 * scale, err_msg=path)
+        assert (gpu.validation_loss is None) == (fraction == 0.0)
