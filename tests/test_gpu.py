@@ -46,6 +46,10 @@ def test_gpu_is_listed_and_auto_picks_it(device: str) -> None:
 def test_gpu_mini_batches_and_stop(device: str) -> None:
     result = train(PointSet.seed(), TrainingConfig(device=device, batch_size=2, epochs=200))
     assert result.stop_reason == "completed" and np.isfinite([result.weight, result.bias]).all()
+    on_cpu = train(PointSet.seed(), TrainingConfig(device="cpu", batch_size=2, epochs=200))
+    # The same batches on every device (and in the exported script): the permutations are drawn on the CPU.
+    assert result.weight == pytest.approx(on_cpu.weight, rel=1e-5)
+    assert result.bias == pytest.approx(on_cpu.bias, rel=1e-5)
 
 
 POLYNOMIAL_CASES = [  # (optimizer, loss, schedule, degree, batch size, l2, l1, validation fraction)
@@ -68,12 +72,14 @@ def test_gpu_polynomials_agree_with_the_cpu(device: str, case: tuple) -> None:
     x = rng.uniform(-3, 5, 4_000)
     points = PointSet.from_columns(x, np.sin(x) + 0.1 * x**2 + rng.normal(scale=0.2, size=x.size))
     base = {"optimizer": optimizer, "loss": loss, "schedule": schedule, "degree": degree, "batch_size": batch_size,
-            "l2": l2, "l1": l1, "validation_fraction": fraction, "standardize": True, "epochs": 60,
+            "l2": l2, "l1": l1, "validation_fraction": fraction, "standardize": True, "epochs": 8,
             "learning_rate": 0.01}
     for path in ("fused", "autograd"):
         cpu = train(points, TrainingConfig(device="cpu", path=path, **base))
         gpu = train(points, TrainingConfig(device=device, path=path, **base))
         assert gpu.device.startswith(device) and gpu.stop_reason == "completed"
         scale = max(abs(c) for c in cpu.coefficients)
-        np.testing.assert_allclose(gpu.coefficients, cpu.coefficients, rtol=1e-3, atol=1e-4 * scale, err_msg=path)
+        # Short runs: Adam-like and sign-based (MAE, Huber, L1) updates turn float32's last-bit differences
+        # between devices into visible ones over long runs, as they do between the two loops (test_model_grid).
+        np.testing.assert_allclose(gpu.coefficients, cpu.coefficients, rtol=1e-4, atol=1e-5 * scale, err_msg=path)
         assert (gpu.validation_loss is None) == (fraction == 0.0)

@@ -70,7 +70,11 @@ class HeldOut:
 
 
 class _Batches:
-    """Full batch, or a seeded permutation per epoch sliced into contiguous mini-batches, one per step."""
+    """Full batch, or a seeded permutation per epoch sliced into contiguous mini-batches, one per step.
+
+    The permutation is always drawn by a CPU generator and then moved to the device: a CUDA generator with
+    the same seed draws other permutations, so a mini-batch run on the GPU would take other batches than
+    the same run on the CPU and than its exported script."""
 
     def __init__(self, n: int, batch_size: int | None, seed: int, device: torch.device) -> None:
         self.n = n
@@ -81,7 +85,7 @@ class _Batches:
         self.cursor = 0  # the next step's index in its epoch
         self.order: torch.Tensor | None = None
         if self.batch_size is not None:
-            self.generator = torch.Generator(device=device)
+            self.generator = torch.Generator()
             self.generator.manual_seed(seed)
 
     def next_slice(self) -> slice | None:
@@ -89,7 +93,8 @@ class _Batches:
         if self.batch_size is None:
             return None
         if self.cursor == 0:
-            self.order = torch.randperm(self.n, generator=self.generator, device=self.device)
+            order = torch.randperm(self.n, generator=self.generator)
+            self.order = order if self.device.type == "cpu" else order.to(self.device, non_blocking=True)
         start = self.cursor * self.batch_size
         self.cursor = (self.cursor + 1) % self.steps_per_epoch
         return slice(start, start + self.batch_size)
@@ -176,6 +181,7 @@ class AutogradStepper:
         self._shuffled: tuple[torch.Tensor, torch.Tensor] | None = None
         self.held_out = held_out
         self.validation = torch.full((), float("nan"), dtype=torch.float32, device=x.device)
+        self.gradient = torch.zeros(2, dtype=torch.float32, device=x.device)  # [∂/∂w₁, ∂/∂b] of the last step
 
     def take_step(self, row: torch.Tensor) -> None:
         if self.batches.cursor == 0 and self.held_out is not None:  # the epoch's first step: score it first
@@ -213,18 +219,23 @@ class AutogradStepper:
         if self.l1 > 0.0:
             objective = objective + self.l1 * self.model.weight.abs().sum()
         objective.backward()
+        # Read before the step: torch.optim's foreach implementations (the default on CUDA) may change .grad
+        # in place (SGD with Nesterov momentum adds the buffer into it).
+        weight_grad, bias_grad = self.model.weight.grad, self.model.bias.grad
+        assert weight_grad is not None and bias_grad is not None
+        with torch.no_grad():
+            torch.stack([weight_grad.reshape(-1)[0], bias_grad.reshape(())], out=self.gradient)
         self.optimizer.step()
         return loss.detach() * inputs.shape[0]
 
     def _record(self, row: torch.Tensor, loss_sum: torch.Tensor) -> None:
         weight, bias = self.model.weight, self.model.bias
-        assert weight.grad is not None and bias.grad is not None
         state = self.optimizer.state
         buffers = [torch.stack([state[weight][key].reshape(-1)[0], state[bias][key].reshape(())])
                    for key in self.state_keys]
         with torch.no_grad():
             values = [loss_sum.reshape(1), weight.detach().reshape(-1)[:1], bias.detach().reshape(1),
-                      weight.grad.reshape(-1)[:1], bias.grad.reshape(1), *buffers]
+                      self.gradient, *buffers]
             filled = torch.cat(values)
             row[: filled.shape[0]].copy_(filled)
             row[filled.shape[0]:STATE_STOP].zero_()
