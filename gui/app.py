@@ -14,6 +14,7 @@ from PySide6.QtCore import QEvent, QObject, QStandardPaths, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from engine.files.file_kind import file_kind
 from engine.training.results import TrainingResult
 from gui.session.document import APP_NAME
 from gui.shell.main_window import MainWindow
@@ -116,8 +117,13 @@ def run_app(arguments: list[str]) -> int:
         _quit_after_first_paint(app, window)
     else:
         window.detect_devices()
-    project = next((Path(arg) for arg in arguments if not arg.startswith("-")), None)
-    if project is not None:
-        # Recovered work in the window: ask before a file from the command line replaces it.
-        window.files.open_project(project, confirmed=not window.document.is_modified())
+    given = next((Path(arg) for arg in arguments if not arg.startswith("-")), None)
+    if given is not None:
+        # A project, a CSV/TSV or a spreadsheet (by extension, else content). Recovered work in the window:
+        # ask before a project from the command line replaces it; data goes through the import dialog,
+        # once the event loop runs.
+        if file_kind(given) == "project":
+            window.files.open_project(given, confirmed=not window.document.is_modified())
+        else:
+            QTimer.singleShot(0, lambda: window.files.import_table(given))
     return app.exec()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import stat
 import zipfile
 from collections.abc import Iterator
 
@@ -20,8 +21,11 @@ RawCell = int | float | str | bool | datetime.date | datetime.time | datetime.ti
 
 
 def looks_like_spreadsheet(path: str | os.PathLike[str]) -> bool:
-    """An .xls (OLE) file, or a zip holding a workbook (xlsx) or content.xml (ods)."""
+    """An .xls (OLE) file, or a zip holding a workbook (xlsx) or content.xml (ods). Only a regular file is
+    opened: opening a FIFO would wait for a writer."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
         with open(path, "rb") as handle:
             magic = handle.read(8)
         if magic == OLE_MAGIC:
