@@ -99,6 +99,16 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
+def open_given_file(window: MainWindow, path: Path) -> None:
+    """`main.py FILE`: a project, a CSV/TSV or a spreadsheet (by extension, else content). With recovered
+    work in the window, a project asks before it replaces it; data goes through the import dialog once
+    the event loop runs (it is one undo step, nothing is lost)."""
+    if file_kind(path) == "project":
+        window.files.open_project(path, confirmed=not window.document.is_modified())
+    else:
+        QTimer.singleShot(0, lambda: window.files.import_table(path))
+
+
 def run_app(arguments: list[str]) -> int:
     QApplication.setApplicationName(APP_NAME)
     QApplication.setOrganizationName(ORGANIZATION)
@@ -119,11 +129,5 @@ def run_app(arguments: list[str]) -> int:
         window.detect_devices()
     given = next((Path(arg) for arg in arguments if not arg.startswith("-")), None)
     if given is not None:
-        # A project, a CSV/TSV or a spreadsheet (by extension, else content). Recovered work in the window:
-        # ask before a project from the command line replaces it; data goes through the import dialog,
-        # once the event loop runs.
-        if file_kind(given) == "project":
-            window.files.open_project(given, confirmed=not window.document.is_modified())
-        else:
-            QTimer.singleShot(0, lambda: window.files.import_table(given))
+        open_given_file(window, given)
     return app.exec()
