@@ -110,7 +110,7 @@ def check_export_path(path: str | None) -> None:
 def _train(args: argparse.Namespace) -> int:
     from cli.progress_bar import TerminalProgress
     from engine.data.points import PointSet
-    from engine.data.table_import import import_points
+    from engine.data.table_files import import_points
     from engine.training.results import TrainingControl
     from engine.training.trainer import train
 

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from engine.atomic_write import write_atomic
-from engine.data import csv_io
+from engine.data import text_fields
 from engine.data.csv_io import MAX_FILE_BYTES, parse_csv_text, read_csv, write_csv
 from engine.data.points import PointSet
-from engine.data.table_import import TextTable, import_points
+from engine.data.table_files import import_points
+from engine.data.table_import import TextTable
 from engine.errors import DataError
 from tests.conftest import run_python
 
@@ -210,7 +211,7 @@ def test_a_file_that_grows_past_the_limit_is_read_no_further(tmp_path: Path, mon
     """The size fstat reports may be stale (a file still being written, /proc): the read itself is bounded."""
     path = tmp_path / "growing.csv"
     path.write_text("x,y\n1,2\n3,4\n", encoding="utf-8")
-    monkeypatch.setattr(csv_io, "MAX_FILE_BYTES", 8)
+    monkeypatch.setattr(text_fields, "MAX_FILE_BYTES", 8)
     with pytest.raises(DataError, match="larger than 512 MB"):
         read_csv(path)
     real_fstat = os.fstat

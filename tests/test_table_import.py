@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from engine.data.spreadsheet import list_sheets
-from engine.data.table_import import import_points, is_spreadsheet, open_table
+from engine.data.table_files import import_points, is_spreadsheet, open_table
 from engine.errors import DataError
 from tests.spreadsheet_files import write_ods, write_xlsx
 

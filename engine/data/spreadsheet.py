@@ -10,8 +10,8 @@ import stat
 import zipfile
 from collections.abc import Iterator
 
-from engine.data.csv_io import MAX_FILE_BYTES, MAX_FILE_TEXT
 from engine.data.table_import import Cell, Table, checked_number, number_from_text, unique_names
+from engine.data.text_fields import MAX_FILE_BYTES, MAX_FILE_TEXT
 from engine.errors import DataError
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (and other old Office files)

@@ -2,7 +2,7 @@
 
 A row whose x or y is missing, not a number or not a finite number is skipped with its reason, never the
 whole file: a spreadsheet export with one empty cell still imports, and the user is told which lines were
-left out. Only a table with no usable row at all is refused. Text is read with csv_io's rules (ASCII number
+left out. Only a table with no usable row at all is refused. Text is read with text_fields' rules (ASCII number
 syntax only, comments, quotes, any line end); plain numeric text takes numpy's C parser.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.data import csv_io
+from engine.data import text_fields
 from engine.data.points import MAX_MAGNITUDE, PointSet
 from engine.errors import DataError
 
@@ -69,17 +68,17 @@ def number_from_text(field: str) -> Cell:
     field = field.strip(" \t")
     if not field:
         return "empty"
-    if csv_io._NUMBER.fullmatch(field) is None:
-        hint = f" ({csv_io.NUMBER_HINT})" if csv_io._loose_float(field) is not None else ""
-        return f"{csv_io._shown(field)} is not a number{hint}"
+    if text_fields._NUMBER.fullmatch(field) is None:
+        hint = f" ({text_fields.NUMBER_HINT})" if text_fields._loose_float(field) is not None else ""
+        return f"{text_fields._shown(field)} is not a number{hint}"
     return checked_number(float(field), field)
 
 
 def checked_number(value: float, shown: str) -> Cell:
     if not np.isfinite(value):
-        return f"{csv_io._shown(shown)} is not a finite number"
+        return f"{text_fields._shown(shown)} is not a finite number"
     if abs(value) > MAX_MAGNITUDE:
-        return f"{csv_io._shown(shown)} is too large to train on (32-bit numbers end at about 3.4e+38)"
+        return f"{text_fields._shown(shown)} is too large to train on (32-bit numbers end at about 3.4e+38)"
     return value
 
 
@@ -193,16 +192,16 @@ class TextTable(Table):
         if "\r" in text:  # Windows (\r\n) and old Mac (\r) line ends
             text = text.replace("\r\n", "\n").replace("\r", "\n")
         self.text = text
-        first = csv_io._CONTENT_LINE.search(text)
+        first = text_fields._CONTENT_LINE.search(text)
         if first is None:
             raise DataError(f"{source}: no points found (the file is empty).", path=source)
-        first_fields = csv_io._strip_comment(first.group())
+        first_fields = text_fields._strip_comment(first.group())
         self.separator = sniff_separator(text, first.start())
         fields = self._fields(first_fields)
-        has_header = all(csv_io._loose_float(field) is None for field in fields)
+        has_header = all(text_fields._loose_float(field) is None for field in fields)
         self.body_offset = first.end() + 1 if has_header else first.start()
         self.body_line = text.count("\n", 0, self.body_offset)
-        if csv_io._CONTENT_LINE.search(text, self.body_offset) is None:
+        if text_fields._CONTENT_LINE.search(text, self.body_offset) is None:
             raise DataError(f"{source}: no points found (only a header).", path=source)
         if has_header:
             self.headers = unique_names([field or f"column {index + 1}" for index, field in enumerate(fields)])
@@ -212,15 +211,15 @@ class TextTable(Table):
     def _fields(self, content: str) -> list[str]:
         if self.separator is not None and '"' in content:  # a quoted field may hold the separator
             try:
-                return [csv_io._unquote(field) for field in next(csv.reader([content], delimiter=self.separator))]
+                return [text_fields._unquote(field) for field in next(csv.reader([content], delimiter=self.separator))]
             except (csv.Error, StopIteration):
                 pass
-        return csv_io._split(content, self.separator)
+        return text_fields._split(content, self.separator)
 
     def lines(self) -> Iterator[tuple[int, str]]:
         """Each content line of the body (not blank, not only a comment) with its 1-based number."""
         for number, line in enumerate(self.text[self.body_offset:].split("\n"), start=self.body_line + 1):
-            content = csv_io._strip_comment(line)
+            content = text_fields._strip_comment(line)
             if content.strip(" \t"):
                 yield number, content
 
@@ -252,7 +251,7 @@ class TextTable(Table):
 
     def _fast_values(self) -> np.ndarray | None:
         """numpy's C parser over plain all-numeric text; None where it refuses (the strict pass decides)."""
-        if not csv_io._is_plain(self.text, self.body_offset):
+        if not text_fields._is_plain(self.text, self.body_offset):
             return None
         stream = io.StringIO(self.text)
         stream.seek(self.body_offset)
@@ -269,9 +268,9 @@ class TextTable(Table):
 def sniff_separator(text: str, start: int, lines: int = 20) -> str | None:
     """Tab, semicolon or comma: the one found on the first line (in that order of preference) that every
     one of the first content lines has the same number of; else the first line's, else whitespace."""
-    sample = [csv_io._strip_comment(match.group()) for _, match in
-              zip(range(lines), csv_io._CONTENT_LINE.finditer(text, start), strict=False)]
-    found = [separator for separator in csv_io._SEPARATORS if separator in sample[0]]
+    sample = [text_fields._strip_comment(match.group()) for _, match in
+              zip(range(lines), text_fields._CONTENT_LINE.finditer(text, start), strict=False)]
+    found = [separator for separator in text_fields._SEPARATORS if separator in sample[0]]
     for separator in found:
         counts = {line.count(separator) for line in sample if '"' not in line}
         if len(counts) <= 1:
@@ -296,38 +295,3 @@ def unique_names(names: Sequence[str]) -> tuple[str, ...]:
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".dat", ".tab")
-
-
-def is_spreadsheet(path: str | os.PathLike[str]) -> bool:
-    """By extension, else by content: a zip (xlsx, ods) or an OLE file (xls) that is not a project."""
-    suffix = os.path.splitext(str(path))[1].lower()
-    if suffix in SPREADSHEET_SUFFIXES:
-        return True
-    if suffix in TEXT_SUFFIXES:
-        return False
-    from engine.data.spreadsheet import looks_like_spreadsheet
-
-    return looks_like_spreadsheet(path)
-
-
-def open_table(path: str | os.PathLike[str], sheet: str | int | None = None) -> Table:
-    """The table in a CSV/TSV file or (by extension or content) a spreadsheet's sheet (name or 1-based
-    index; the first by default). DataError naming the file, the sheet or the line otherwise."""
-    if is_spreadsheet(path):
-        from engine.data.spreadsheet import read_sheet
-
-        return read_sheet(path, sheet)
-    name = str(path)
-    if sheet is not None:
-        raise DataError(f"{name}: a text file has no sheets; --sheet is for spreadsheets.", path=name)
-    return TextTable(csv_io.read_text(path, name), name)
-
-
-def import_points(path: str | os.PathLike[str], *, sheet: str | int | None = None, x: str | int | None = None,
-                  y: str | int | None = None, for_fitting: bool = False) -> ImportedPoints:
-    """Open a table and take its x and y columns (by name or 1-based position; by default the first and
-    the last numeric column)."""
-    table = open_table(path, sheet)
-    default_x, default_y = table.default_columns()
-    return table.extract(table.column(x, "x", default_x), table.column(y, "y", default_y),
-                         for_fitting=for_fitting)

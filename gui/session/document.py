@@ -10,7 +10,8 @@ from PySide6.QtCore import QObject, Signal
 
 from engine.data.point_generator import GeneratorSpec, generate_points
 from engine.data.points import PointSet
-from engine.data.table_import import ImportedPoints, import_points
+from engine.data.table_files import import_points
+from engine.data.table_import import ImportedPoints
 from engine.files.project_file import PROJECT_SUFFIX, Project, load_project, save_project
 from engine.training.config import TrainingConfig
 from gui.session.points_model import PointsTableModel

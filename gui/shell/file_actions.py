@@ -10,7 +10,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 
 from engine.data.point_generator import GeneratorSpec
-from engine.data.table_import import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, Table, open_table
+from engine.data.table_files import open_table
+from engine.data.table_import import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, Table
 from engine.errors import DataError
 from engine.files.file_kind import file_kind
 from engine.files.project_file import PROJECT_SUFFIX
