@@ -8,6 +8,7 @@ import pytest
 
 from engine.data.spreadsheet import list_sheets
 from engine.data.table_files import import_points, is_spreadsheet, open_table
+from engine.data.table_import import TextTable
 from engine.errors import DataError
 from tests.spreadsheet_files import write_ods, write_xlsx
 
@@ -127,3 +128,19 @@ def test_a_sheet_with_no_usable_row_is_refused(tmp_path: Path) -> None:
         import_points(path)
     assert "no usable row for x = 'x' and y = 'y' (skipped 2 rows: 2 (x 'a' is not a number), 3 (x empty))" \
         in str(caught.value)
+
+
+@pytest.mark.parametrize("text", [
+    "name,x,y\na,1,2\nb,3,4\nc,5,6\n",  # numpy reads the two columns
+    "name,x,y\na,1,2\nb,3,4,5\nc,5,6\n",  # a line with a field too many: numpy would take it
+    "name,x,y\na,1,2\nb,3,4,\nc,5,6\n",  # a trailing separator: no value, kept
+    "name,x,y\na,1,2\nb,3\nc,5,6 # note\n",  # a field too few; a comment
+    "x,y,z\n1,2,3\n4,5,nan\n7,8,9\n",  # all numeric, one value not finite
+])
+def test_numpys_reading_gives_what_the_line_by_line_reading_gives(text: str) -> None:
+    table = TextTable(text, "t.csv")
+    x, y = table.column("x", "x", 0), table.column("y", "y", 0) if "y" in table.headers else 1
+    fast = table.values(x, y)
+    strict = table._strict_values(x, y)
+    assert fast[0].tolist() == strict[0].tolist() and fast[1].tolist() == strict[1].tolist()
+    assert fast[2:] == strict[2:]

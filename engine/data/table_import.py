@@ -187,6 +187,8 @@ class TextTable(Table):
 
     def __init__(self, text: str, source: str) -> None:
         self.source = source
+        self._fast: tuple[np.ndarray | None] | None = None
+        self._fast_pairs: dict[tuple[int, int], np.ndarray | None] = {}
         if text.startswith("\ufeff"):
             text = text[1:]
         if "\r" in text:  # Windows (\r\n) and old Mac (\r) line ends
@@ -217,11 +219,17 @@ class TextTable(Table):
         return text_fields._split(content, self.separator)
 
     def lines(self) -> Iterator[tuple[int, str]]:
-        """Each content line of the body (not blank, not only a comment) with its 1-based number."""
-        for number, line in enumerate(self.text[self.body_offset:].split("\n"), start=self.body_line + 1):
-            content = text_fields._strip_comment(line)
+        """Each content line of the body (not blank, not only a comment) with its 1-based number. Found
+        one at a time: a preview of a 500 MB file must not split all of it first."""
+        text, start, number = self.text, self.body_offset, self.body_line + 1
+        while start < len(text):
+            end = text.find("\n", start)
+            if end < 0:
+                end = len(text)
+            content = text_fields._strip_comment(text[start:end])
             if content.strip(" \t"):
                 yield number, content
+            start, number = end + 1, number + 1
 
     def rows(self) -> Iterator[tuple[int, list[Cell] | str]]:
         width = len(self.headers)
@@ -241,17 +249,73 @@ class TextTable(Table):
         return shown
 
     def values(self, x: int, y: int) -> tuple[np.ndarray, np.ndarray, list[SkippedRow], int]:
-        fast = self._fast_values()
+        whole = self._fast_values()  # every column numeric: parsed once for any choice
+        fast, columns = (whole, (x, y)) if whole is not None else (self._fast_columns(x, y), (0, 1))
         if fast is not None:
-            xs, ys = fast[:, x], fast[:, y]
-            if np.isfinite(xs).all() and np.isfinite(ys).all() and np.abs(xs).max(initial=0) <= MAX_MAGNITUDE \
-                    and np.abs(ys).max(initial=0) <= MAX_MAGNITUDE:
+            xs, ys = fast[:, columns[0]], fast[:, columns[1]]
+            if _all_trainable(xs) and _all_trainable(ys):
                 return np.ascontiguousarray(xs), np.ascontiguousarray(ys), [], 0
-        return super().values(x, y)  # the strict pass: names every skipped line
+        return self._strict_values(x, y)
+
+    def _strict_values(self, x: int, y: int) -> tuple[np.ndarray, np.ndarray, list[SkippedRow], int]:
+        """Line by line: only the two chosen fields are read; every skipped line is named."""
+        xs: list[float] = []
+        ys: list[float] = []
+        skipped: list[SkippedRow] = []
+        count = 0
+        width = len(self.headers)
+        names = (self.headers[x], self.headers[y])
+        for number, content in self.lines():
+            fields = self._fields(content)
+            reason: SkippedRow | None = None
+            if len(fields) > width and any(fields[width:]):  # a trailing separator is not a value
+                reason = SkippedRow(number, "", f"{len(fields)} values where the header has {width}")
+            else:
+                pair = [number_from_text(fields[i]) if i < len(fields) else "empty" for i in (x, y)]
+                reason = next((SkippedRow(number, name, cell) for name, cell in zip(names, pair, strict=True)
+                               if isinstance(cell, str)), None)
+                if reason is None:
+                    xs.append(float(pair[0]))
+                    ys.append(float(pair[1]))
+                    continue
+            count += 1
+            if len(skipped) < MAX_SKIPPED_KEPT:
+                skipped.append(reason)
+        return np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64), skipped, count
+
+    def _fast_columns(self, x: int, y: int) -> np.ndarray | None:
+        """numpy's parser for just columns x and y of plain text with a separator (a name column beside
+        the numbers); only when every line has the header's number of fields, as the strict pass wants
+        (numpy would ignore extra fields), and no comments (whose separators would not count)."""
+        if self.separator is None or not text_fields._is_plain(self.text, self.body_offset) \
+                or self.text.find("#", self.body_offset) >= 0:
+            return None
+        if (x, y) not in self._fast_pairs:
+            stream = io.StringIO(self.text)
+            stream.seek(self.body_offset)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)
+                    values = np.loadtxt(stream, delimiter=self.separator, dtype=np.float64, ndmin=2,
+                                        usecols=(x, y), encoding=None)
+            except ValueError:
+                values = None
+            width = len(self.headers)
+            if values is not None and (not values.size or
+                                       self.text.count(self.separator, self.body_offset) != (width - 1) * len(values)):
+                values = None
+            self._fast_pairs = {(x, y): values}  # one pair kept: the dialog's current choice
+        return self._fast_pairs[(x, y)]
 
     def _fast_values(self) -> np.ndarray | None:
-        """numpy's C parser over plain all-numeric text; None where it refuses (the strict pass decides)."""
-        if not text_fields._is_plain(self.text, self.body_offset):
+        """numpy's C parser over plain all-numeric text, once (the dialog asks again at each choice of
+        columns); None where it refuses (the strict pass decides)."""
+        if self._fast is None:
+            self._fast = (self._parse_fast(),)
+        return self._fast[0]
+
+    def _parse_fast(self) -> np.ndarray | None:
+        if len(self.numeric_columns()) != len(self.headers) or not text_fields._is_plain(self.text, self.body_offset):
             return None
         stream = io.StringIO(self.text)
         stream.seek(self.body_offset)
@@ -263,6 +327,10 @@ class TextTable(Table):
         except ValueError:
             return None
         return values if values.size and values.shape[1] == len(self.headers) else None
+
+
+def _all_trainable(values: np.ndarray) -> bool:
+    return bool(np.isfinite(values).all()) and float(np.abs(values).max(initial=0.0)) <= MAX_MAGNITUDE
 
 
 def sniff_separator(text: str, start: int, lines: int = 20) -> str | None:
