@@ -133,6 +133,12 @@ def test_a_column_pasted_into_y_overwrites_y_only(qtbot, window) -> None:
     assert points_of(window) == (SEED[0], [2.0, 40.0, 60.0, 80.0])
     assert bar_text(window) == ("Pasted 3 y values into rows 2-4; 1 value past the last row left out "
                                 "(a new point needs x and y).")
+    window.model.set_column_names(("height_cm", "weight_kg"))
+    window.table.setCurrentIndex(window.model.index(0, 1))
+    window.table.paste_text("7\nn/a\n")
+    assert points_of(window) == (SEED[0], [7.0, 40.0, 60.0, 80.0])
+    assert bar_text(window) == ("Pasted 1 weight_kg value into row 1; skipped 1 line: 2 (weight_kg 'n/a' is not "
+                                "a number).")
 
 
 def test_a_bad_pasted_row_is_skipped_and_the_window_says_so(qtbot, window) -> None:

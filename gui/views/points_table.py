@@ -8,7 +8,7 @@ from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from engine.data.points import PointSet
-from engine.data.table_import import TextTable, skipped_summary
+from engine.data.table_import import SkippedRow, TextTable, skipped_summary
 from engine.errors import DataError
 from gui.session.points_model import PointsTableModel, format_value, parse_cell
 
@@ -99,6 +99,9 @@ class PointsTableView(QTableView):
         column = current.column() if current.isValid() else 0
         width = min(2 - column, len(table.headers))  # the columns the block fills, from the current one
         xs, ys, skipped, skipped_count = table.values(0, 1 if width == 2 else 0)
+        # Reasons name the table's columns the values were meant for, as the user sees them.
+        targets = dict(zip(table.headers[:width], model.column_names()[column:column + width], strict=True))
+        skipped = [SkippedRow(row.line, targets.get(row.column, row.column), row.reason) for row in skipped]
         summary = skipped_summary(skipped, skipped_count, "line")
         if not xs.size:
             self.message.emit(f"Nothing was pasted: {summary}.")
