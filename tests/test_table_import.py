@@ -144,3 +144,12 @@ def test_numpys_reading_gives_what_the_line_by_line_reading_gives(text: str) -> 
     strict = table._strict_values(x, y)
     assert fast[0].tolist() == strict[0].tolist() and fast[1].tolist() == strict[1].tolist()
     assert fast[2:] == strict[2:]
+
+
+def test_a_spreadsheet_that_unpacks_to_gigabytes_is_refused_before_reading(tmp_path: Path, monkeypatch) -> None:
+    from engine.data import spreadsheet
+
+    path = write_xlsx(tmp_path / "big.xlsx", {"S": [["x", "y"], [1, 2], [3, 4]]})
+    monkeypatch.setattr(spreadsheet, "MAX_UNZIPPED_BYTES", 1000)
+    with pytest.raises(DataError, match=r"big\.xlsx: the spreadsheet unpacks to .* MB; at most 0 MB is read"):
+        import_points(path)

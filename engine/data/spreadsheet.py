@@ -17,6 +17,7 @@ from engine.errors import DataError
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (and other old Office files)
 ZIP_MAGIC = b"PK\x03\x04"
 SPREADSHEET_MEMBERS = ("xl/workbook.xml", "xl/workbook.bin", "content.xml")
+MAX_UNZIPPED_BYTES = 2 * 2**30  # what reading a sheet may inflate: a million rows of 20 columns is ~1 GB of XML
 RawCell = int | float | str | bool | datetime.date | datetime.time | datetime.timedelta | None
 
 
@@ -53,10 +54,23 @@ def _workbook(path: str | os.PathLike[str]):  # -> python_calamine.CalamineWorkb
     if size > MAX_FILE_BYTES:
         raise DataError(f"{name}: the file is larger than {MAX_FILE_TEXT}, the most a points file may be.",
                         path=name)
+    _check_unzipped_size(name)
     try:
         return CalamineWorkbook.from_path(name)
     except (CalamineError, OSError, ValueError) as error:
         raise DataError(f"{name}: cannot read the spreadsheet ({_one_line(str(error))}).", path=name) from None
+
+
+def _check_unzipped_size(name: str) -> None:
+    """A zip (xlsx, ods) may declare gigabytes in a few bytes; refuse before calamine inflates them."""
+    try:
+        with zipfile.ZipFile(name) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return  # not a zip (an .xls), or a broken one: calamine says what is wrong
+    if total > MAX_UNZIPPED_BYTES:
+        raise DataError(f"{name}: the spreadsheet unpacks to {total / 2**20:,.0f} MB; at most "
+                        f"{MAX_UNZIPPED_BYTES // 2**20:,} MB is read.", path=name)
 
 
 def list_sheets(path: str | os.PathLike[str]) -> list[str]:
