@@ -137,7 +137,15 @@ def test_a_sheet_with_no_usable_row_is_refused(tmp_path: Path) -> None:
     "name,x,y\na,1,2\nb,3\nc,5,6 # note\n",  # a field too few; a comment
     "x,y,z\n1,2,3\n4,5,nan\n7,8,9\n",  # all numeric, one value not finite
 ])
-def test_numpys_reading_gives_what_the_line_by_line_reading_gives(text: str) -> None:
+@pytest.mark.parametrize("chunk_lines", [65_536, 1, 2])
+def test_numpys_reading_gives_what_the_line_by_line_reading_gives(text: str, chunk_lines: int,
+                                                                 monkeypatch) -> None:
+    """numpy reads runs of lines (chunks); a run with a bad line is read line by line: whatever the size of
+    the runs, the points and the skipped lines are those of the line-by-line reading."""
+    from engine.data import table_import
+
+    monkeypatch.setattr(table_import, "CHUNK_LINES", chunk_lines)
+    text = text + "\n" + "".join(text.splitlines(keepends=True)[1:])  # a blank line, more lines
     table = TextTable(text, "t.csv")
     x, y = table.column("x", "x", 0), table.column("y", "y", 0) if "y" in table.headers else 1
     fast = table.values(x, y)

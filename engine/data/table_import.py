@@ -23,6 +23,7 @@ from engine.errors import DataError
 
 MAX_SKIPPED_KEPT = 10_000  # the reasons kept for the list; the count goes on past it
 SUMMARY_SHOWN = 20  # skipped rows named in a one-line summary
+CHUNK_LINES = 65_536  # lines numpy reads at a time; a chunk with a bad line is read line by line
 Cell = float | str  # a number, or the reason the cell is not one
 
 
@@ -188,7 +189,6 @@ class TextTable(Table):
     def __init__(self, text: str, source: str) -> None:
         self.source = source
         self._fast: tuple[np.ndarray | None] | None = None
-        self._fast_pairs: dict[tuple[int, int], np.ndarray | None] = {}
         if text.startswith("\ufeff"):
             text = text[1:]
         if "\r" in text:  # Windows (\r\n) and old Mac (\r) line ends
@@ -218,14 +218,19 @@ class TextTable(Table):
                 pass
         return text_fields._split(content, self.separator)
 
-    def lines(self) -> Iterator[tuple[int, str]]:
-        """Each content line of the body (not blank, not only a comment) with its 1-based number. Found
-        one at a time: a preview of a 500 MB file must not split all of it first."""
-        text, start, number = self.text, self.body_offset, self.body_line + 1
-        while start < len(text):
-            end = text.find("\n", start)
+    def lines(self, start: int | None = None, stop: int | None = None,
+              number: int | None = None) -> Iterator[tuple[int, str]]:
+        """Each content line of the body (or of text[start:stop], whose first line is `number`), not
+        blank and not only a comment, with its 1-based number. Found one at a time: a preview of a 500 MB
+        file must not split all of it first."""
+        text = self.text
+        start = self.body_offset if start is None else start
+        stop = len(text) if stop is None else stop
+        number = self.body_line + 1 if number is None else number
+        while start < stop:
+            end = text.find("\n", start, stop)
             if end < 0:
-                end = len(text)
+                end = stop
             content = text_fields._strip_comment(text[start:end])
             if content.strip(" \t"):
                 yield number, content
@@ -250,14 +255,68 @@ class TextTable(Table):
 
     def values(self, x: int, y: int) -> tuple[np.ndarray, np.ndarray, list[SkippedRow], int]:
         whole = self._fast_values()  # every column numeric: parsed once for any choice
-        fast, columns = (whole, (x, y)) if whole is not None else (self._fast_columns(x, y), (0, 1))
-        if fast is not None:
-            xs, ys = fast[:, columns[0]], fast[:, columns[1]]
+        if whole is not None:
+            xs, ys = whole[:, x], whole[:, y]
             if _all_trainable(xs) and _all_trainable(ys):
                 return np.ascontiguousarray(xs), np.ascontiguousarray(ys), [], 0
-        return self._strict_values(x, y)
+        return self._values_by_chunks(x, y)
 
-    def _strict_values(self, x: int, y: int) -> tuple[np.ndarray, np.ndarray, list[SkippedRow], int]:
+    def _values_by_chunks(self, x: int, y: int) -> tuple[np.ndarray, np.ndarray, list[SkippedRow], int]:
+        """numpy reads the two columns of each run of CHUNK_LINES lines; a run it refuses (a bad line in
+        it) is read line by line, so one bad line in a million costs one chunk's slow pass, not all."""
+        x_parts: list[np.ndarray] = []
+        y_parts: list[np.ndarray] = []
+        skipped: list[SkippedRow] = []
+        count = 0
+        for start, end, number in self._chunks():
+            fast = self._chunk_fast(start, end, x, y)
+            if fast is None:
+                xs, ys, chunk_skipped, chunk_count = self._strict_values(x, y, self.lines(start, end, number))
+                skipped.extend(chunk_skipped[: MAX_SKIPPED_KEPT - len(skipped)])
+                count += chunk_count
+            else:
+                xs, ys = fast[:, 0], fast[:, 1]
+            x_parts.append(xs)
+            y_parts.append(ys)
+        empty = np.zeros(0, dtype=np.float64)
+        return (np.concatenate(x_parts) if x_parts else empty, np.concatenate(y_parts) if y_parts else empty,
+                skipped, count)
+
+    def _chunks(self) -> Iterator[tuple[int, int, int]]:
+        """(start, end, first line number) of each run of CHUNK_LINES lines of the body."""
+        text, start, number = self.text, self.body_offset, self.body_line + 1
+        while start < len(text):
+            end = start
+            for _ in range(CHUNK_LINES):
+                found = text.find("\n", end)
+                if found < 0:
+                    end = len(text)
+                    break
+                end = found + 1
+            yield start, end, number
+            number += text.count("\n", start, end)
+            start = end
+
+    def _chunk_fast(self, start: int, end: int, x: int, y: int) -> np.ndarray | None:
+        """Columns x and y of plain text with a separator, by numpy; None unless every line has the
+        header's number of fields (numpy would ignore extra ones), there are no comments (whose separators
+        would not count) and every value is trainable: then the strict pass reads the lines."""
+        chunk = self.text[start:end]
+        if self.separator is None or "#" in chunk or not text_fields._is_plain(chunk, 0):
+            return None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                values = np.loadtxt(io.StringIO(chunk), delimiter=self.separator, dtype=np.float64, ndmin=2,
+                                    usecols=(x, y), encoding=None)
+        except ValueError:
+            return None
+        if not values.size or chunk.count(self.separator) != (len(self.headers) - 1) * len(values):
+            return None
+        return values if _all_trainable(values) else None
+
+    def _strict_values(self, x: int, y: int, lines: Iterator[tuple[int, str]] | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, list[SkippedRow], int]:
         """Line by line: only the two chosen fields are read; every skipped line is named."""
         xs: list[float] = []
         ys: list[float] = []
@@ -265,7 +324,7 @@ class TextTable(Table):
         count = 0
         width = len(self.headers)
         names = (self.headers[x], self.headers[y])
-        for number, content in self.lines():
+        for number, content in self.lines() if lines is None else lines:
             fields = self._fields(content)
             reason: SkippedRow | None = None
             if len(fields) > width and any(fields[width:]):  # a trailing separator is not a value
@@ -282,30 +341,6 @@ class TextTable(Table):
             if len(skipped) < MAX_SKIPPED_KEPT:
                 skipped.append(reason)
         return np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64), skipped, count
-
-    def _fast_columns(self, x: int, y: int) -> np.ndarray | None:
-        """numpy's parser for just columns x and y of plain text with a separator (a name column beside
-        the numbers); only when every line has the header's number of fields, as the strict pass wants
-        (numpy would ignore extra fields), and no comments (whose separators would not count)."""
-        if self.separator is None or not text_fields._is_plain(self.text, self.body_offset) \
-                or self.text.find("#", self.body_offset) >= 0:
-            return None
-        if (x, y) not in self._fast_pairs:
-            stream = io.StringIO(self.text)
-            stream.seek(self.body_offset)
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", UserWarning)
-                    values = np.loadtxt(stream, delimiter=self.separator, dtype=np.float64, ndmin=2,
-                                        usecols=(x, y), encoding=None)
-            except ValueError:
-                values = None
-            width = len(self.headers)
-            if values is not None and (not values.size or
-                                       self.text.count(self.separator, self.body_offset) != (width - 1) * len(values)):
-                values = None
-            self._fast_pairs = {(x, y): values}  # one pair kept: the dialog's current choice
-        return self._fast_pairs[(x, y)]
 
     def _fast_values(self) -> np.ndarray | None:
         """numpy's C parser over plain all-numeric text, once (the dialog asks again at each choice of
