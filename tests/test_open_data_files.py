@@ -105,3 +105,19 @@ def test_file_dialogs_start_in_the_last_folder_used(window, tmp_path: Path) -> N
     (tmp_path / "data").mkdir()
     assert window.files.dialog_folder("points.csv") == str(tmp_path / "data" / "points.csv")
     assert window.settings.last_folder() == str(tmp_path / "data")
+
+
+def test_an_export_remembers_its_folder_for_the_next_dialog(window, tmp_path: Path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    asked: list[str] = []
+
+    def choose(_parent, _title, suggested, _filters):
+        asked.append(suggested)
+        return str(tmp_path / "points.csv"), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", choose)
+    window.exports.export_csv_dialog()
+    window.exports.export_csv_dialog()
+    assert (tmp_path / "points.csv").exists()
+    assert asked[1] == str(tmp_path / "points.csv"), "the second dialog starts where the first saved"

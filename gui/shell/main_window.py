@@ -94,7 +94,8 @@ class MainWindow(QMainWindow):
         self.training = TrainingActions(self, self.session, self.model, self.panel, self.settings, self.notices)
         self.process_notice = ProcessNotice(self, self.session, self.notices)  # restart a hung process
         plots = {"data": self.data_plot, "landscape": self.landscape.plot, "loss": self.loss_plot.plot}
-        self.exports = Exports(self, self.model, self.session, plots, self.notices, self.files.dialog_folder)
+        self.exports = Exports(self, self.model, self.session, plots, self.notices, self.files.dialog_folder,
+                               self.files.remember_folder)
         self.menus = MainMenus(self, MenuTargets(
             self.files, self.training, self.exports, self.model.undo_stack, self.table, self.delete_selection,
             self.document.clear_points, self.residuals_check, self.ghost_check, self.runs_dock))
