@@ -49,7 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="{train,devices}")
 
     train = commands.add_parser("train", help="train without a window and print the fitted line")
-    train.add_argument("data", nargs="?", help="CSV of x,y points (default: the seed's four points)")
+    train.add_argument("data", nargs="?", help="CSV/TSV or spreadsheet (.xlsx, .xls, .ods) of points "
+                       "(default: the seed's four points)")
+    train.add_argument("--sheet", metavar="NAME|N", help="the spreadsheet's sheet: name or 1-based number "
+                       "(default: the first)")
+    train.add_argument("--x", metavar="COL", help="x column: header name or 1-based position "
+                       "(default: the first numeric column)")
+    train.add_argument("--y", metavar="COL", help="y column: header name or 1-based position "
+                       "(default: the last numeric column)")
     defaults = TrainingConfig()
     train.add_argument("--epochs", type=int, default=defaults.epochs)
     train.add_argument("--lr", type=float, default=defaults.learning_rate, help="learning rate")
@@ -127,8 +134,8 @@ def check_export_path(path: str | None) -> None:
 
 def _train(args: argparse.Namespace) -> int:
     from cli.progress_bar import TerminalProgress
-    from engine.data.csv_io import read_csv
     from engine.data.points import PointSet
+    from engine.data.table_files import import_points
     from engine.training.results import TrainingControl
     from engine.training.trainer import train
 
@@ -136,7 +143,15 @@ def _train(args: argparse.Namespace) -> int:
     check_export_path(args.export)
     if args.data is not None and not args.data.strip():
         raise DataError("The data file name is empty: give a CSV file, or leave it out for the seed points.")
-    points = read_csv(args.data) if args.data is not None else PointSet.seed()
+    if args.data is None:
+        if args.sheet is not None or args.x is not None or args.y is not None:
+            raise DataError("--sheet, --x and --y choose from a data file: give one.")
+        points = PointSet.seed()
+    else:
+        imported = import_points(args.data, sheet=args.sheet, x=args.x, y=args.y, for_fitting=True)
+        if imported.skipped_count:
+            print(_one_line(imported.skipped_summary()), file=sys.stderr)
+        points = imported.points
     control = TrainingControl()
     previous = signal.signal(signal.SIGINT, lambda *_: control.request_stop())
     progress = TerminalProgress(config.epochs)

@@ -15,6 +15,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from engine.files.desktop_entry import APP_ID as DESKTOP_APP_ID
+from engine.files.file_kind import file_kind
 from engine.training.results import TrainingResult
 from gui.session.document import APP_NAME
 from gui.shell.main_window import MainWindow
@@ -99,6 +100,16 @@ def freeze_startup_objects() -> None:
     gc.freeze()
 
 
+def open_given_file(window: MainWindow, path: Path) -> None:
+    """`main.py FILE`: a project, a CSV/TSV or a spreadsheet (by extension, else content). With recovered
+    work in the window, a project asks before it replaces it; data goes through the import dialog once
+    the event loop runs (it is one undo step, nothing is lost)."""
+    if file_kind(path) == "project":
+        window.files.open_project(path, confirmed=not window.document.is_modified())
+    else:
+        QTimer.singleShot(0, lambda: window.files.import_table(path))
+
+
 def run_app(arguments: list[str]) -> int:
     QApplication.setApplicationName(APP_NAME)
     QApplication.setOrganizationName(ORGANIZATION)
@@ -118,8 +129,7 @@ def run_app(arguments: list[str]) -> int:
         _quit_after_first_paint(app, window)
     else:
         window.detect_devices()
-    project = next((Path(arg) for arg in arguments if not arg.startswith("-")), None)
-    if project is not None:
-        # Recovered work in the window: ask before a file from the command line replaces it.
-        window.files.open_project(project, confirmed=not window.document.is_modified())
+    given = next((Path(arg) for arg in arguments if not arg.startswith("-")), None)
+    if given is not None:
+        open_given_file(window, given)
     return app.exec()

@@ -68,6 +68,19 @@ def test_bundle_trains_headless(bundle: Path, tmp_path: Path) -> None:
     assert result["weight"] == pytest.approx(1.9814649, abs=1e-6) and (tmp_path / "m.onnx").exists()
 
 
+def test_bundle_trains_on_a_spreadsheet(bundle: Path, tmp_path: Path) -> None:
+    """python-calamine is in the bundle: a sheet is read by name, its columns by header."""
+    from tests.spreadsheet_files import write_xlsx
+
+    book = write_xlsx(tmp_path / "book.xlsx", {"Notes": [["hi"]], "Fit": [["x", "name", "y"], [1, "a", 3], [2, "b", 5],
+                                                                        [3, "c", None], [4, "d", 9]]})
+    completed = subprocess.run([str(bundle), "train", str(book), "--sheet", "Fit", "--y", "y", "--json", "--epochs",
+                                "5"], cwd=tmp_path, env=bare_environment(), capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert completed.stderr.splitlines()[0] == "skipped 1 row: 4 (y empty)"
+    assert json.loads(completed.stdout)["epochs_run"] == 5
+
+
 def test_bundle_window_trains_on_x(bundle: Path, xvfb, tmp_path: Path) -> None:
     assert xvfb is not None, "Xvfb is not running: scripts/bootstrap.sh installs the xvfb package"
     shot = tmp_path / "bundle-window.png"

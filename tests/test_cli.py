@@ -16,6 +16,7 @@ from engine.data.csv_io import write_csv
 from engine.data.points import PointSet
 from engine.files.script_export import INLINE_POINTS
 from tests.conftest import ROOT, run_python
+from tests.spreadsheet_files import write_xlsx
 
 QUICK_S = 60  # a refusal takes a second or two; a regression that hangs or trains 1e9 epochs fails here
 
@@ -84,15 +85,16 @@ def test_train_standardized_exports_a_script_that_repeats_the_run(tmp_path: Path
 
 
 @pytest.mark.parametrize(("content", "expected"), [
-    ("x,y\n1,2\n2,4,9\n", "line 3: expected 2 values (x, y), found 3."),
-    ("x,y\n1,2\n2,four\n", "line 3: y is 'four', not a number."),
+    ("x,y\n1,2\n2,4,9\n", "At least 2 points are needed to fit a line; there is 1 "
+                           "(skipped 1 line: 3 (3 values where the header has 2))."),
+    ("x,y\n\n2,four\n", "no usable line for x = 'x' and y = 'y' (skipped 1 line: 3 (y 'four' is not a number))."),
 ])
 def test_bad_csv_exits_2_with_one_line(tmp_path: Path, content: str, expected: str) -> None:
     data = tmp_path / "bad.csv"
     data.write_text(content, encoding="utf-8")
     completed = run_python("main.py", "train", str(data))
     assert completed.returncode == 2
-    assert completed.stderr.strip() == f"error: {data}, {expected}"
+    assert completed.stderr.strip() == f"error: {data}: {expected}"
     assert completed.stdout == ""
 
 
@@ -196,8 +198,8 @@ def test_a_file_too_large_for_points_is_refused_without_reading_it(tmp_path: Pat
 
 def test_a_csv_error_with_a_line_break_in_the_file_name_stays_one_line(tmp_path: Path) -> None:
     data = tmp_path / "two\nlines.csv"
-    data.write_text("x,y\n1,2\n2,four\n", encoding="utf-8")
-    assert_refused(run_python("main.py", "train", str(data), timeout=QUICK_S), "two\\nlines.csv, line 3")
+    data.write_text("x,y\n2,four\n", encoding="utf-8")
+    assert_refused(run_python("main.py", "train", str(data), timeout=QUICK_S), "two\\nlines.csv: no usable line")
 
 
 def test_json_after_divergence_is_strict_json_that_says_why(tmp_path: Path) -> None:
@@ -247,10 +249,56 @@ def test_exported_script_data_never_replaces_a_file_beside_it(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("value", ["1e200", "-1e160", "1e39"])
-def test_values_beyond_32_bit_training_exit_2_with_one_line(tmp_path: Path, value: str) -> None:
+def test_values_beyond_32_bit_training_are_skipped_and_said(tmp_path: Path, value: str) -> None:
     """x beyond float32 became infinite before the first step (a false 'divergence'), and beyond ~1e154 the
-    stable-rate arithmetic overflowed into a traceback."""
+    stable-rate arithmetic overflowed into a traceback: such a line is left out, and the user told."""
     data = tmp_path / "huge.csv"
     data.write_text(f"x,y\n{value},1\n2,3\n3,5\n", encoding="utf-8")
+    completed = run_python("main.py", "train", str(data), "--epochs", "5", timeout=QUICK_S)
+    assert completed.returncode == 0, completed.stderr
+    assert f"skipped 1 line: 2 (x '{value}' is too large to train on" in completed.stderr.splitlines()[0]
+    data.write_text(f"x,y\n{value},1\n", encoding="utf-8")
     assert_refused(run_python("main.py", "train", str(data), "--epochs", "5", timeout=QUICK_S),
-                   "huge.csv, line 2: x = ", "is too large to train on")
+                   "huge.csv: no usable line", "is too large to train on")
+
+
+PEOPLE_CSV = ("name,age,height_cm,weight_kg\nAnn,30,170,65\nBob,31,182,80\nCy,32,175,72\nDi,33,160,55\n"
+              "Ed,34,190,88\nFlo,35,165,\nGus,36,172,70\nHal,37,181,79\nIvy,38,158,50\nJo,39,177,75\n"
+              "Kit,40,169,66\nLu,41,n/a,61\nMo,42,185,83\n")
+
+
+def test_train_picks_columns_and_reports_skipped_lines_on_stderr(tmp_path: Path) -> None:
+    data = tmp_path / "people.csv"
+    data.write_text(PEOPLE_CSV, encoding="utf-8")
+    completed = run_python("main.py", "train", str(data), "--x", "height_cm", "--y", "4", "--json", "--epochs", "5",
+                           timeout=QUICK_S)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stderr.splitlines()[0] == ("skipped 2 lines: 7 (weight_kg empty), "
+                                                "13 (height_cm 'n/a' is not a number)")
+    assert json.loads(completed.stdout)["epochs_run"] == 5
+
+
+@pytest.mark.parametrize(("arguments", "fragments"), [
+    (["--x", "shoe_size"], ["no column 'shoe_size' for x", "'name', 'age', 'height_cm', 'weight_kg' (or 1-4)"]),
+    (["--y", "9"], ["no column '9' for y", "'height_cm'"]),
+    (["--sheet", "Data"], ["a text file has no sheets"]),
+])
+def test_an_unknown_column_exits_2_listing_the_columns(tmp_path: Path, arguments: list[str],
+                                                       fragments: list[str]) -> None:
+    data = tmp_path / "people.csv"
+    data.write_text(PEOPLE_CSV, encoding="utf-8")
+    assert_refused(run_python("main.py", "train", str(data), *arguments, timeout=QUICK_S), *fragments)
+
+
+def test_train_reads_a_spreadsheet_sheet_by_name_or_number(tmp_path: Path) -> None:
+    rows = [["x", "label", "y"], [1, "a", 3], [2, "b", 5], [3, "c", None], [4, "d", 9]]
+    data = write_xlsx(tmp_path / "book.xlsx", {"Notes": [["hello"]], "Fit": rows})
+    for sheet in ("Fit", "2"):
+        completed = run_python("main.py", "train", str(data), "--sheet", sheet, "--json", "--lr", "0.05",
+                               timeout=QUICK_S)
+        assert completed.returncode == 0, completed.stderr
+        assert completed.stderr.splitlines()[0] == "skipped 1 row: 4 (y empty)"
+        result = json.loads(completed.stdout)
+        assert abs(result["weight"] - 2) < 0.05 and abs(result["bias"] - 1) < 0.1
+    assert_refused(run_python("main.py", "train", str(data), "--sheet", "Results", timeout=QUICK_S),
+                   "no sheet 'Results'; the sheets are 'Notes', 'Fit' (or 1-2)")

@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from engine.data.csv_io import _NUMBER, _ROWS, _split, _strip_comment, parse_csv_text, read_csv
+from engine.data.csv_io import parse_csv_text, read_csv
 from engine.data.points import MAX_MAGNITUDE, PointSet
 from engine.errors import DataError
 
@@ -65,23 +65,6 @@ def test_numpys_fast_path_accepts_exactly_what_the_strict_reader_accepts(text: s
     fast = outcome(text, for_fitting=False)
     strict = outcome(text + "\n# é", for_fitting=False)
     assert fast == strict
-
-
-@FUZZ
-@given(st.lists(TOKENS, max_size=12).map("".join).filter(lambda line: "\n" not in line and "\r" not in line),
-       st.sampled_from([",", ";", "\t", None]))
-@example('"1" , 2 # note', ",")
-@example("1\t\t2", None)
-@example('"1" "2"', None)
-def test_the_whole_line_pattern_agrees_with_the_field_by_field_reading(line: str, separator: str | None) -> None:
-    """The strict pass reads a well-formed line with one regular expression and any other field by field;
-    the shortcut must never accept what the fields would refuse, nor read other numbers."""
-    match = _ROWS[separator].fullmatch(line)
-    if match is None:
-        return
-    fields = _split(_strip_comment(line), separator)
-    assert len(fields) == 2 and all(_NUMBER.fullmatch(field) for field in fields)
-    assert [match[1] or match[2], match[3] or match[4]] == fields
 
 
 @FUZZ

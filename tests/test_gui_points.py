@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QModelIndex, QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLineEdit
 
@@ -101,23 +101,71 @@ def test_an_invalid_cell_is_refused_with_a_message(qtbot, window) -> None:
     assert window.model.undo_stack.count() == 0
 
 
-def test_pasting_spreadsheet_rows_adds_them(qtbot, window) -> None:
+def test_pasting_spreadsheet_rows_without_a_current_cell_adds_them(qtbot, window) -> None:
     QGuiApplication.clipboard().setText("5\t10\n6\t12.5\n7\t14\n")
     window.table.setFocus()
-    window.table.setCurrentIndex(window.model.index(3, 0))
+    window.table.setCurrentIndex(QModelIndex())
     qtbot.keyClick(window.table, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     assert points_of(window) == ([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0], [2.0, 4.0, 6.0, 8.0, 10.0, 12.5, 14.0])
     assert plot_points(window) == points_of(window)
 
 
-def test_a_bad_paste_changes_nothing_and_names_the_line(qtbot, window) -> None:
-    messages: list[str] = []
-    window.statusMessage.connect(messages.append)
-    QGuiApplication.clipboard().setText("5\t10\n6\tsix\n")
+def bar_text(window) -> str | None:
+    """The message bar's text while it shows, else None: what the user sees above the window's contents."""
+    return window.message_bar.label.text() if window.message_bar.isVisible() else None
+
+
+def test_paste_overwrites_from_the_current_cell_and_adds_past_the_end(qtbot, window) -> None:
+    QGuiApplication.clipboard().setText("5\t10\n6\t12\n7\t14\n")
+    window.table.setFocus()
+    window.table.setCurrentIndex(window.model.index(2, 0))
+    qtbot.keyClick(window.table, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert points_of(window) == ([1.0, 2.0, 5.0, 6.0, 7.0], [2.0, 4.0, 10.0, 12.0, 14.0])
+    assert plot_points(window) == points_of(window)
+    assert bar_text(window) == "Pasted 3 points into rows 3-5."
+    window.menus.undo.trigger()
+    assert points_of(window) == SEED, "one paste is one undo step"
+
+
+def test_a_column_pasted_into_y_overwrites_y_only(qtbot, window) -> None:
+    window.table.setCurrentIndex(window.model.index(1, 1))
+    window.table.paste_text("40\n60\n80\n100\n")
+    assert points_of(window) == (SEED[0], [2.0, 40.0, 60.0, 80.0])
+    assert bar_text(window) == ("Pasted 3 y values into rows 2-4; 1 value past the last row left out "
+                                "(a new point needs x and y).")
+    window.model.set_column_names(("height_cm", "weight_kg"))
+    window.table.setCurrentIndex(window.model.index(0, 1))
+    window.table.paste_text("7\nn/a\n")
+    assert points_of(window) == (SEED[0], [7.0, 40.0, 60.0, 80.0])
+    assert bar_text(window) == ("Pasted 1 weight_kg value into row 1; skipped 1 line: 2 (weight_kg 'n/a' is not "
+                                "a number).")
+
+
+def test_a_bad_pasted_row_is_skipped_and_the_window_says_so(qtbot, window) -> None:
+    QGuiApplication.clipboard().setText("5\t10\n6\tsix\n\t7\n8\t16\n")
     window.table.setCurrentIndex(window.model.index(3, 0))
-    window.table.paste()
-    assert points_of(window) == SEED
-    assert messages[-1] == "Pasted text, line 2: y is 'six', not a number. Nothing was pasted."
+    window.menus.paste.trigger()
+    assert points_of(window) == ([1.0, 2.0, 3.0, 5.0, 8.0], [2.0, 4.0, 6.0, 10.0, 16.0])
+    assert bar_text(window) == ("Pasted 2 points into rows 4-5; skipped 2 lines: 2 (y 'six' is not a number), "
+                                "3 (x empty).")
+
+
+def test_a_paste_without_any_number_changes_nothing_and_says_why(qtbot, window) -> None:
+    window.table.setCurrentIndex(window.model.index(3, 0))
+    window.table.paste_text("5\tfive\n6\tsix\n")
+    assert points_of(window) == SEED and window.model.undo_stack.count() == 0
+    assert bar_text(window) == ("Nothing was pasted: skipped 2 lines: 1 (y 'five' is not a number), "
+                                "2 (y 'six' is not a number).")
+    window.message_bar.dismiss_button.click()
+    assert bar_text(window) is None
+
+
+def test_edit_menu_copy_and_select_all_act_on_the_table(qtbot, window) -> None:
+    window.menus.select_all.trigger()
+    window.menus.copy.trigger()
+    assert QGuiApplication.clipboard().text() == "1\t2\n2\t4\n3\t6\n4\t8\n"
+    texts = [action.text() for action in window.menuBar().actions()[1].menu().actions()]
+    assert {"&Copy", "&Paste", "Select &All"} <= set(texts)
 
 
 def test_copy_puts_the_selected_rows_on_the_clipboard(qtbot, window) -> None:

@@ -61,6 +61,7 @@ class Project:
     points: PointSet
     config: TrainingConfig = field(default_factory=TrainingConfig)
     runs: list[SavedRun] = field(default_factory=list)
+    column_names: tuple[str, str] = ("x", "y")  # the x and y columns' header names, from an import
 
     @property
     def result(self) -> TrainingResult | None:
@@ -89,8 +90,10 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
             arrays[tables["ints"]], arrays[tables["floats"]] = trace_arrays(run.trace)
             entry["trace"] = tables
         runs.append(entry)
-    document = {"format": PROJECT_FORMAT, "version": PROJECT_VERSION, "points": {"x": "points/x.npy", "y":
-                "points/y.npy"}, "config": project.config.to_dict(), "runs": runs}
+    points = {"x": "points/x.npy", "y": "points/y.npy", "x_name": project.column_names[0],
+              "y_name": project.column_names[1]}
+    document = {"format": PROJECT_FORMAT, "version": PROJECT_VERSION, "points": points,
+                "config": project.config.to_dict(), "runs": runs}
     write_atomic(path, lambda handle: write_project_zip(handle, document, arrays))
 
 
@@ -257,7 +260,8 @@ def _build(document: schema.ProjectDoc[Any, Any], arrays: Arrays) -> Project:
             [SavedRun(_config(document.result.config, "result.config"), latest)]
     else:
         runs = [_run(run, f"runs[{index}]", arrays) for index, run in enumerate(document.runs or [])]
-    return Project(points=PointSet.from_columns(x, y, validate=False), config=config, runs=runs)
+    return Project(points=PointSet.from_columns(x, y, validate=False), config=config, runs=runs,
+                   column_names=(document.points.x_name, document.points.y_name))
 
 
 def _config(document: schema.ConfigDoc | None, where: str) -> TrainingConfig:

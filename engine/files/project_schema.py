@@ -41,6 +41,7 @@ MAX_POINTS = 50_000_000  # 5x the generator's limit
 MAX_PATH_POINTS = 1_000_000  # a run keeps at most ~4,097 (engine/training/path_buffer.py)
 MAX_MESSAGE_CHARS = 10_000
 MAX_MEMBER_CHARS = 200
+MAX_COLUMN_NAME_CHARS = 200
 DEVICE_PATTERN = rf"(?a)^(?:{limits.DEVICE_PATTERN.pattern})\Z"  # \Z: "$" would let "cpu\n" through; (?a): ASCII digits
 MEMBER_PATTERN = r"^[a-z0-9_]+(?:/[a-z0-9_]+)*\.npy\Z"  # no "..", no leading "/", no backslash
 STOP_REASONS = (COMPLETED, STOPPED, DIVERGED)
@@ -62,6 +63,7 @@ Penalty = Annotated[float, Meta(ge=0.0, le=limits.MAX_PENALTY)]
 StepSize = Annotated[int, Meta(ge=1, le=MAX_EPOCHS)]
 Gamma = Annotated[float, Meta(gt=0.0, le=1.0)]
 ValidationFraction = Annotated[float, Meta(ge=0.0, le=limits.MAX_VALIDATION_FRACTION)]
+ColumnName = Annotated[str, Meta(min_length=1, max_length=MAX_COLUMN_NAME_CHARS)]
 if TYPE_CHECKING:
     OptimizerName = str
     LossName = str
@@ -151,6 +153,8 @@ class RunDoc(Struct, Generic[F, E], kw_only=True):
 class PointsDoc(Struct, Generic[F]):
     x: F
     y: F
+    x_name: ColumnName = "x"  # the imported columns' header names (axis labels); older files have none
+    y_name: ColumnName = "y"
 
 
 class ProjectDoc(Struct, Generic[F, E], kw_only=True):

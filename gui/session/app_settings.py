@@ -103,5 +103,13 @@ class AppSettings:
             raise ValueError(f"theme must be one of {', '.join(THEMES)}, not {theme!r}")
         self.qsettings.setValue("view/theme", theme)
 
+    def last_folder(self) -> str:
+        """The folder of the last file chosen in a file dialog ('' when none yet)."""
+        value = self.qsettings.value("files/last_folder")
+        return value if isinstance(value, str) else ""
+
+    def set_last_folder(self, folder: str) -> None:
+        self.qsettings.setValue("files/last_folder", folder)
+
     def sync(self) -> None:
         self.qsettings.sync()

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.data.csv_io import read_csv
 from engine.data.point_generator import GeneratorSpec, generate_points
 from engine.data.points import PointSet
+from engine.data.table_files import import_points
+from engine.data.table_import import ImportedPoints
 from engine.files.project_file import PROJECT_SUFFIX, Project, load_project, save_project
 from engine.training.config import TrainingConfig
 from gui.session.points_model import PointsTableModel
@@ -55,7 +56,7 @@ class Document(QObject):
 
     def load(self, project: Project, path: Path | None) -> None:
         self.session.restore(project)
-        self.points.reset_points(project.points)
+        self.points.reset_points(project.points, project.column_names)
         self.path = path
         self.loaded.emit(project)
         self.pointsReplaced.emit()
@@ -65,7 +66,8 @@ class Document(QObject):
         """What a save writes: the points, the settings and the finished runs, with their step traces for
         replay unless `traces` is False (the recovery copy, written on the GUI thread while the user works:
         a 100,000-step trace alone takes ~0.2 s to write)."""
-        return Project(points=self.points.snapshot(), config=config, runs=self.session.saved_runs(traces))
+        return Project(points=self.points.snapshot(), config=config, runs=self.session.saved_runs(traces),
+                       column_names=self.points.column_names())
 
     def save(self, path: Path, config: TrainingConfig) -> None:
         """Write the document. Raises OSError; then nothing changed."""
@@ -77,11 +79,16 @@ class Document(QObject):
 
     # --- new points into the open document (one undo step each) ------------------------------------------
     def import_points(self, path: Path) -> PointSet:
-        """Replace the points with a CSV file's. Raises DataError; then the points are unchanged."""
-        points = read_csv(path, for_fitting=False)
-        self.points.replace_points(points, f"Import {path.name}")
+        """Replace the points with a table's default columns (rows without two numbers are left out).
+        Raises DataError; then the points are unchanged."""
+        imported = import_points(path)
+        self.take_imported(imported, path.name)
+        return imported.points
+
+    def take_imported(self, imported: ImportedPoints, name: str) -> None:
+        """The imported points and their columns' names in place of the current ones: one undo step."""
+        self.points.import_points(imported.points, (imported.x_name, imported.y_name), f"Import {name}")
         self.pointsReplaced.emit()
-        return points
 
     def generate(self, spec: GeneratorSpec) -> PointSet:
         points = generate_points(spec)

@@ -59,3 +59,33 @@ class PointEditCommand(QUndoCommand):
             return False
         self._edit = merged
         return True
+
+
+
+class ImportTarget(EditTarget, Protocol):
+    """What holds the points and their columns' names; setting names returns the ones before."""
+
+    def set_column_names(self, names: tuple[str, str]) -> tuple[str, str]: ...
+
+
+class ImportCommand(QUndoCommand):
+    """An import: new points and the columns' names (its header names), undone and redone together. One
+    command rather than a parent with two children: PySide would not keep the children's Python side."""
+
+    def __init__(self, target: ImportTarget, edit: PointEdit, names: tuple[str, str]) -> None:
+        super().__init__(edit.text)
+        self._target = target
+        self._edit = edit
+        self._names = names  # what redo sets next; after redo, the names undo restores
+        self._inverse: PointEdit | None = None
+
+    def redo(self) -> None:
+        self._inverse = self._target.apply_edit(self._edit)
+        self._names = self._target.set_column_names(self._names)
+
+    def undo(self) -> None:
+        if self._inverse is None:
+            raise RuntimeError("undo before redo: QUndoStack always redoes a command when it is pushed")
+        self._names = self._target.set_column_names(self._names)
+        self._edit = self._target.apply_edit(self._inverse)
+        self._inverse = None

@@ -25,7 +25,7 @@ from engine.data.point_edits import (
     SetValue,
 )
 from engine.data.points import MAX_MAGNITUDE, TOO_LARGE, PointSet
-from gui.session.point_undo import PointEditCommand
+from gui.session.point_undo import ImportCommand, PointEditCommand
 
 COLUMNS = ("x", "y")
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -47,6 +47,7 @@ def format_value(value: float) -> str:
 class PointsTableModel(QAbstractTableModel):
     pointsChanged = Signal()  # any change of any point: the plot redraws, the window is marked modified
     editRejected = Signal(str)  # a cell edit refused, with the reason to show
+    columnNamesChanged = Signal(str, str)  # the x and y columns' names (an import's headers): axes follow
 
     def __init__(self, points: PointSet | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -54,6 +55,7 @@ class PointsTableModel(QAbstractTableModel):
         self._x = np.array(start.x, dtype=np.float64)
         self._y = np.array(start.y, dtype=np.float64)
         self._x.flags.writeable = self._y.flags.writeable = False  # edits make new arrays; undo shares these
+        self._names: tuple[str, str] = COLUMNS
         self.undo_stack = QUndoStack(self)
         self._snapshot: PointSet | None = None
         self.pointsChanged.connect(self._forget_snapshot)
@@ -78,7 +80,7 @@ class PointsTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        return COLUMNS[section] if orientation == Qt.Orientation.Horizontal else str(section + 1)
+        return self._names[section] if orientation == Qt.Orientation.Horizontal else str(section + 1)
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         base = super().flags(index)
@@ -86,6 +88,17 @@ class PointsTableModel(QAbstractTableModel):
 
     def x(self) -> np.ndarray:
         return self._x
+
+    def column_names(self) -> tuple[str, str]:
+        return self._names
+
+    def set_column_names(self, names: tuple[str, str]) -> tuple[str, str]:
+        """Name the columns (no undo step of its own: an import's command holds it); the old names back."""
+        old, self._names = self._names, (str(names[0]), str(names[1]))
+        if old != self._names:
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 1)
+            self.columnNamesChanged.emit(*self._names)
+        return old
 
     def y(self) -> np.ndarray:
         return self._y
@@ -106,11 +119,11 @@ class PointsTableModel(QAbstractTableModel):
             return False
         number = parse_cell(str(value)) if not isinstance(value, float) else value
         if number is None or not math.isfinite(number):
-            self.editRejected.emit(f"Row {index.row() + 1}, {COLUMNS[index.column()]}: '{value}' is not a "
+            self.editRejected.emit(f"Row {index.row() + 1}, {self._names[index.column()]}: '{value}' is not a "
                                    "finite number; the cell keeps its value.")
             return False
         if abs(number) > MAX_MAGNITUDE:
-            self.editRejected.emit(f"Row {index.row() + 1}, {COLUMNS[index.column()]}: '{value}' {TOO_LARGE}; "
+            self.editRejected.emit(f"Row {index.row() + 1}, {self._names[index.column()]}: '{value}' {TOO_LARGE}; "
                                    "the cell keeps its value.")
             return False
         old = float(self._column(index.column())[index.row()])
@@ -139,8 +152,15 @@ class PointsTableModel(QAbstractTableModel):
     def replace_points(self, points: PointSet, text: str) -> None:
         self._push(ReplacePoints(points.x, points.y, text))
 
-    def reset_points(self, points: PointSet) -> None:
+    def import_points(self, points: PointSet, names: tuple[str, str], text: str) -> None:
+        """Replace the points and name the columns, as one undo step."""
+        edit = ReplacePoints(points.x, points.y, text)
+        edit.check(self.rowCount())
+        self.undo_stack.push(ImportCommand(self, edit, names))
+
+    def reset_points(self, points: PointSet, names: tuple[str, str] = COLUMNS) -> None:
         """Load points as a fresh document: no undo history, marked clean."""
+        self.set_column_names(names)
         self.apply_edit(ReplacePoints(points.x, points.y))
         self.undo_stack.clear()
         self.undo_stack.setClean()

@@ -21,18 +21,27 @@ from gui.shell.notices import Notices
 
 class Exports:
     def __init__(self, parent: QWidget, points: PointsTableModel, session: TrainingSession,
-                 plots: dict[str, pg.PlotWidget], notices: Notices, dialog_folder: Callable[[str], str]) -> None:
+                 plots: dict[str, pg.PlotWidget], notices: Notices, dialog_folder: Callable[[str], str],
+                 remember_folder: Callable[[str], None] | None = None) -> None:
         self.parent = parent
         self.points = points
         self.session = session
         self.plots = plots  # "data", "landscape", "loss"
         self.notices = notices
         self.dialog_folder = dialog_folder
+        self.remember_folder = remember_folder  # the folder a file was saved in: the next dialog starts there
+
+    def _save_name(self, title: str, suggested: str, filters: str) -> tuple[str, str]:
+        """A save dialog; the chosen file's folder is remembered for the next one."""
+        path, selected = QFileDialog.getSaveFileName(self.parent, title, suggested, filters)
+        if path and self.remember_folder is not None:
+            self.remember_folder(path)
+        return path, selected
 
     def export_csv_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.parent, "Export points as CSV",
-                                              self.dialog_folder("points.csv"),
-                                              CSV_FILTER)
+        path, _ = self._save_name("Export points as CSV",
+                                  self.dialog_folder("points.csv"),
+                                  CSV_FILTER)
         if path:
             self.export_csv(Path(path))
 
@@ -50,7 +59,7 @@ class Exports:
             self.notices.show_error("Nothing to export", "Train a model first, then export it.")
             return
         name = self.dialog_folder(f"model{suffix}")
-        path, _ = QFileDialog.getSaveFileName(self.parent, "Export model", name, f"{EXPORT_FORMATS[suffix]}")
+        path, _ = self._save_name("Export model", name, f"{EXPORT_FORMATS[suffix]}")
         if path:
             target = Path(path)
             self.export_model(target if target.suffix.lower() == suffix else target.with_name(target.name + suffix))
@@ -61,9 +70,9 @@ class Exports:
             self.notices.show_status(f"Exporting {path.name}…")
 
     def export_plot_dialog(self, which: str) -> None:
-        path, selected = QFileDialog.getSaveFileName(self.parent, "Export plot",
-                                                     self.dialog_folder(f"{which}-plot.png"),
-                                                     "PNG image (*.png);;SVG drawing (*.svg)")
+        path, selected = self._save_name("Export plot",
+                                         self.dialog_folder(f"{which}-plot.png"),
+                                         "PNG image (*.png);;SVG drawing (*.svg)")
         if path:
             target = Path(path)
             if target.suffix.lower() not in (".png", ".svg"):
@@ -88,9 +97,9 @@ class Exports:
         if self.session.last_result is None:
             self.notices.show_error("Nothing to export", "Train a model first, then export it as a script.")
             return
-        path, _ = QFileDialog.getSaveFileName(self.parent, "Export as Python script",
-                                              self.dialog_folder("train_model.py"),
-                                              "Python script (*.py)")
+        path, _ = self._save_name("Export as Python script",
+                                  self.dialog_folder("train_model.py"),
+                                  "Python script (*.py)")
         if path:
             target = Path(path)
             self.export_script(target if target.suffix.lower() == ".py" else target.with_name(target.name + ".py"))
@@ -113,8 +122,8 @@ class Exports:
         return True
 
     def export_runs_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.parent, "Export runs as CSV", self.dialog_folder("runs.csv"),
-                                              CSV_FILTER)
+        path, _ = self._save_name("Export runs as CSV", self.dialog_folder("runs.csv"),
+                                  CSV_FILTER)
         if path:
             self.export_runs(Path(path))
 

@@ -26,7 +26,9 @@ from gui.session.training_session import TrainingSession
 from gui.shell.animation_export import AnimationExport
 from gui.shell.exports import Exports
 from gui.shell.file_actions import FileActions
+from gui.shell.file_drop import FileDrop
 from gui.shell.menus import MainMenus, MenuTargets
+from gui.shell.message_bar import MessageBar
 from gui.shell.notices import Notices
 from gui.shell.presentation import Presentation
 from gui.shell.process_notice import ProcessNotice
@@ -89,10 +91,13 @@ class MainWindow(QMainWindow):
         self._panel_shown_at = 0.0
 
         self.files = FileActions(self, self.document, self.settings, self.notices, self.panel.config)
+        self.file_drop = FileDrop(self, self.files)  # a dropped project opens; dropped data is imported
+        self.message_bar = MessageBar(self)
         self.training = TrainingActions(self, self.session, self.model, self.panel, self.settings, self.notices)
         self.process_notice = ProcessNotice(self, self.session, self.notices)  # restart a hung process
         plots = {"data": self.data_plot, "landscape": self.landscape.plot, "loss": self.loss_plot.plot}
-        self.exports = Exports(self, self.model, self.session, plots, self.notices, self.files.dialog_folder)
+        self.exports = Exports(self, self.model, self.session, plots, self.notices, self.files.dialog_folder,
+                               self.files.remember_folder)
         self.menus = MainMenus(self, MenuTargets(
             self.files, self.training, self.exports, self.model.undo_stack, self.table, self.delete_selection,
             self.document.clear_points, self.residuals_check, self.ghost_check, self.runs_dock))
@@ -142,6 +147,7 @@ class MainWindow(QMainWindow):
         model.pointsChanged.connect(self._on_points_changed)
         model.editRejected.connect(self.notices.show_status)
         self.table.message.connect(self.notices.show_status)
+        self.table.message.connect(self.message_bar.show_message)  # a paste says what it did, visibly
         self.data_plot.pointSelected.connect(lambda row: self.table.selectRow(row))
         self.runs_panel.exportRequested.connect(self.exports.export_runs_dialog)
         self.runs_panel.runSelected.connect(self._on_run_picked)

@@ -12,6 +12,7 @@ markers take seconds to paint; the image takes milliseconds).
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -37,6 +38,12 @@ CROSSHAIR_STEPS = 40  # arrow-key steps across the visible range; Shift divides 
 class DataPlotWidget(pg.PlotWidget):
     pointSelected = Signal(int)
 
+    def set_axis_names(self, x_name: str, y_name: str) -> None:
+        """The imported columns' header names (escaped: pyqtgraph's labels are rich text)."""
+        item = self.getPlotItem()
+        item.setLabel("bottom", html.escape(x_name))
+        item.setLabel("left", html.escape(y_name))
+
     def __init__(self, model: PointsTableModel, parent: QWidget | None = None) -> None:
         self.view_box = PointsViewBox()
         super().__init__(parent, viewBox=self.view_box)
@@ -49,8 +56,8 @@ class DataPlotWidget(pg.PlotWidget):
         self.model = model
         self.selected_row: int | None = None
         item = self.getPlotItem()
-        item.setLabel("bottom", "x")
-        item.setLabel("left", "y")
+        self.set_axis_names(*model.column_names())
+        model.columnNamesChanged.connect(self.set_axis_names)
         item.showGrid(x=True, y=True, alpha=0.15)
         item.setMenuEnabled(True)
         plot_style.cache_axes(item)

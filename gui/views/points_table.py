@@ -7,7 +7,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QWidget
 
-from engine.data.csv_io import parse_csv_text
+from engine.data.points import PointSet
+from engine.data.table_import import SkippedRow, TextTable, skipped_summary
 from engine.errors import DataError
 from gui.kit.table_keys import TabLeavingTable
 from gui.session.points_model import PointsTableModel, format_value, parse_cell
@@ -78,8 +79,9 @@ class PointsTableView(TabLeavingTable):  # Tab leaves it; Ctrl+Tab moves between
         self.paste_text(QGuiApplication.clipboard().text())
 
     def paste_text(self, text: str) -> None:
-        """Rows of x and y (tabs, commas or semicolons) are inserted after the current row; a single
-        number replaces the current cell. A bad value refuses the whole paste and says where."""
+        """Paste as spreadsheets do: the rows overwrite from the current cell down (a block starting in the
+        y column fills y only), and rows past the end are added. A single number replaces the current cell.
+        Rows without numbers are skipped with their line and reason, like an import; one undo step."""
         stripped = text.strip()
         if not stripped:
             return
@@ -89,11 +91,49 @@ class PointsTableView(TabLeavingTable):  # Tab leaves it; Ctrl+Tab moves between
             self.points_model.setData(current, single)
             return
         try:
-            points = parse_csv_text(stripped, source="Pasted text", for_fitting=False)
+            table = TextTable(stripped, "Pasted text")
         except DataError as error:
             self.message.emit(f"{error} Nothing was pasted.")
             return
-        row = current.row() + 1 if current.isValid() else self.points_model.rowCount()
-        self.points_model.insert_points(row, points.x, points.y,
-                                        f"Paste {len(points)} point{'s' if len(points) != 1 else ''}")
-        self.message.emit(f"Pasted {len(points)} point{'s' if len(points) != 1 else ''}.")
+        model = self.points_model
+        row = current.row() if current.isValid() else model.rowCount()
+        column = current.column() if current.isValid() else 0
+        width = min(2 - column, len(table.headers))  # the columns the block fills, from the current one
+        xs, ys, skipped, skipped_count = table.values(0, 1 if width == 2 else 0)
+        # Reasons name the table's columns the values were meant for, as the user sees them.
+        targets = dict(zip(table.headers[:width], model.column_names()[column:column + width], strict=True))
+        skipped = [SkippedRow(row.line, targets.get(row.column, row.column), row.reason) for row in skipped]
+        summary = skipped_summary(skipped, skipped_count, "line")
+        if not xs.size:
+            self.message.emit(f"Nothing was pasted: {summary}.")
+            return
+        new_x, new_y = model.x().copy(), model.y().copy()
+        if width == 2:
+            new_x, new_y = _overwrite(new_x, row, xs), _overwrite(new_y, row, ys)
+        else:  # one column: existing rows only (a new point needs both x and y)
+            fits = max(0, min(xs.size, new_x.size - row))
+            target = new_x if column == 0 else new_y
+            target[row:row + fits] = xs[:fits]
+            left_out = xs.size - fits
+            if left_out:
+                summary = (f"{left_out} value{'s' if left_out != 1 else ''} past the last row left out "
+                           "(a new point needs x and y)" + (f"; {summary}" if summary else ""))
+            xs = xs[:fits]
+        count = int(xs.size)
+        noun = f"{count:,} point{'s' if count != 1 else ''}" if width == 2 else \
+            f"{count:,} {model.column_names()[column]} value{'s' if count != 1 else ''}"
+        model.replace_points(PointSet.from_columns(new_x, new_y, validate=False), f"Paste {noun}")
+        if count:
+            self.setCurrentIndex(model.index(row, column))
+            self.scrollTo(model.index(row, column))
+        rows = f"row {row + 1}" if count == 1 else f"rows {row + 1}-{row + count}"
+        self.message.emit(f"Pasted {noun} into {rows}" + (f"; {summary}." if summary else "."))
+
+
+def _overwrite(column: np.ndarray, row: int, values: np.ndarray) -> np.ndarray:
+    """`column` with `values` written from `row` on, longer where they run past its end."""
+    end = row + values.size
+    if end > column.size:
+        column = np.concatenate([column, np.zeros(end - column.size)])
+    column[row:end] = values
+    return column
