@@ -8,6 +8,8 @@ from PySide6.QtCore import QModelIndex, QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLineEdit
 
+from tests.conftest import ROOT
+
 SEED = ([1.0, 2.0, 3.0, 4.0], [2.0, 4.0, 6.0, 8.0])
 
 
@@ -110,6 +112,9 @@ def test_pasting_spreadsheet_rows_without_a_current_cell_adds_them(qtbot, window
     assert plot_points(window) == points_of(window)
 
 
+ARTIFACTS = ROOT / "test-artifacts"
+
+
 def bar_text(window) -> str | None:
     """The message bar's text while it shows, else None: what the user sees above the window's contents."""
     return window.message_bar.label.text() if window.message_bar.isVisible() else None
@@ -125,6 +130,29 @@ def test_paste_overwrites_from_the_current_cell_and_adds_past_the_end(qtbot, win
     assert bar_text(window) == "Pasted 3 points into rows 3-5."
     window.menus.undo.trigger()
     assert points_of(window) == SEED, "one paste is one undo step"
+
+
+def test_the_paste_message_moves_no_control(qtbot, window) -> None:
+    """The message floats over the bottom-right corner: nothing under the cursor shifts when it appears."""
+    window.show()
+    qtbot.waitExposed(window)
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: window.width() == 1280)
+    qtbot.wait(100)  # the layout settles
+    watched = [window.table, window.panel.train_button, window.data_plot]
+    before = [widget.mapTo(window, widget.rect().topLeft()) for widget in watched]
+    window.table.setCurrentIndex(window.model.index(2, 0))
+    window.table.paste_text("5\t10\n6\tsix\n")
+    qtbot.wait(50)
+    assert window.message_bar.isVisible() and "skipped 1 line" in window.message_bar.label.text()
+    assert [widget.mapTo(window, widget.rect().topLeft()) for widget in watched] == before
+    assert window.message_bar.parentWidget() is window
+    assert window.rect().contains(window.message_bar.geometry()), "the whole message is inside the window"
+    window.resize(1024, 768)
+    qtbot.waitUntil(lambda: window.width() == 1024)
+    assert window.rect().contains(window.message_bar.geometry()), "and follows its size"
+    ARTIFACTS.mkdir(exist_ok=True)
+    window.grab().save(str(ARTIFACTS / "paste-message-1024x768.png"))
 
 
 def test_a_column_pasted_into_y_overwrites_y_only(qtbot, window) -> None:
