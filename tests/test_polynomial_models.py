@@ -156,3 +156,22 @@ def test_plain_gradient_descent_converges_just_below_the_bound_and_diverges_just
     assert below.stop_reason == "completed" and math.isfinite(below.final_loss)
     assert above.stop_reason == "diverged"
     assert f"stable only below a learning rate of {stable:.4g}" in above.message
+
+
+def test_the_overfitting_lesson_validation_turns_up_and_l2_pulls_it_back() -> None:
+    """Degree 9 on the generator's noisy points: the training loss keeps falling while the held-out loss,
+    after an early minimum, climbs far above it; an L2 penalty keeps it much lower."""
+    from engine.data.point_generator import GeneratorSpec, generate_points
+
+    points = generate_points(GeneratorSpec(count=16, noise=2.0, seed=0))
+    settings = {"degree": 9, "standardize": True, "optimizer": "adam", "learning_rate": 0.1, "epochs": 5000,
+                "validation_fraction": 0.25, "seed": 1}
+    free = train(points, TrainingConfig(**settings))  # type: ignore[arg-type]
+    assert free.validation_history is not None
+    turn = int(np.argmin(free.validation_history))
+    assert turn < settings["epochs"] // 4  # type: ignore[operator]
+    assert free.validation_history[-1] > 3 * free.validation_history[turn]
+    assert free.loss_history[-1] < 0.5 * free.loss_history[turn], "training still improves past the turn"
+    ridge = train(points, TrainingConfig(**settings, l2=0.01))  # type: ignore[arg-type]
+    assert ridge.validation_loss is not None and free.validation_loss is not None
+    assert ridge.validation_loss < 0.5 * free.validation_loss
