@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from engine.analysis.least_squares import LeastSquaresFit, Moments
 from engine.training.config import MAX_BATCH_SIZE, MAX_EPOCHS, MAX_LEARNING_RATE, MAX_SEED, TrainingConfig
-from engine.training.optimizers import OPTIMIZERS, OptimizerSpec, stable_learning_rate_for
+from engine.training.optimizers import OPTIMIZERS, RACED, OptimizerSpec, stable_learning_rate_for
 from engine.training.results import TrainingResult
 from gui.kit import number_format as fmt
 from gui.kit.fixed_lines import FixedLinesLabel
@@ -106,7 +106,7 @@ class TrainingPanel(QWidget):
         self.pause_button = named(QPushButton("Pause"), "pauseButton", "Pause or resume the run")
         self.pause_button.setCheckable(True)
         self.stop_button = named(QPushButton("Stop"), "stopButton", "Stop training (Esc)")
-        *others, last = OPTIMIZERS.labels().values()
+        *others, last = (OPTIMIZERS.get(name).label for name in RACED)
         self.race_button = named(QPushButton("Race optimizers"), "raceButton",
                                   f"Train {', '.join(others)} and {last} one after another on the same points, "
                                   "seed, learning rate and epochs, and overlay them (Ctrl+Shift+Return)")
