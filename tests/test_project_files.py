@@ -87,6 +87,27 @@ def test_the_model_settings_are_kept_and_older_files_take_their_defaults(tmp_pat
     assert all(getattr(older.config, name) == getattr(defaults, name) for name in settings if name != "optimizer")
 
 
+def test_a_polynomial_run_keeps_its_coefficients_and_validation_losses(tmp_path: Path) -> None:
+    from engine.data.points import PointSet
+    from engine.files.project_file import SavedRun
+    from engine.training.trainer import train
+
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0, 10, 30)
+    points = PointSet.from_columns(x, 0.2 * x**2 - x + rng.normal(0, 0.3, 30))
+    config = TrainingConfig(degree=4, standardize=True, optimizer="adam", learning_rate=0.05, epochs=40,
+                            validation_fraction=0.3)
+    result = train(points, config)
+    path = tmp_path / "poly.gdsproj"
+    save_project(Project(points, config, [SavedRun(config, result)]), path)
+    reopened = load_project(path).runs[0].result
+    assert reopened.coefficients == result.coefficients and len(reopened.coefficients) == 5
+    assert reopened.validation_loss == result.validation_loss is not None
+    assert result.validation_history is not None and reopened.validation_history is not None
+    np.testing.assert_array_equal(reopened.validation_history, result.validation_history)
+    assert (reopened.x_center, reopened.x_spread) == (result.x_center, result.x_spread)
+
+
 def test_unknown_keys_are_ignored(tmp_path: Path) -> None:
     document = v2_document()
     document["from_the_future"] = {"deep": [[1, 2], {"x": None}]}

@@ -78,8 +78,14 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
     for index, run in enumerate(project.runs):
         prefix = f"runs/{index}/"
         arrays[f"{prefix}loss_history.npy"] = np.asarray(run.result.loss_history, dtype=FLOAT64)
-        entry: dict[str, Any] = {"config": run.config.to_dict(), "shown": run.shown,
-                                 "result": {**_result_fields(run.result), "loss_history": f"{prefix}loss_history.npy"}}
+        result = {**_result_fields(run.result), "loss_history": f"{prefix}loss_history.npy"}
+        validation = run.result.validation_history
+        # Kept when it pairs with the loss history epoch for epoch and is finite (a diverged run's may not be).
+        if (validation is not None and len(validation) == len(run.result.loss_history)
+                and np.isfinite(validation).all()):
+            arrays[f"{prefix}validation_history.npy"] = np.asarray(validation, dtype=FLOAT64)
+            result["validation_history"] = f"{prefix}validation_history.npy"
+        entry: dict[str, Any] = {"config": run.config.to_dict(), "shown": run.shown, "result": result}
         if run.path is not None:
             names = {key: f"{prefix}path_{key}.npy" for key in ("epochs", "weights", "biases")}
             for name, values, dtype in zip(names.values(), run.path, (INT64, FLOAT64, FLOAT64), strict=True):
@@ -119,6 +125,10 @@ def _result_fields(result: TrainingResult) -> dict[str, Any]:
         "elapsed_s": float(result.elapsed_s), "path": result.path, "message": result.message,
         "initial_weight": float(result.initial_weight), "initial_bias": float(result.initial_bias),
         "config": dict(result.config), "suggested_learning_rate": None if rate is None else float(rate),
+        "coefficients": [float(c) for c in result.coefficients], "x_center": float(result.x_center),
+        "x_spread": float(result.x_spread),
+        "validation_loss": (float(result.validation_loss) if result.validation_loss is not None
+                            and math.isfinite(result.validation_loss) else None),
     }
 
 
@@ -289,12 +299,22 @@ def _result(document: schema.ResultDoc[Any], where: str, arrays: Arrays) -> Trai
         raise FieldError(f"{where}.final_loss", f"expected a finite number ≥ 0 (NaN only for a run with no epoch), "
                                                 f"got {final_loss!r}.")
     config = _config(document.config, f"{where}.config").to_dict() if document.config is not None else {}
+    validation = None
+    if document.validation_history is not None:
+        validation = _finite(arrays.floats(document.validation_history, f"{where}.validation_history", history.size,
+                                           schema.MAX_EPOCHS), f"{where}.validation_history", low=0.0)
+    degree = int(config.get("degree", 1))
+    if document.coefficients and len(document.coefficients) != degree + 1:
+        raise FieldError(f"{where}.coefficients", f"expected {degree + 1} numbers for a polynomial of degree "
+                                                  f"{degree}, got {len(document.coefficients)}.")
     return TrainingResult(
         weight=document.weight, bias=document.bias, final_loss=final_loss, loss_history=history,
         epochs_run=epochs_run, stop_reason=document.stop_reason, device=document.device,
         elapsed_s=document.elapsed_s, path=document.path, message=document.message,
         initial_weight=document.initial_weight, initial_bias=document.initial_bias, config=config,
-        suggested_learning_rate=document.suggested_learning_rate)
+        suggested_learning_rate=document.suggested_learning_rate, coefficients=tuple(document.coefficients),
+        validation_loss=document.validation_loss, validation_history=validation, x_center=document.x_center,
+        x_spread=document.x_spread)
 
 
 def _path(document: schema.PathDoc[Any, Any], where: str, epochs_run: int,

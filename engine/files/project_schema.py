@@ -58,6 +58,7 @@ Device = Annotated[str, Meta(max_length=limits.MAX_DEVICE_LENGTH, pattern=DEVICE
 Message = Annotated[str, Meta(max_length=MAX_MESSAGE_CHARS)]
 MemberName = Annotated[str, Meta(max_length=MAX_MEMBER_CHARS, pattern=MEMBER_PATTERN)]
 Degree = Annotated[int, Meta(ge=1, le=limits.MAX_DEGREE)]
+Coefficients = Annotated[tuple[Finite, ...], Meta(max_length=limits.MAX_DEGREE + 1)]
 HuberDelta = Annotated[float, Meta(gt=0.0, le=limits.MAX_HUBER_DELTA)]
 Penalty = Annotated[float, Meta(ge=0.0, le=limits.MAX_PENALTY)]
 StepSize = Annotated[int, Meta(ge=1, le=MAX_EPOCHS)]
@@ -127,6 +128,11 @@ class ResultDoc(Struct, Generic[F], kw_only=True):
     initial_bias: Finite = 0.0
     config: ConfigDoc | None = None
     suggested_learning_rate: LearningRate | None = None
+    coefficients: Coefficients = ()  # the polynomial, constant term first; () in files saved before it
+    validation_loss: Annotated[float, Meta(ge=0.0, le=sys.float_info.max)] | None = None
+    validation_history: F | None = None  # one per epoch run, like loss_history
+    x_center: Finite = 0.0
+    x_spread: Annotated[float, Meta(gt=0.0, le=sys.float_info.max)] = 1.0
 
 
 class PathDoc(Struct, Generic[F, E]):
