@@ -159,8 +159,24 @@ def test_uninstall_keeps_an_entry_that_is_not_ours(tmp_path: Path) -> None:
     entry = LauncherPaths(home).desktop_entry
     entry.parent.mkdir(parents=True)
     entry.write_text("[Desktop Entry]\nName=Hand-made\nExec=gds %f\n", encoding="utf-8")
-    assert launcher_in(home, FakeTools(set())).uninstall().files == []
-    assert entry.exists()
+    icon = LauncherPaths(home).icon_png
+    icon.parent.mkdir(parents=True)
+    icon.write_bytes(b"their icon")
+    launcher = launcher_in(home, FakeTools(set()))
+    assert not launcher.is_installed()
+    assert launcher.uninstall().files == []
+    assert entry.exists() and icon.read_bytes() == b"their icon", "nothing of theirs is removed"
+
+
+def test_install_never_replaces_an_entry_that_is_not_ours(tmp_path: Path) -> None:
+    home = tmp_path / "data"
+    entry = LauncherPaths(home).desktop_entry
+    entry.parent.mkdir(parents=True)
+    entry.write_text("[Desktop Entry]\nName=Hand-made\nExec=gds %f\n", encoding="utf-8")
+    command = launch_command(ROOT / "main.py", frozen=False, executable=sys.executable)
+    with pytest.raises(LauncherError, match="was not written by this app"):
+        launcher_in(home, FakeTools(set())).install(command, "0.1.0")
+    assert entry.read_text(encoding="utf-8").startswith("[Desktop Entry]\nName=Hand-made")
 
 
 def test_a_path_with_spaces_and_reserved_characters_is_quoted_per_the_spec(tmp_path: Path) -> None:

@@ -74,6 +74,21 @@ def test_getting_started_walks_through_a_first_run_with_the_real_keys(qtbot, win
     dialog.close()
 
 
+def test_help_dialogs_open_again_after_one_is_closed(qtbot, window) -> None:
+    """A closed dialog is deleted: opening the next one must not touch it."""
+    for _ in range(2):
+        shortcuts = window.menus.help.show_shortcuts()
+        shortcuts.reject()
+        qtbot.wait(20)  # deleteLater runs
+        guide = window.menus.help.show_getting_started()
+        assert guide.isVisible()
+        guide.reject()
+        qtbot.wait(20)
+    again = window.menus.help.show_shortcuts()
+    assert again.isVisible() and window.menus.help.last_dialog is again
+    again.reject()
+
+
 def test_about_box_opens_with_the_version(qtbot, window, monkeypatch) -> None:
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "about", lambda _parent, _title, text: shown.append(text))

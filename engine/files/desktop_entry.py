@@ -181,12 +181,16 @@ class DesktopLauncher:
         self.which, self.run = which or shutil.which, run or _run_tool
 
     def is_installed(self) -> bool:
-        return self.paths.desktop_entry.exists()
+        """Our entry is there (one without our marker is someone else's)."""
+        return self.paths.desktop_entry.is_file() and _is_ours(self.paths.desktop_entry)
 
     def install(self, command: Sequence[str], version: str) -> LauncherReport:
         """Write (or write again: the same files, the same content) the entry, the icons and the MIME type."""
         if not command or not Path(command[0]).is_file():
             raise LauncherError(f"The program the launcher would start does not exist: {command[:1]}")
+        if self.paths.desktop_entry.exists() and not _is_ours(self.paths.desktop_entry):
+            raise LauncherError(f"{self.paths.desktop_entry} exists and was not written by this app; it is left "
+                                f"as it is. Remove it first to install this launcher.")
         try:
             icon = self.icon_png_source.read_bytes()
             svg = self.icon_svg_source.read_bytes() if self.icon_svg_source and self.icon_svg_source.is_file() \
@@ -214,8 +218,10 @@ class DesktopLauncher:
     def uninstall(self) -> LauncherReport:
         """Remove the files install writes (an entry without our marker is someone else's and stays)."""
         report = LauncherReport()
+        if not self.is_installed():  # the icons and the MIME type go only with our entry
+            return report
         for path in self.paths.all():
-            if not path.is_file() or (path == self.paths.desktop_entry and not _is_ours(path)):
+            if not path.is_file():
                 continue
             try:
                 path.unlink()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -160,7 +161,18 @@ def _write_json(result: TrainingResult, target: Path, spec: PolynomialSpec) -> N
         "device": result.device,
         "config": result.config,
     }
-    write_text_atomic(target, json.dumps(document, indent=2, allow_nan=True) + "\n")
+    write_text_atomic(target, json.dumps(_finite_or_null(document), indent=2, allow_nan=False) + "\n")
+
+
+def _finite_or_null(value: Any) -> Any:
+    """`value` with every NaN or infinity (a diverged run's loss) as None: JSON has no NaN."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite_or_null(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_or_null(item) for item in value]
+    return value
 
 
 def polynomial_text(coefficients: list[float]) -> str:

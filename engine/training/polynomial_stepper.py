@@ -102,7 +102,8 @@ class PolynomialFusedStepper:
             gram, moment, square = self.gram
             theta = self.theta.double()
             product = torch.mv(gram, theta)
-            self.live[0].copy_(torch.dot(theta, product) - 2.0 * torch.dot(theta, moment) + square)
+            # θᵀGθ − 2θᵀc + s cancels near a perfect fit and can round below 0: a sum of squares is not.
+            self.live[0].copy_((torch.dot(theta, product) - 2.0 * torch.dot(theta, moment) + square).clamp_min(0.0))
             self.gradient.copy_((product - moment).mul_(2.0 / count))
         else:
             residual = torch.mv(features, self.weights).add_(self.bias).sub_(y)

@@ -57,7 +57,7 @@ class TrainingRun:
         self.planned_epochs = self.config.epochs  # what the result's config says: Continue and Step move it
         # Where the training x lie: an exported polynomial is evaluated around them (see model_export).
         self.x_center = float(training.x.mean()) if len(training) else 0.0
-        self.x_spread = float(training.x.std()) if len(training) else 1.0
+        self.x_spread = (float(training.x.std()) if len(training) else 0.0) or 1.0  # one x value: no spread
 
     @property
     def can_advance(self) -> bool:

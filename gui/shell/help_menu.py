@@ -7,6 +7,7 @@ import html
 import sys
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -202,9 +203,10 @@ class HelpMenu:
         return dialog
 
     def _open(self, dialog: QDialog) -> None:
-        if self.last_dialog is not None:
-            self.last_dialog.close()
-        self.last_dialog = dialog
+        """Show `dialog` (closing the one before, if still open); it is deleted once closed."""
+        previous, self.last_dialog = self.last_dialog, dialog
+        if previous is not None and shiboken6.isValid(previous):
+            previous.close()
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
 
