@@ -69,6 +69,15 @@ def test_quoted_fields_may_hold_the_separator(tmp_path: Path) -> None:
     assert import_points(path).points.pairs() == [(1, 2), (3, 4)]
 
 
+def test_a_hash_inside_a_name_is_not_a_comment(tmp_path: Path) -> None:
+    path = tmp_path / "runs.csv"
+    path.write_text("Run #,Time,Score\n1,2.5,7\n2,3.5,9  # a note after the numbers\n# a comment line\n3,4,11\n",
+                    encoding="utf-8")
+    imported = import_points(path, x="Time", y="Score")
+    assert imported.points.pairs() == [(2.5, 7), (3.5, 9), (4, 11)]
+    assert open_table(path).headers == ("Run #", "Time", "Score")
+
+
 def test_a_text_file_has_no_sheets(tmp_path: Path) -> None:
     path = tmp_path / "people.csv"
     path.write_text(people_text(","), encoding="utf-8")
@@ -136,6 +145,7 @@ def test_a_sheet_with_no_usable_row_is_refused(tmp_path: Path) -> None:
     "name,x,y\na,1,2\nb,3,4,\nc,5,6\n",  # a trailing separator: no value, kept
     "name,x,y\na,1,2\nb,3\nc,5,6 # note\n",  # a field too few; a comment
     "x,y,z\n1,2,3\n4,5,nan\n7,8,9\n",  # all numeric, one value not finite
+    "a,x,y\n1,2,3,4\n5,6\n7,8,9\n",  # a long line and a short one: the separators add up, the lines do not
 ])
 @pytest.mark.parametrize("chunk_lines", [65_536, 1, 2])
 def test_numpys_reading_gives_what_the_line_by_line_reading_gives(text: str, chunk_lines: int,

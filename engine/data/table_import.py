@@ -311,7 +311,8 @@ class TextTable(Table):
                                     usecols=(x, y), encoding=None)
         except ValueError:
             return None
-        if not values.size or chunk.count(self.separator) != (len(self.headers) - 1) * len(values):
+        separators = len(self.headers) - 1  # on every line: a long line and a short one must not even out
+        if not values.size or any(line.count(self.separator) != separators for line in chunk.splitlines() if line):
             return None
         return values if _all_trainable(values) else None
 

@@ -86,8 +86,22 @@ def _is_plain(text: str, start: int) -> bool:
     return True
 
 
+MAX_HASHES_LOOKED_AT = 8  # a line of many '#' stays linear to read
+_LAST_FIELD = re.compile(r"[,;\t ]")
+
+
 def _strip_comment(line: str) -> str:
-    return line.split("#", 1)[0]
+    """The line without its comment. A `#` starts one at the start of a line or after a number
+    ("1, 2  # outlier"), never inside a name ("Run #,Time,Score" is a header of three columns)."""
+    index = line.find("#")
+    for _ in range(MAX_HASHES_LOOKED_AT):
+        if index < 0:
+            return line
+        before = line[:index].rstrip(" \t")
+        if not before or _loose_float(_LAST_FIELD.split(before)[-1].strip('"')) is not None:
+            return line[:index]
+        index = line.find("#", index + 1)
+    return line
 
 
 def _split(content: str, separator: str | None) -> list[str]:
