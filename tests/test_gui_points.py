@@ -178,6 +178,22 @@ def test_a_bad_pasted_row_is_skipped_and_the_window_says_so(qtbot, window) -> No
                                 "3 (x empty).")
 
 
+@pytest.mark.parametrize(("start", "text", "expected", "says"), [
+    # a column copied with one empty cell: the 3 stays two rows down, the middle row keeps its value
+    ((0, 1), "10\n\n30", [10.0, 4.0, 30.0, 8.0], "Pasted 2 y values into rows 1-3."),
+    ((0, 1), "n/a\n20\n30", [2.0, 20.0, 30.0, 8.0], "skipped 1 line: 1 (y 'n/a' is not a number)"),
+    ((0, 0), "1\t12\nabc\t3\n4\t18", [12.0, 4.0, 18.0, 8.0], "skipped 1 line: 2 (x 'abc' is not a number)"),
+    ((0, 0), "x\ty\n1\t12\n2\t14", [12.0, 14.0, 6.0, 8.0], "Pasted 2 points into rows 1-2."),
+], ids=["blank line", "bad first value", "bad middle line", "header copied too"])
+def test_every_pasted_line_keeps_its_row(qtbot, window, start, text, expected, says) -> None:
+    """Line i of the block goes to row current + i, as in a spreadsheet: a blank or bad line never shifts
+    the lines below it onto the wrong points."""
+    window.table.setCurrentIndex(window.model.index(*start))
+    window.table.paste_text(text)
+    assert points_of(window)[1] == expected
+    assert says in (bar_text(window) or "")
+
+
 def test_a_paste_without_any_number_changes_nothing_and_says_why(qtbot, window) -> None:
     window.table.setCurrentIndex(window.model.index(3, 0))
     window.table.paste_text("5\tfive\n6\tsix\n")

@@ -7,11 +7,13 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QWidget
 
+from engine.data.pasted_block import pasted_width, read_pasted_block
 from engine.data.points import PointSet
-from engine.data.table_import import SkippedRow, TextTable, skipped_summary
-from engine.errors import DataError
+from engine.data.table_import import skipped_summary
 from gui.kit.table_keys import TabLeavingTable
 from gui.session.points_model import PointsTableModel, format_value, parse_cell
+
+SUMMARY_KEPT = 1000  # skipped lines named in the message: the summary shows the first few anyway
 
 
 class PointsTableView(TabLeavingTable):  # Tab leaves it; Ctrl+Tab moves between cells
@@ -90,50 +92,42 @@ class PointsTableView(TabLeavingTable):  # Tab leaves it; Ctrl+Tab moves between
         if single is not None and current.isValid():
             self.points_model.setData(current, single)
             return
-        try:
-            table = TextTable(stripped, "Pasted text")
-        except DataError as error:
-            self.message.emit(f"{error} Nothing was pasted.")
-            return
         model = self.points_model
         row = current.row() if current.isValid() else model.rowCount()
         column = current.column() if current.isValid() else 0
-        width = min(2 - column, len(table.headers))  # the columns the block fills, from the current one
-        xs, ys, skipped, skipped_count = table.values(0, 1 if width == 2 else 0)
-        # Reasons name the table's columns the values were meant for, as the user sees them.
-        targets = dict(zip(table.headers[:width], model.column_names()[column:column + width], strict=True))
-        skipped = [SkippedRow(row.line, targets.get(row.column, row.column), row.reason) for row in skipped]
-        summary = skipped_summary(skipped, skipped_count, "line")
-        if not xs.size:
-            self.message.emit(f"Nothing was pasted: {summary}.")
+        width = min(2 - column, pasted_width(stripped))  # the columns the block fills, from the current one
+        names = model.column_names()[column:column + width]
+        block = read_pasted_block(text, width, names)
+        summary = skipped_summary(block.skipped[:SUMMARY_KEPT], len(block.skipped), "line")
+        if not block.rows:
+            self.message.emit(f"Nothing was pasted: {summary or 'no numbers in the text'}.")
             return
         new_x, new_y = model.x().copy(), model.y().copy()
-        if width == 2:
-            new_x, new_y = _overwrite(new_x, row, xs), _overwrite(new_y, row, ys)
-        else:  # one column: existing rows only (a new point needs both x and y)
-            fits = max(0, min(xs.size, new_x.size - row))
-            target = new_x if column == 0 else new_y
-            target[row:row + fits] = xs[:fits]
-            left_out = xs.size - fits
-            if left_out:
-                summary = (f"{left_out} value{'s' if left_out != 1 else ''} past the last row left out "
-                           "(a new point needs x and y)" + (f"; {summary}" if summary else ""))
-            xs = xs[:fits]
-        count = int(xs.size)
+        size = new_x.size
+        inside = [(row + offset, values) for offset, values in block.rows if row + offset < size]
+        beyond = [values for offset, values in block.rows if row + offset >= size]
+        targets = (new_x, new_y)[column:column + width]
+        for at, values in inside:  # a skipped or blank line leaves its row as it was
+            for target, value in zip(targets, values, strict=True):
+                target[at] = value
+        placed = [at for at, _ in inside]
+        if width == 2 and beyond:  # past the end: new points, one after the other
+            new_x = np.concatenate([new_x, [values[0] for values in beyond]])
+            new_y = np.concatenate([new_y, [values[1] for values in beyond]])
+            placed += list(range(size, size + len(beyond)))
+        elif beyond:  # one column: existing rows only (a new point needs both x and y)
+            left_out = len(beyond)
+            summary = (f"{left_out} value{'s' if left_out != 1 else ''} past the last row left out "
+                       "(a new point needs x and y)" + (f"; {summary}" if summary else ""))
+        count = len(placed)
+        if not count:
+            self.message.emit(f"Nothing was pasted: {summary}.")
+            return
         noun = f"{count:,} point{'s' if count != 1 else ''}" if width == 2 else \
-            f"{count:,} {model.column_names()[column]} value{'s' if count != 1 else ''}"
+            f"{count:,} {names[0]} value{'s' if count != 1 else ''}"
         model.replace_points(PointSet.from_columns(new_x, new_y, validate=False), f"Paste {noun}")
-        if count:
-            self.setCurrentIndex(model.index(row, column))
-            self.scrollTo(model.index(row, column))
-        rows = f"row {row + 1}" if count == 1 else f"rows {row + 1}-{row + count}"
+        first, last = min(placed), max(placed)
+        self.setCurrentIndex(model.index(first, column))
+        self.scrollTo(model.index(first, column))
+        rows = f"row {first + 1}" if first == last else f"rows {first + 1}-{last + 1}"
         self.message.emit(f"Pasted {noun} into {rows}" + (f"; {summary}." if summary else "."))
-
-
-def _overwrite(column: np.ndarray, row: int, values: np.ndarray) -> np.ndarray:
-    """`column` with `values` written from `row` on, longer where they run past its end."""
-    end = row + values.size
-    if end > column.size:
-        column = np.concatenate([column, np.zeros(end - column.size)])
-    column[row:end] = values
-    return column
