@@ -74,6 +74,19 @@ def test_version_2_and_version_1_files_still_open(tmp_path: Path) -> None:
     assert old.result is not None and old.result.loss_history.tolist() == [2.0, 1.0, 0.5]
 
 
+def test_the_model_settings_are_kept_and_older_files_take_their_defaults(tmp_path: Path) -> None:
+    settings = {"degree": 9, "loss": "huber", "huber_delta": 0.5, "l2": 0.01, "l1": 0.002, "optimizer": "adamw",
+                "schedule": "step", "step_size": 7, "gamma": 0.8, "validation_fraction": 0.25}
+    config = TrainingConfig(**settings)  # type: ignore[arg-type]
+    project = make_project()
+    path = tmp_path / "poly.gdsproj"
+    save_project(Project(points=project.points, config=config, runs=project.runs), path)
+    assert load_project(path).config == config
+    older = load_project(write_json(tmp_path / "v2.gdsproj", v2_document()))  # written before these settings
+    defaults = TrainingConfig()
+    assert all(getattr(older.config, name) == getattr(defaults, name) for name in settings if name != "optimizer")
+
+
 def test_unknown_keys_are_ignored(tmp_path: Path) -> None:
     document = v2_document()
     document["from_the_future"] = {"deep": [[1, 2], {"x": None}]}
@@ -106,8 +119,18 @@ BAD_FIELDS = [
     (_set("config", "momentum", value=1.0), "config.momentum: expected a number < 1"),
     (_set("config", "epochs", value=0), "config.epochs: expected an int ≥ 1"),
     (_set("config", "batch_size", value=0), "config.batch_size: expected an int ≥ 1"),
-    (_set("config", "optimizer", value="rmsprop"),
-     'config.optimizer: expected one of sgd, momentum, adam, got "rmsprop"'),
+    (_set("config", "optimizer", value="lbfgs"),
+     'config.optimizer: expected one of sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad, got "lbfgs"'),
+    (_set("config", "degree", value=11), "config.degree: expected an int ≤ 10, got 11."),
+    (_set("config", "degree", value=2.0), "config.degree: expected an int, got 2.0."),
+    (_set("config", "loss", value="hinge"), 'config.loss: expected one of mse, mae, huber, got "hinge"'),
+    (_set("config", "huber_delta", value=0), "config.huber_delta: expected a number > 0"),
+    (_set("config", "l2", value=-0.1), "config.l2: expected a number ≥ 0"),
+    (_set("config", "l1", value=math.inf), "config.l1: expected a number ≤ 1000000"),
+    (_set("config", "schedule", value="cyclic"), "config.schedule: expected one of constant, step, exponential"),
+    (_set("config", "step_size", value=0), "config.step_size: expected an int ≥ 1"),
+    (_set("config", "gamma", value=1.5), "config.gamma: expected a number ≤ 1"),
+    (_set("config", "validation_fraction", value=0.6), "config.validation_fraction: expected a number ≤ 0.5"),
     (_set("config", "path", value="jit"), "config.path: expected one of auto, fused, autograd"),
     (_set("config", "device", value="cpu; rm -rf"), "config.device: expected a device"),
     (_set("config", "standardize", value="yes"), "config.standardize: expected true or false"),

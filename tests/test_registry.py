@@ -43,11 +43,12 @@ def plain_torch_loop(spec: OptimizerSpec, config: TrainingConfig) -> tuple[float
 
 
 def test_the_optimizers_in_race_order_with_the_labels_the_app_shows() -> None:
-    assert OPTIMIZERS.keys() == ("sgd", "momentum", "adam")
+    assert OPTIMIZERS.keys() == ("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad")
     assert list(OPTIMIZERS) == list(OPTIMIZERS.keys())
-    assert OPTIMIZERS.labels() == {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
+    assert OPTIMIZERS.labels() == {"sgd": "SGD", "momentum": "SGD with momentum", "nesterov": "Nesterov momentum",
+                                   "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop", "adagrad": "Adagrad"}
     assert "adam" in OPTIMIZERS and "lbfgs" not in OPTIMIZERS and [] not in OPTIMIZERS
-    assert len(OPTIMIZERS) == 3 and [spec.key for spec in OPTIMIZERS.values()] == list(OPTIMIZERS.keys())
+    assert len(OPTIMIZERS) == 7 and [spec.key for spec in OPTIMIZERS.values()] == list(OPTIMIZERS.keys())
 
 
 @pytest.mark.parametrize("key", OPTIMIZERS.keys())
@@ -89,22 +90,50 @@ def test_every_optimizer_entry_is_complete() -> None:
         assert isinstance(spec.make_torch(model.parameters(), TrainingConfig(optimizer=spec.key)), optim.Optimizer)
 
 
-def test_the_loss_and_the_schedule_the_app_uses_today() -> None:
-    assert LOSSES.keys() == ("mse",) and DEFAULT_LOSS == "mse"
+def test_the_losses_and_the_schedules_with_their_torch_modules() -> None:
+    assert LOSSES.keys() == ("mse", "mae", "huber") and DEFAULT_LOSS == "mse"
     mse = LOSSES.get("mse")
     assert mse.label == "Mean squared error" and mse.script_line == "criterion = nn.MSELoss()"
-    assert isinstance(mse.make_criterion(), nn.MSELoss)
-    assert SCHEDULES.keys() == ("constant",) and DEFAULT_SCHEDULE == "constant"
+    assert isinstance(mse.make_criterion(1.0), nn.MSELoss)
+    assert isinstance(LOSSES.get("mae").make_criterion(1.0), nn.L1Loss)
+    huber = LOSSES.get("huber").make_criterion(0.25)
+    assert isinstance(huber, nn.HuberLoss) and huber.delta == 0.25
+    assert SCHEDULES.keys() == ("constant", "step", "exponential", "cosine") and DEFAULT_SCHEDULE == "constant"
     constant = SCHEDULES.get("constant")
     assert constant.label == "Constant" and constant.script_lines == ()
     model = nn.Linear(1, 1)
     assert constant.make_scheduler(optim.SGD(model.parameters(), lr=0.1), TrainingConfig()) is None
+    made = {key: SCHEDULES.get(key).make_scheduler(optim.SGD(model.parameters(), lr=0.1),
+                                                   TrainingConfig(schedule=key, epochs=40))
+            for key in ("step", "exponential", "cosine")}
+    assert isinstance(made["step"], optim.lr_scheduler.StepLR) and made["step"].step_size == 10
+    assert made["step"].gamma == 0.5
+    assert isinstance(made["exponential"], optim.lr_scheduler.ExponentialLR) and made["exponential"].gamma == 0.995
+    assert isinstance(made["cosine"], optim.lr_scheduler.CosineAnnealingLR) and made["cosine"].T_max == 40
+
+
+@pytest.mark.parametrize("key", ["constant", "step", "exponential", "cosine"])
+@pytest.mark.parametrize("epochs", [1, 7, 12])
+def test_each_schedules_fused_rate_is_torchs_in_every_epoch(key: str, epochs: int) -> None:
+    """The fused loop's rate recurrence against torch's scheduler, epoch by epoch, past the end of the run
+    (Continue keeps stepping it)."""
+    config = TrainingConfig(schedule=key, epochs=epochs, learning_rate=0.3, step_size=3 if key == "step" else None)
+    spec = SCHEDULES.get(key)
+    optimizer = optim.SGD(nn.Linear(1, 1).parameters(), lr=config.learning_rate)
+    scheduler = spec.make_scheduler(optimizer, config)
+    rate = config.learning_rate
+    for epoch in range(1, 3 * epochs + 2):
+        optimizer.step()  # no gradients: moves nothing, but torch wants it before the scheduler's step
+        if scheduler is not None:
+            scheduler.step()
+        rate = spec.next_rate(rate, config.learning_rate, epoch, config)
+        assert rate == pytest.approx(optimizer.param_groups[0]["lr"], rel=1e-12, abs=1e-15)
 
 
 @pytest.mark.parametrize(("registry", "message"), [
-    (OPTIMIZERS, "Unknown optimizer 'nope': choose one of sgd, momentum, adam."),
-    (LOSSES, "Unknown loss 'nope': choose one of mse."),
-    (SCHEDULES, "Unknown schedule 'nope': choose one of constant."),
+    (OPTIMIZERS, "Unknown optimizer 'nope': choose one of sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad."),
+    (LOSSES, "Unknown loss 'nope': choose one of mse, mae, huber."),
+    (SCHEDULES, "Unknown schedule 'nope': choose one of constant, step, exponential, cosine."),
 ])
 def test_unknown_keys_raise_a_config_error_that_lists_the_choices(registry: Registry, message: str) -> None:
     with pytest.raises(ConfigError) as caught:
@@ -113,7 +142,8 @@ def test_unknown_keys_raise_a_config_error_that_lists_the_choices(registry: Regi
 
 
 def test_an_unknown_optimizer_in_a_config_names_the_choices() -> None:
-    with pytest.raises(ConfigError, match=r"^Unknown optimizer 'lbfgs': choose one of sgd, momentum, adam\.$"):
+    with pytest.raises(ConfigError, match=r"^Unknown optimizer 'lbfgs': choose one of sgd, momentum, nesterov, "
+                                          r"adam, adamw, rmsprop, adagrad\.$"):
         TrainingConfig(optimizer="lbfgs")
     with pytest.raises(ConfigError, match="choose one of"):
         TrainingConfig.from_dict({"optimizer": ["sgd"]})  # a hand-edited project file
@@ -133,9 +163,11 @@ def test_the_stable_rate_rules() -> None:
     assert plain is not None
     assert stable_learning_rate_for(moments, "sgd", 0.9) == plain
     assert stable_learning_rate_for(moments, "momentum", 0.5) == plain * 1.5
-    assert stable_learning_rate_for(moments, "adam", 0.9) is None
-    assert [spec.has_fixed_bound for spec in OPTIMIZERS.values()] == [True, True, False]
-    assert [spec.uses_momentum for spec in OPTIMIZERS.values()] == [False, True, False]
+    assert stable_learning_rate_for(moments, "nesterov", 0.5) == pytest.approx(plain * 1.5 / 2.0)
+    for adaptive in ("adam", "adamw", "rmsprop", "adagrad"):
+        assert stable_learning_rate_for(moments, adaptive, 0.9) is None
+    assert [spec.has_fixed_bound for spec in OPTIMIZERS.values()] == [True, True, True, False, False, False, False]
+    assert [spec.uses_momentum for spec in OPTIMIZERS.values()] == [False, True, True, False, False, False, False]
     assert all(spec.stable_learning_rate(None, 0.9) is None for spec in OPTIMIZERS.values())
 
 
@@ -166,5 +198,6 @@ def test_the_panel_is_built_from_the_registry(qtbot) -> None:
         text = panel.stable_rate_label.text()
         expected = "Stable below" if spec.has_fixed_bound else f"{spec.description}: no fixed bound."
         assert text.startswith(expected)
-    assert panel.stable_rate_label.text() == "Adam scales its own steps: no fixed bound."
-    assert panel.race_button.toolTip().startswith("Train SGD, SGD with momentum and Adam one after another")
+    assert panel.stable_rate_label.text() == f"{OPTIMIZERS.get('adagrad').description}: no fixed bound."
+    assert panel.race_button.toolTip().startswith("Train SGD, SGD with momentum, Nesterov momentum, Adam, AdamW, "
+                                                  "RMSprop and Adagrad one after another")

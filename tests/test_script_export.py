@@ -59,6 +59,45 @@ def test_the_exported_script_reproduces_the_run(case: str, tmp_path: Path) -> No
     assert abs(weight - result.weight) <= 1e-6 and abs(bias - result.bias) <= 1e-6
 
 
+COEFFICIENTS = re.compile(r"coefficients \(constant term first\): (\[.*\])")
+MODEL_CASES = {
+    "cubic-adam-huber-penalties-cosine-split-minibatch-scaled": TrainingConfig(
+        degree=3, standardize=True, optimizer="adam", learning_rate=0.05, epochs=200, loss="huber",
+        huber_delta=0.7, l2=0.01, l1=0.002, schedule="cosine", validation_fraction=0.25, batch_size=8, seed=5),
+    "quadratic-rmsprop-mae-step": TrainingConfig(degree=2, optimizer="rmsprop", learning_rate=0.001, epochs=50,
+                                                 loss="mae", schedule="step"),
+    "line-nesterov-split-exponential": TrainingConfig(optimizer="nesterov", learning_rate=0.0005, epochs=100,
+                                                      validation_fraction=0.2, schedule="exponential", gamma=0.99),
+    "degree9-adamw-l1-scaled": TrainingConfig(degree=9, standardize=True, optimizer="adamw", l1=0.001,
+                                              learning_rate=0.01, epochs=150),
+    "adagrad-l2-step-minibatch": TrainingConfig(degree=4, standardize=True, optimizer="adagrad", l2=0.1,
+                                                learning_rate=0.1, epochs=60, schedule="step", step_size=7,
+                                                gamma=0.8, batch_size=16),
+}
+
+
+@pytest.mark.parametrize("case", list(MODEL_CASES))
+def test_the_script_repeats_polynomials_losses_penalties_schedules_and_the_split(case: str, tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    x = rng.uniform(10, 60, 40)
+    points = PointSet.from_columns(x, 0.001 * (x - 35) ** 3 - 0.2 * x + 7 + rng.normal(0, 1, 40))
+    config = MODEL_CASES[case]
+    result = train(points, config)
+    script = tmp_path / "train_model.py"
+    export_script(points, config, script)
+    source = script.read_text(encoding="utf-8")
+    assert f"nn.Linear({'DEGREE' if not config.is_classic else 1}, 1)" in source
+    assert OPTIMIZERS.get(config.optimizer).script_line in source.splitlines()
+    completed = run_python(str(script), cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    match = COEFFICIENTS.search(completed.stdout)
+    assert match, completed.stdout
+    coefficients = np.array(ast.literal_eval(match.group(1)))
+    scale = float(np.max(np.abs(result.coefficients)))
+    np.testing.assert_allclose(coefficients, result.coefficients, rtol=1e-6, atol=1e-6 * scale)
+    assert ("validation loss" in completed.stdout) == (config.validation_fraction > 0)
+
+
 def test_many_points_go_to_a_csv_beside_the_script(tmp_path: Path) -> None:
     rng = np.random.default_rng(1)
     x = rng.uniform(-1, 1, INLINE_POINTS + 1)
@@ -112,7 +151,9 @@ def test_settings_that_do_not_validate_are_refused_and_nothing_is_written(
     TrainingConfig(),
     TrainingConfig(optimizer="momentum", momentum=0.5, learning_rate=1, seed=2**31 - 1, batch_size=3, epochs=7),
     TrainingConfig(optimizer="adam", standardize=True, learning_rate=1e-300),
-], ids=["defaults", "momentum", "adam"])
+    TrainingConfig(degree=5, loss="huber", huber_delta=2.5, l2=0.5, l1=1e-3, schedule="step", step_size=3, gamma=0.25,
+                   validation_fraction=0.3, standardize=True),
+], ids=["defaults", "momentum", "adam", "polynomial"])
 @pytest.mark.parametrize("points", [PointSet.seed(), many_points()], ids=["inline", "csv"])
 def test_every_setting_in_the_script_is_a_literal(config: TrainingConfig, points: PointSet, tmp_path: Path) -> None:
     script = tmp_path / "train.py"
@@ -130,6 +171,10 @@ def test_every_setting_in_the_script_is_a_literal(config: TrainingConfig, points
                 "BATCH_SIZE": config.batch_size}
     if config.optimizer == "momentum":
         settings["MOMENTUM"] = config.momentum
+    if not config.is_classic:
+        settings |= {"DEGREE": config.degree, "HUBER_DELTA": config.huber_delta, "L2": config.l2, "L1": config.l1,
+                     "STEP_SIZE": config.step_size, "GAMMA": config.gamma,
+                     "VALIDATION_FRACTION": config.validation_fraction}
     assert {name: constants[name] for name in settings} == settings
     assert set(constants) - set(settings) <= {"xs", "ys"}
     if inline:

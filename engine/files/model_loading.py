@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.files.polynomial_model import module_from_state_dict
+
 
 def predict_with_file(path: str | os.PathLike[str], xs: np.ndarray) -> np.ndarray:
     """Predictions of the model stored at `path` for inputs `xs` (1-D), as float64."""
@@ -18,7 +20,8 @@ def predict_with_file(path: str | os.PathLike[str], xs: np.ndarray) -> np.ndarra
     suffix = target.suffix.lower()
     if suffix == ".json":
         document = json.loads(target.read_text(encoding="utf-8"))
-        return inputs[:, 0].astype(np.float64) * document["weight"] + document["bias"]
+        coefficients = document.get("coefficients") or [document["bias"], document["weight"]]
+        return np.polynomial.polynomial.polyval(inputs[:, 0].astype(np.float64), coefficients)
     if suffix == ".onnx":
         return _predict_onnx(target, inputs)
     import torch
@@ -26,8 +29,12 @@ def predict_with_file(path: str | os.PathLike[str], xs: np.ndarray) -> np.ndarra
 
     tensor = torch.from_numpy(inputs)
     if suffix == ".pt":
-        model = nn.Linear(1, 1)
-        model.load_state_dict(torch.load(target, weights_only=True))
+        state = torch.load(target, weights_only=True)
+        if "linear.weight" in state:  # a polynomial
+            model = module_from_state_dict(state)
+        else:
+            model = nn.Linear(1, 1)
+            model.load_state_dict(state)
     elif suffix == ".pt2":
         model = torch.export.load(target).module()
     else:

@@ -25,8 +25,10 @@ from msgspec import Meta, Struct
 
 from engine.training import config as limits
 from engine.training.config import PATHS, TrainingConfig
+from engine.training.losses import LOSSES
 from engine.training.optimizers import OPTIMIZERS
 from engine.training.results import COMPLETED, DIVERGED, STOPPED
+from engine.training.schedules import SCHEDULES
 
 PROJECT_FORMAT = "gradient-descent-studio/project"
 
@@ -54,12 +56,22 @@ Seconds = Annotated[float, Meta(ge=0.0, le=sys.float_info.max)]
 Device = Annotated[str, Meta(max_length=limits.MAX_DEVICE_LENGTH, pattern=DEVICE_PATTERN)]
 Message = Annotated[str, Meta(max_length=MAX_MESSAGE_CHARS)]
 MemberName = Annotated[str, Meta(max_length=MAX_MEMBER_CHARS, pattern=MEMBER_PATTERN)]
+Degree = Annotated[int, Meta(ge=1, le=limits.MAX_DEGREE)]
+HuberDelta = Annotated[float, Meta(gt=0.0, le=limits.MAX_HUBER_DELTA)]
+Penalty = Annotated[float, Meta(ge=0.0, le=limits.MAX_PENALTY)]
+StepSize = Annotated[int, Meta(ge=1, le=MAX_EPOCHS)]
+Gamma = Annotated[float, Meta(gt=0.0, le=1.0)]
+ValidationFraction = Annotated[float, Meta(ge=0.0, le=limits.MAX_VALIDATION_FRACTION)]
 if TYPE_CHECKING:
     OptimizerName = str
+    LossName = str
+    ScheduleName = str
     TrainingPath = str
     StopReason = str
 else:  # Literal of a tuple: the registries decide what is known
     OptimizerName = Literal[OPTIMIZERS.keys()]
+    LossName = Literal[LOSSES.keys()]
+    ScheduleName = Literal[SCHEDULES.keys()]
     TrainingPath = Literal[PATHS]
     StopReason = Literal[STOP_REASONS]
 
@@ -84,6 +96,15 @@ class ConfigDoc(Struct, kw_only=True):
     device: Device = _DEFAULT.device
     path: TrainingPath = _DEFAULT.path
     standardize: bool = _DEFAULT.standardize
+    degree: Degree = _DEFAULT.degree
+    loss: LossName = _DEFAULT.loss
+    huber_delta: HuberDelta = _DEFAULT.huber_delta
+    l2: Penalty = _DEFAULT.l2
+    l1: Penalty = _DEFAULT.l1
+    schedule: ScheduleName = _DEFAULT.schedule
+    step_size: StepSize | None = _DEFAULT.step_size
+    gamma: Gamma | None = _DEFAULT.gamma
+    validation_fraction: ValidationFraction = _DEFAULT.validation_fraction
 
 
 class ResultDoc(Struct, Generic[F], kw_only=True):
@@ -170,7 +191,8 @@ _TYPE_WORDS = {"int": "an int", "float": "a number", "str": "a string", "bool": 
                "object": "an object", "array": "a list", "null": "null"}
 _PATTERN_WORDS = {DEVICE_PATTERN: "a device: auto, cpu, mps, cuda or cuda:N",
                   MEMBER_PATTERN: "the name of a .npy member, such as runs/0/loss_history.npy"}
-_CHOICES = {"optimizer": OPTIMIZERS.keys(), "path": PATHS, "stop_reason": STOP_REASONS}
+_CHOICES = {"optimizer": OPTIMIZERS.keys(), "loss": LOSSES.keys(), "schedule": SCHEDULES.keys(), "path": PATHS,
+            "stop_reason": STOP_REASONS}
 _FINITE_BOUND = f"{sys.float_info.max!r}"
 
 

@@ -15,7 +15,9 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from engine.errors import ConfigError
+from engine.training.losses import DEFAULT_HUBER_DELTA, DEFAULT_LOSS, LOSSES
 from engine.training.optimizers import DEFAULT_MOMENTUM, OPTIMIZERS
+from engine.training.schedules import DEFAULT_SCHEDULE, SCHEDULES, default_gamma, default_step_size
 
 PATHS = ("auto", "fused", "autograd")
 
@@ -24,6 +26,10 @@ MAX_LEARNING_RATE = 1e6  # float32 training turns a larger rate into overflow on
 MAX_EPOCHS = 10**9
 MAX_BATCH_SIZE = 10**9
 MAX_DEVICE_LENGTH = 64
+MAX_DEGREE = 10  # x^10 of a standardised x is still far inside float32
+MAX_PENALTY = 1e6  # like the learning rate: a larger strength only overflows
+MAX_HUBER_DELTA = 1e30
+MAX_VALIDATION_FRACTION = 0.5
 DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(?::\d+)?", re.ASCII)
 _RATE_RANGE = "a number with 0 < rate <= 1e6"  # ASCII: a Windows console may not encode "≤"
 
@@ -37,6 +43,13 @@ class TrainingConfig:
     example script, "auto" takes fused wherever it applies. `standardize` trains on standardised x and y
     and reports the line in the original units. Whole numbers are stored as int and rates as float, so
     a numpy scalar or an int learning rate from a file becomes the plain type the rest expects.
+
+    The model is nn.Linear(degree, 1) on the columns [x, x², …, x^degree]; `loss` is a LOSSES key (Huber
+    with `huber_delta`) plus `l2`·Σw² plus `l1`·Σ|w| over the weights only (never the bias); `schedule` a
+    SCHEDULES key stepped once per epoch, with `step_size` and `gamma` (None: the schedule's default, see
+    `resolved_step_size` and `resolved_gamma`). `validation_fraction` of the points (drawn with the seed)
+    is held out of training and scored every epoch. Every new field's default is the run the app made
+    before it had the field, so an older file or settings table loads unchanged.
     """
 
     learning_rate: float = 0.01
@@ -48,6 +61,15 @@ class TrainingConfig:
     device: str = "auto"
     path: str = "auto"
     standardize: bool = False
+    degree: int = 1
+    loss: str = DEFAULT_LOSS
+    huber_delta: float = DEFAULT_HUBER_DELTA
+    l2: float = 0.0
+    l1: float = 0.0
+    schedule: str = DEFAULT_SCHEDULE
+    step_size: int | None = None
+    gamma: float | None = None
+    validation_fraction: float = 0.0
 
     def __post_init__(self) -> None:
         rate = _real("Learning rate", self.learning_rate, _RATE_RANGE)
@@ -66,9 +88,43 @@ class TrainingConfig:
         if not isinstance(self.standardize, bool):
             raise ConfigError(f"Feature scaling (standardize) must be true or false, not {_shown(self.standardize)}.")
         device = _device(self.device)
+        degree = _whole("Degree", self.degree, 1, MAX_DEGREE)
+        LOSSES.get(self.loss)
+        huber_delta = _real("Huber delta", self.huber_delta, "a number with 0 < delta <= 1e30")
+        if not 0.0 < huber_delta <= MAX_HUBER_DELTA:
+            raise ConfigError(f"Huber delta must be a number with 0 < delta <= 1e30, not {huber_delta!r}.")
+        l2 = _penalty("L2 strength", self.l2)
+        l1 = _penalty("L1 strength", self.l1)
+        SCHEDULES.get(self.schedule)
+        step_size = None if self.step_size is None else _whole(
+            "Step size", self.step_size, 1, MAX_EPOCHS, note=" (or empty for epochs // 4)")
+        gamma = None if self.gamma is None else _real("Gamma", self.gamma, "a number with 0 < gamma <= 1")
+        if gamma is not None and not 0.0 < gamma <= 1.0:
+            raise ConfigError(f"Gamma must be a number with 0 < gamma <= 1 (or empty for the default), not {gamma!r}.")
+        fraction = _real("Validation fraction", self.validation_fraction, "a number from 0 to 0.5")
+        if not 0.0 <= fraction <= MAX_VALIDATION_FRACTION:
+            raise ConfigError(f"Validation fraction must be a number from 0 to 0.5, not {fraction!r}.")
         for name, value in (("learning_rate", rate), ("epochs", epochs), ("momentum", momentum),
-                            ("batch_size", batch_size), ("seed", seed), ("device", device)):
+                            ("batch_size", batch_size), ("seed", seed), ("device", device), ("degree", degree),
+                            ("huber_delta", huber_delta), ("l2", l2), ("l1", l1), ("step_size", step_size),
+                            ("gamma", gamma), ("validation_fraction", fraction)):
             object.__setattr__(self, name, value)
+
+    @property
+    def resolved_step_size(self) -> int:
+        """StepLR's step size: the config's, or a quarter of the epochs (at least 1)."""
+        return self.step_size if self.step_size is not None else default_step_size(self.epochs)
+
+    @property
+    def resolved_gamma(self) -> float:
+        """The schedule's decay factor: the config's, or the schedule's default (0.5 step, 0.995 exponential)."""
+        return self.gamma if self.gamma is not None else default_gamma(self.schedule)
+
+    @property
+    def is_classic(self) -> bool:
+        """A straight line, MSE, no penalty, no schedule, no held-out points: the run the app always made."""
+        return (self.degree == 1 and self.loss == "mse" and self.l2 == 0.0 and self.l1 == 0.0
+                and self.schedule == "constant" and self.validation_fraction == 0.0)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,6 +148,14 @@ def _real(name: str, value: object, allowed: str) -> float:
         number = math.inf
     if not math.isfinite(number):
         raise ConfigError(f"{name} must be {allowed}, not {_shown(value)}.")
+    return number
+
+
+def _penalty(name: str, value: object) -> float:
+    allowed = "a number from 0 to 1e6"
+    number = _real(name, value, allowed)
+    if not 0.0 <= number <= MAX_PENALTY:
+        raise ConfigError(f"{name} must be {allowed}, not {number!r}.")
     return number
 
 

@@ -33,6 +33,8 @@ class ProgressBatch:
     initial_bias: float = float("nan")
     records: StepRecords | None = None  # every optimizer step in this batch, for replay and step details
     steps_run: int = 0  # optimizer steps so far in the run (mini-batch runs take several per epoch)
+    validation_losses: np.ndarray | None = None  # the held-out points' loss at each epoch; None: no split
+    coefficients: tuple[float, ...] = ()  # the latest polynomial in the user's units, constant term first
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,11 @@ class TrainingResult:
     initial_bias: float = 0.0
     config: dict[str, Any] = field(default_factory=dict)
     suggested_learning_rate: float | None = None  # after a divergence: a rate that should converge
+    coefficients: tuple[float, ...] = ()  # the polynomial in the user's units, constant term first
+    validation_loss: float | None = None  # the held-out points' loss (no penalty) at the last epoch; None: no split
+    validation_history: np.ndarray | None = None  # the same at every epoch
+    x_center: float = 0.0  # the training points' mean x and standard deviation of x, where an exported
+    x_spread: float = 1.0  # polynomial is evaluated (powers of (x − center)/spread stay near 1 in float32)
 
     def summary(self) -> dict[str, Any]:
         """The fields a script wants, JSON-ready."""
@@ -64,6 +71,8 @@ class TrainingResult:
             "path": self.path,
             "elapsed_s": round(self.elapsed_s, 6),
             "message": self.message,
+            "coefficients": list(self.coefficients) if self.coefficients else [self.bias, self.weight],
+            "validation_loss": self.validation_loss,
         }
 
 

@@ -3,6 +3,11 @@
 Each step writes one row on the device (see steppers.py); `flush` reads the rows written since the last
 flush in one copy, checks them for divergence, turns them into the loss per epoch, the path and the
 StepRecords replay needs, and hands them to the listener as one ProgressBatch.
+
+Losses are the data loss (the run's loss function, in the user's units) without the L1/L2 penalties, for
+the training and the held-out points alike, so the two curves compare. For degree > 1 the records and the
+path hold the first weight and the bias as trained (see steppers.py); `last_coefficients` is the whole
+polynomial in the user's units.
 """
 
 from __future__ import annotations
@@ -10,44 +15,90 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from engine.analysis.least_squares import Moments, round_down, suggest_learning_rate
+from engine.data.features import FeatureScaling
 from engine.data.points import PointSet
 from engine.data.scaling import Standardizer
 from engine.training.config import TrainingConfig
 from engine.training.loss_history import GrowingBuffer
-from engine.training.optimizers import stable_learning_rate_for
+from engine.training.optimizers import stable_learning_rate_for, stable_learning_rate_for_features
 from engine.training.results import ProgressBatch
 from engine.training.step_trace import StepRecords
-from engine.training.steppers import ROW_WIDTH, Stepper
+from engine.training.schedules import SCHEDULES
+from engine.training.steppers import ROW_WIDTH, STATE_START, STATE_STOP, VALIDATION_COLUMN, Stepper
 
 CHUNK_STEPS = 4096  # steps buffered on the device between reads
 
 ProgressCallback = Callable[[ProgressBatch], None]
 
 
+@dataclass(frozen=True)
+class RunUnits:
+    """How a run's numbers become the user's: its degree, its standardisation (None: none), the factor
+    from a trained loss to the user's units, and how many points train and how many are held out."""
+
+    degree: int
+    scaling: FeatureScaling | None
+    loss_factor: float
+    training_count: int
+    validation_count: int = 0
+
+    def coefficients(self, trained: np.ndarray) -> tuple[float, ...]:
+        """[w₁…w_D, b] as trained → the polynomial's coefficients in the user's units, constant first."""
+        if self.scaling is None:
+            return (float(trained[-1]), *(float(v) for v in trained[:-1]))
+        if self.degree == 1:  # the line's own conversion, so (coefficients[1], [0]) is the result's (w, b)
+            line = self.line_scaler
+            assert line is not None
+            weight, bias = line.to_original(float(trained[0]), float(trained[1]))
+            return float(bias), float(weight)
+        return tuple(float(v) for v in self.scaling.to_original(trained[:-1], float(trained[-1])))
+
+    @property
+    def line_scaler(self) -> Standardizer | None:
+        """For a standardised line: the (w, b) conversion replay's records use. None otherwise (unscaled, or a
+        polynomial whose records hold its first weight and bias as trained)."""
+        if self.scaling is None or self.degree != 1:
+            return None
+        scaling = self.scaling
+        return Standardizer(scaling.mean_x, scaling.scale_x, scaling.mean_y, scaling.scale_y)
+
+
 class RunLoop:
     """The running state of one run between (and across) its advances: steps taken, losses, last values."""
 
     def __init__(self, config: TrainingConfig, device: torch.device, points: PointSet, stepper: Stepper,
-                 on_progress: ProgressCallback | None, initial: tuple[float, float],
-                 trained_initial: tuple[float, float], scaler: Standardizer | None) -> None:
+                 on_progress: ProgressCallback | None, trained_initial: np.ndarray, units: RunUnits) -> None:
+        """`points` are the training points; `trained_initial` the initial [w₁…w_D, b] as trained."""
         self.config = config
         self.points = points
         self.n = len(points)
         self.stepper = stepper
         self.steps_per_epoch = stepper.steps_per_epoch
-        self.scaler = scaler
+        self.units = units
+        self.scaler = units.line_scaler
         self.on_progress = on_progress
         self.device = device
         self._allocate_rows(min(config.epochs * self.steps_per_epoch, CHUNK_STEPS))
         self.history = GrowingBuffer(min(config.epochs, 1 << 20))
+        self.validation_history = GrowingBuffer(min(config.epochs, 1 << 20)) if units.validation_count else None
+        self.last_validation_loss: float | None = None
+        self._rate, self._rate_epoch = config.learning_rate, 1  # the schedule's rate in epoch _rate_epoch
+        self.initial_coefficients = units.coefficients(trained_initial)
+        self.last_coefficients = self.initial_coefficients
+        trained_pair = (float(trained_initial[0]), float(trained_initial[-1]))
+        if units.degree == 1:
+            initial = (self.initial_coefficients[1], self.initial_coefficients[0])
+        else:
+            initial = trained_pair
         self.initial = initial
         self.last_params = initial
-        self.last_trained = trained_initial
+        self.last_trained = trained_pair
         self.last_loss = math.nan
         self.message = ""
         self.suggested_learning_rate: float | None = None
@@ -126,19 +177,32 @@ class RunLoop:
             gradients = gradients * (2.0 / sizes)[:, None]
         trained_after = rows[:, 1:3]
         trained_before = np.vstack([np.array(self.last_trained, dtype=np.float64), trained_after[:-1]])
-        losses = rows[:, 0] / sizes
+        losses = rows[:, 0] / sizes * self.units.loss_factor
         if self.scaler is None:
             after = trained_after
         else:
-            losses = losses * self.scaler.loss_factor
             after = np.column_stack(self.scaler.to_original(trained_after[:, 0], trained_after[:, 1]))
         before = np.vstack([np.array(self.last_params, dtype=np.float64), after[:-1]])
         records = StepRecords(
             steps=steps, epochs=epochs, batch_sizes=sizes, losses=losses, before=before, after=after,
             trained_before=trained_before, trained_after=trained_after.copy(), gradients=gradients.copy(),
-            states=rows[:, 5:].copy(), learning_rates=np.full(count, self.config.learning_rate))
+            states=rows[:, STATE_START:STATE_STOP].copy(), learning_rates=self._rates(epochs))
         self._sse_rows = rows[:, 0]
+        self._validation_rows = rows[:, VALIDATION_COLUMN] * self.units.loss_factor
         return records, np.flatnonzero(index_in_epoch == self.steps_per_epoch - 1)
+
+    def _rates(self, epochs: np.ndarray) -> np.ndarray:
+        """The learning rate of each step's epoch (non-decreasing epochs), by the schedule's own recurrence."""
+        schedule = SCHEDULES.get(self.config.schedule)
+        if not schedule.changes_rate:
+            return np.full(epochs.shape[0], self.config.learning_rate)
+        rates = np.empty(epochs.shape[0])
+        for index, epoch in enumerate(epochs.tolist()):
+            while self._rate_epoch < epoch:
+                self._rate = schedule.next_rate(self._rate, self.config.learning_rate, self._rate_epoch, self.config)
+                self._rate_epoch += 1
+            rates[index] = self._rate
+        return rates
 
     def _report(self, records: StepRecords, epoch_rows: np.ndarray, now: float) -> None:
         count = len(records)
@@ -151,14 +215,21 @@ class RunLoop:
         else:
             epoch_sums = np.empty(0)
             self.epoch_sse += float(sse.sum())
-        losses = epoch_sums / self.n
-        if self.scaler is not None:
-            losses = losses * self.scaler.loss_factor
+        losses = epoch_sums / self.n * self.units.loss_factor
+        validation = None
+        if self.validation_history is not None:
+            validation = self._validation_rows[epoch_rows].copy()
+            self.validation_history.extend(validation)
+            if validation.size:
+                self.last_validation_loss = float(validation[-1])
         first_epoch = self.epochs_run + 1
         self.history.extend(losses)
         self.steps_run += count
         self.last_params = (float(records.after[-1, 0]), float(records.after[-1, 1]))
         self.last_trained = (float(records.trained_after[-1, 0]), float(records.trained_after[-1, 1]))
+        trained = self.stepper.trained_parameters()
+        if np.isfinite(trained).all():  # past a divergence in this flush: the coefficients before it
+            self.last_coefficients = self.units.coefficients(trained)
         if losses.size:
             self.last_loss = float(losses[-1])
         elif math.isnan(self.last_loss):  # a step inside the first epoch: its batch's loss is all there is
@@ -170,16 +241,27 @@ class RunLoop:
                 weights=records.after[epoch_rows, 0].copy(), biases=records.after[epoch_rows, 1].copy(),
                 weight=self.last_params[0], bias=self.last_params[1], epochs_total=self.target_epochs,
                 steps_per_second=count / elapsed, initial_weight=self.initial[0], initial_bias=self.initial[1],
-                records=records, steps_run=self.steps_run))
+                records=records, steps_run=self.steps_run, validation_losses=validation,
+                coefficients=self.last_coefficients))
+
+    def _stable_rate(self) -> float | None:
+        """The largest stable learning rate of the run as it trains (None where none exists)."""
+        config = self.config
+        if config.is_classic:
+            moments = Moments.of(self.points)
+            trained_on = moments if self.units.scaling is None else moments.standardized()
+            return stable_learning_rate_for(trained_on, config.optimizer, config.momentum)
+        scaling = self.units.scaling or FeatureScaling.identity(config.degree)
+        features = scaling.columns(self.points)[0]
+        return stable_learning_rate_for_features(features, config.optimizer, config.momentum, loss=config.loss,
+                                                 l2=config.l2, l1=config.l1)
 
     def _note_divergence(self, epoch: int, loss: float) -> None:
         self.diverged = True
         lr = self.config.learning_rate
         what = ("the loss became infinite" if math.isinf(loss) else "the loss became not a number"
                 if math.isnan(loss) else "the weight or bias became infinite or not a number")
-        moments = Moments.of(self.points)
-        trained_on = moments if self.scaler is None else moments.standardized()
-        stable = stable_learning_rate_for(trained_on, self.config.optimizer, self.config.momentum)
+        stable = self._stable_rate()
         if stable is not None and lr > stable:
             self.suggested_learning_rate = suggest_learning_rate(stable)
             why = (f"Each step overshoots the minimum by more than it gains, so the error grows every epoch: "

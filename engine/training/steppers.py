@@ -1,29 +1,42 @@
 """One optimizer step of training, two ways.
 
-`AutogradStepper` is the classic PyTorch example verbatim: nn.Linear(1, 1), the registered loss
-(nn.MSELoss), the registered torch.optim optimizer. `FusedStepper` computes the same MSE gradient in closed
+`AutogradStepper` is the classic PyTorch example verbatim: nn.Linear(D, 1) on the polynomial's columns
+(D = 1: the example's line), the registered loss plus any L2/L1 penalty on the weights, the registered
+torch.optim optimizer and scheduler. `FusedStepper` computes the same MSE gradient in closed
 form, g = (2/m)·[Σ r·x, Σ r] with r = w·x + b − y, and hands it to the optimizer's fused update (the same
 arithmetic as torch.optim, see engine.training.optimizers), in a handful of tensor ops and without an
 autograd graph. After every step both write one row on the device: the batch's sum of squared errors
 (measured before the step), the weight and bias after it, the gradient and the optimizer's state (what
 replay and the step details show), so nothing waits for the device until the trainer reads a whole batch
-of rows. A step is one mini-batch update, or one epoch with the full batch.
+of rows. A step is one mini-batch update, or one epoch with the full batch. `FusedStepper` is the classic
+run's (a line, MSE, no penalty, schedule or split: TrainingConfig.is_classic); every other run's fused loop
+is engine.training.polynomial_stepper.
+
+A row is [batch loss sum, w, b, ∂L/∂w, ∂L/∂b, optimizer state…, validation loss]. For
+degree > 1, w is the first weight (of x) and the state that of the first weight and the bias: replay and
+the step details describe a line, and show the first coefficient of a polynomial (the full coefficients
+come from `trained_parameters`). The validation loss is the held-out points' mean loss (no penalty) at the
+parameters the epoch started from, written in every row of the epoch (NaN without a split).
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
+import numpy as np
 import torch
 from torch import nn
 
 from engine.training.config import TrainingConfig
-from engine.training.losses import DEFAULT_LOSS, LOSSES
+from engine.training.losses import LOSSES
 from engine.training.optimizers import OPTIMIZERS
-from engine.training.schedules import DEFAULT_SCHEDULE, SCHEDULES
+from engine.training.schedules import SCHEDULES
 from engine.training.step_trace import STATE_WIDTH
 
-ROW_WIDTH = 5 + STATE_WIDTH  # [batch SSE, w, b, ∂L/∂w, ∂L/∂b, optimizer state…]
+STATE_START = 5
+STATE_STOP = STATE_START + STATE_WIDTH
+VALIDATION_COLUMN = STATE_STOP
+ROW_WIDTH = VALIDATION_COLUMN + 1  # [batch loss sum, w, b, ∂L/∂w, ∂L/∂b, optimizer state…, validation]
 
 
 class Stepper(Protocol):
@@ -35,6 +48,25 @@ class Stepper(Protocol):
 
     def batch_size_at(self, index_in_epoch: int) -> int:
         """The number of points in the epoch's `index_in_epoch`-th step."""
+
+    def trained_parameters(self) -> np.ndarray:
+        """Every weight then the bias, in the space the run trains in, after the last step taken."""
+
+
+class HeldOut:
+    """The validation points on the device and their mean loss (the run's loss without its penalties: the
+    penalties are a training device, not part of how well the curve predicts new points)."""
+
+    def __init__(self, features: torch.Tensor, targets: torch.Tensor, config: TrainingConfig, delta: float) -> None:
+        self.features = features
+        self.targets = targets
+        self.spec = LOSSES.get(config.loss)
+        self.delta = delta
+
+    def mean_loss(self, weights: torch.Tensor, bias: torch.Tensor, out: torch.Tensor) -> None:
+        """The mean loss of the curve with `weights` (shape [D]) and `bias` (0-d), into the 0-d `out`."""
+        residual = torch.mv(self.features, weights).add_(bias).sub_(self.targets)
+        out.copy_(self.spec.sum_of_losses(residual, self.delta) / residual.shape[0])
 
 
 class _Batches:
@@ -76,6 +108,7 @@ class FusedStepper:
         # is a single copy.
         self.live = torch.zeros(ROW_WIDTH, dtype=torch.float32, device=x.device)
         self.live[1:3].copy_(theta)
+        self.live[VALIDATION_COLUMN] = float("nan")
         self.sse = self.live[0]
         self.theta = self.live[1:3]  # [weight, bias]
         self.weight, self.bias = self.live[1], self.live[2]
@@ -85,7 +118,8 @@ class FusedStepper:
         self.batches = _Batches(len(x), config.batch_size, config.seed, x.device)
         self.steps_per_epoch = self.batches.steps_per_epoch
         # The update holds the run's state (momentum buffer, Adam moments) in the row's state columns.
-        self.update = OPTIMIZERS.get(config.optimizer).make_fused(self.theta, config, self.live[5:])
+        self.update = OPTIMIZERS.get(config.optimizer).make_fused(self.theta, config,
+                                                                 self.live[STATE_START:STATE_STOP])
         self.scales_gradient = self.update.scales_gradient
         # One residual buffer for the whole run: a fresh 4 MB tensor per step at N = 1e6 costs page faults.
         self.residual = torch.empty(min(len(x), self.batches.batch_size or len(x)), dtype=x.dtype, device=x.device)
@@ -106,6 +140,9 @@ class FusedStepper:
     def batch_size_at(self, index_in_epoch: int) -> int:
         return self.batches.size_at(index_in_epoch)
 
+    def trained_parameters(self) -> np.ndarray:
+        return self.theta.detach().cpu().numpy().astype(np.float64)
+
     def _step(self, x: torch.Tensor, y: torch.Tensor) -> None:
         # Elementwise passes and dot products: at N = 1e6 far cheaper than a matrix-vector product on [x, 1].
         residual = self.residual[: x.shape[0]]
@@ -121,21 +158,30 @@ class FusedStepper:
 class AutogradStepper:
     scales_gradient = True
 
-    def __init__(self, x: torch.Tensor, y: torch.Tensor, model: nn.Linear, config: TrainingConfig) -> None:
-        self.inputs = x.view(-1, 1)
+    def __init__(self, x: torch.Tensor, y: torch.Tensor, model: nn.Linear, config: TrainingConfig, *,
+                 delta: float | None = None, held_out: HeldOut | None = None) -> None:
+        """`x` is the [n] column of a line or the [n, D] feature matrix; `delta` Huber's δ in the trained
+        units (the config's by default)."""
+        self.inputs = x.view(-1, 1) if x.dim() == 1 else x
         self.targets = y.view(-1, 1)
         self.model = model
-        self.criterion = LOSSES.get(DEFAULT_LOSS).make_criterion()
+        self.criterion = LOSSES.get(config.loss).make_criterion(config.huber_delta if delta is None else delta)
+        self.l2, self.l1 = config.l2, config.l1
         spec = OPTIMIZERS.get(config.optimizer)
         self.optimizer = spec.make_torch(model.parameters(), config)
         self.state_keys = spec.torch_state_keys
-        self.scheduler = SCHEDULES.get(DEFAULT_SCHEDULE).make_scheduler(self.optimizer, config)
+        self.scheduler = SCHEDULES.get(config.schedule).make_scheduler(self.optimizer, config)
         self.batches = _Batches(len(x), config.batch_size, config.seed, x.device)
         self.steps_per_epoch = self.batches.steps_per_epoch
         self._shuffled: tuple[torch.Tensor, torch.Tensor] | None = None
-        self._empty_state = torch.zeros(STATE_WIDTH, dtype=torch.float32, device=x.device)
+        self.held_out = held_out
+        self.validation = torch.full((), float("nan"), dtype=torch.float32, device=x.device)
 
     def take_step(self, row: torch.Tensor) -> None:
+        if self.batches.cursor == 0 and self.held_out is not None:  # the epoch's first step: score it first
+            with torch.no_grad():
+                self.validation.copy_(self.criterion(self.model(self.held_out.features),
+                                                     self.held_out.targets.view(-1, 1)))
         part = self.batches.next_slice()
         if part is None:
             loss = self._step(self.inputs, self.targets)
@@ -152,23 +198,34 @@ class AutogradStepper:
     def batch_size_at(self, index_in_epoch: int) -> int:
         return self.batches.size_at(index_in_epoch)
 
+    def trained_parameters(self) -> np.ndarray:
+        with torch.no_grad():
+            values = torch.cat([self.model.weight.reshape(-1), self.model.bias.reshape(-1)])
+        return values.cpu().numpy().astype(np.float64)
+
     def _step(self, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         self.optimizer.zero_grad()
         outputs = self.model(inputs)
         loss = self.criterion(outputs, targets)
-        loss.backward()
+        objective = loss
+        if self.l2 > 0.0:  # only when set: the classic run's graph stays the example's
+            objective = objective + self.l2 * self.model.weight.pow(2).sum()
+        if self.l1 > 0.0:
+            objective = objective + self.l1 * self.model.weight.abs().sum()
+        objective.backward()
         self.optimizer.step()
         return loss.detach() * inputs.shape[0]
 
-    def _record(self, row: torch.Tensor, sse: torch.Tensor) -> None:
+    def _record(self, row: torch.Tensor, loss_sum: torch.Tensor) -> None:
         weight, bias = self.model.weight, self.model.bias
         assert weight.grad is not None and bias.grad is not None
         state = self.optimizer.state
-        buffers = [torch.stack([state[weight][key].reshape(()), state[bias][key].reshape(())])
+        buffers = [torch.stack([state[weight][key].reshape(-1)[0], state[bias][key].reshape(())])
                    for key in self.state_keys]
         with torch.no_grad():
-            values = [sse.reshape(1), weight.detach().reshape(1), bias.detach().reshape(1),
-                      weight.grad.reshape(1), bias.grad.reshape(1), *buffers]
+            values = [loss_sum.reshape(1), weight.detach().reshape(-1)[:1], bias.detach().reshape(1),
+                      weight.grad.reshape(-1)[:1], bias.grad.reshape(1), *buffers]
             filled = torch.cat(values)
             row[: filled.shape[0]].copy_(filled)
-            row[filled.shape[0]:].zero_()
+            row[filled.shape[0]:STATE_STOP].zero_()
+            row[VALIDATION_COLUMN].copy_(self.validation)

@@ -17,14 +17,16 @@ import numpy as np
 import torch
 from torch import nn
 
+from engine.data.features import FeatureScaling, validation_split
 from engine.data.points import PointSet
-from engine.data.scaling import Standardizer
 from engine.training.config import TrainingConfig
 from engine.training.devices import resolve_device
+from engine.training.losses import LOSSES
 from engine.training.pacing import Pace, advance
+from engine.training.polynomial_stepper import PolynomialFusedStepper
 from engine.training.results import Control, TrainingResult
-from engine.training.run_loop import ProgressCallback, RunLoop
-from engine.training.steppers import AutogradStepper, FusedStepper, Stepper
+from engine.training.run_loop import ProgressCallback, RunLoop, RunUnits
+from engine.training.steppers import AutogradStepper, FusedStepper, HeldOut, Stepper
 
 __all__ = ["ProgressCallback", "TrainingRun", "choose_path", "train", "train_together"]
 
@@ -44,13 +46,18 @@ class TrainingRun:
         points.validate()
         self.device = torch.device(resolve_device(self.config.device))
         self.path = choose_path(self.config)
-        scaler = Standardizer.fitted_to(points) if self.config.standardize else None
-        stepper, w0, b0 = _build(points, self.config, self.device, self.path, scaler)
-        initial = (w0, b0) if scaler is None else tuple(float(v) for v in scaler.to_original(w0, b0))
-        self.loop = RunLoop(self.config, self.device, points, stepper, on_progress, (initial[0], initial[1]),
-                            (w0, b0), scaler)
+        training, validation = _split(points, self.config)
+        scaling = FeatureScaling.fitted_to(training, self.config.degree) if self.config.standardize else None
+        stepper, theta0 = _build(training, validation, self.config, self.device, self.path, scaling)
+        units = RunUnits(self.config.degree, scaling,
+                         1.0 if scaling is None else scaling.loss_factor(LOSSES.get(self.config.loss).unit_power),
+                         len(training), len(validation) if validation is not None else 0)
+        self.loop = RunLoop(self.config, self.device, training, stepper, on_progress, theta0, units)
         self.last_reason = ""
         self.planned_epochs = self.config.epochs  # what the result's config says: Continue and Step move it
+        # Where the training x lie: an exported polynomial is evaluated around them (see model_export).
+        self.x_center = float(training.x.mean()) if len(training) else 0.0
+        self.x_spread = float(training.x.std()) if len(training) else 1.0
 
     @property
     def can_advance(self) -> bool:
@@ -80,7 +87,10 @@ class TrainingRun:
             loss_history=loop.history.copy(), epochs_run=loop.epochs_run, stop_reason=self.last_reason,
             device=str(self.device), elapsed_s=loop.elapsed_s, path=self.path, message=loop.message,
             initial_weight=loop.initial[0], initial_bias=loop.initial[1], config=config,
-            suggested_learning_rate=loop.suggested_learning_rate)
+            suggested_learning_rate=loop.suggested_learning_rate, coefficients=loop.last_coefficients,
+            validation_loss=loop.last_validation_loss,
+            validation_history=None if loop.validation_history is None else loop.validation_history.copy(),
+            x_center=self.x_center, x_spread=self.x_spread)
 
 
 def train_together(runs: Sequence[TrainingRun], control: Control | None = None,
@@ -96,7 +106,7 @@ def train_together(runs: Sequence[TrainingRun], control: Control | None = None,
 
 def train(points: PointSet, config: TrainingConfig | None = None, on_progress: ProgressCallback | None = None,
           control: Control | None = None, pace: Pace | None = None) -> TrainingResult:
-    """Train y ≈ w·x + b on `points` for the config's epochs. Raises DataError, DeviceError; otherwise always
+    """Train y ≈ w·x + b (or the config's polynomial) on `points` for the config's epochs. Raises DataError, DeviceError; otherwise always
     returns a result (stop_reason "completed", "stopped" or "diverged") holding what was trained so far."""
     started = time.perf_counter()
     run = TrainingRun(points, config, on_progress)
@@ -105,19 +115,42 @@ def train(points: PointSet, config: TrainingConfig | None = None, on_progress: P
     return dataclasses.replace(result, elapsed_s=time.perf_counter() - started)
 
 
-def _build(points: PointSet, config: TrainingConfig, device: torch.device, path: str,
-           scaler: Standardizer | None) -> tuple[Stepper, float, float]:
-    """The stepper and the initial (weight, bias) in the space it trains in (scaled when `scaler`)."""
+def _split(points: PointSet, config: TrainingConfig) -> tuple[PointSet, PointSet | None]:
+    """The training points and the held-out ones (None without a split), see validation_split."""
+    if config.validation_fraction == 0.0:
+        return points, None
+    train_rows, held_rows = validation_split(len(points), config.validation_fraction, config.seed)
+    if held_rows.size == 0:
+        return points, None
+    return (PointSet.from_columns(points.x[train_rows], points.y[train_rows], validate=False),
+            PointSet.from_columns(points.x[held_rows], points.y[held_rows], validate=False))
+
+
+def _build(points: PointSet, validation: PointSet | None, config: TrainingConfig, device: torch.device, path: str,
+           scaling: FeatureScaling | None) -> tuple[Stepper, np.ndarray]:
+    """The stepper and the initial [w₁…w_D, b] in the space it trains in (scaled when `scaling`)."""
     torch.manual_seed(config.seed)
-    model = nn.Linear(1, 1)  # exactly as the example script: created on the CPU right after the seed
-    w0, b0 = float(model.weight.item()), float(model.bias.item())
-    columns = (points.x, points.y) if scaler is None else scaler.scale_columns(points)
-    x = _to_device(columns[0], device)
-    y = _to_device(columns[1], device)
+    model = nn.Linear(config.degree, 1)  # exactly as the example script: created on the CPU right after the seed
+    theta0 = np.concatenate([model.weight.detach().numpy().reshape(-1), model.bias.detach().numpy()]).astype(np.float64)
+    units = scaling or FeatureScaling.identity(config.degree)
+    if config.is_classic:  # the classic line: its own loops, bit for bit the example's
+        x = _to_device(points.x if scaling is None else units.columns(points)[0][:, 0], device)
+        y = _to_device(points.y if scaling is None else units.columns(points)[1], device)
+        if path == "autograd":
+            return AutogradStepper(x, y, model.to(device), config), theta0
+        theta = torch.tensor(theta0, dtype=torch.float32, device=device)
+        return FusedStepper(x, y, theta, config), theta0
+    delta = config.huber_delta / units.scale_y
+    columns = units.columns(points)
+    features, y = _to_device(columns[0], device), _to_device(columns[1], device)
+    held_out = None
+    if validation is not None:
+        held = units.columns(validation)
+        held_out = HeldOut(_to_device(held[0], device), _to_device(held[1], device), config, delta)
     if path == "autograd":
-        return AutogradStepper(x, y, model.to(device), config), w0, b0
-    theta = torch.tensor([w0, b0], dtype=torch.float32, device=device)
-    return FusedStepper(x, y, theta, config), w0, b0
+        return AutogradStepper(features, y, model.to(device), config, delta=delta, held_out=held_out), theta0
+    theta = torch.tensor(theta0, dtype=torch.float32, device=device)
+    return PolynomialFusedStepper(features, y, theta, config, delta=delta, held_out=held_out), theta0
 
 
 def _to_device(column: np.ndarray, device: torch.device) -> torch.Tensor:
