@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    # A desktop-sized screen: the offscreen platform's own is 800×800, and the window fits itself to its screen.
+    _SCREEN = Path(tempfile.mkdtemp(prefix="gds-tests-screen-")) / "screen.json"
+    _SCREEN.write_text('{"screens": [{"name": "desktop", "x": 0, "y": 0, "width": 1920, "height": 1200, '
+                       '"logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}', encoding="utf-8")
+    atexit.register(shutil.rmtree, _SCREEN.parent, ignore_errors=True)
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_SCREEN}"
 # Recovery copies never go to the user's data folder, not even from an app a test starts in a subprocess.
 os.environ["GDS_RECOVERY_DIR"] = tempfile.mkdtemp(prefix="gds-tests-recovery-")
 atexit.register(shutil.rmtree, os.environ["GDS_RECOVERY_DIR"], ignore_errors=True)

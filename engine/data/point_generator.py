@@ -11,6 +11,7 @@ from engine.data.points import PointSet
 from engine.errors import ConfigError
 
 MAX_POINTS = 10_000_000
+SIGNIFICANT_DIGITS = 4  # of the spread of each column: what a generated point is rounded to
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,23 @@ class GeneratorSpec:
 def generate_points(spec: GeneratorSpec) -> PointSet:
     """x uniform over the range (sorted, so the table reads left to right), y = slope·x + intercept plus
     N(0, noise²); each outlier moves its y by 5 to 10 noise widths (or units, without noise), up or down.
-    The same spec always gives the same points."""
+    x is rounded before y is made from it, then y too (see round_to_spread). The same spec always gives
+    the same points."""
     rng = np.random.default_rng(spec.seed)
-    x = np.sort(rng.uniform(spec.x_min, spec.x_max, spec.count))
+    x = np.clip(round_to_spread(np.sort(rng.uniform(spec.x_min, spec.x_max, spec.count))), spec.x_min, spec.x_max)
     y = spec.slope * x + spec.intercept + rng.normal(0.0, spec.noise, spec.count)
     if spec.outliers:
         chosen = rng.choice(spec.count, size=spec.outliers, replace=False)
         width = spec.noise if spec.noise > 0 else 1.0
         y[chosen] += rng.choice([-1.0, 1.0], size=spec.outliers) * rng.uniform(5.0, 10.0, spec.outliers) * width
-    return PointSet.from_columns(x, y)
+    return PointSet.from_columns(x, round_to_spread(y))
+
+
+def round_to_spread(values: np.ndarray, digits: int = SIGNIFICANT_DIGITS) -> np.ndarray:
+    """`values` with `digits` significant digits of their spread: x from 0 to 10 keeps two decimals
+    ("3.14"), a spread of 1,000 none. Made-up data needs no more, and the table shows it whole."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return values
+    spread = float(np.ptp(finite)) or float(np.max(np.abs(finite))) or 1.0
+    return np.round(values, digits - 1 - math.floor(math.log10(spread)))

@@ -31,6 +31,7 @@ from gui.shell.notices import Notices
 from gui.shell.presentation import Presentation
 from gui.shell.process_notice import ProcessNotice
 from gui.shell.recovery_bar import RecoveryBar
+from gui.shell.screen_fit import DEFAULT_SIZE, fit_to_screen
 from gui.shell.theme import ThemeSwitcher
 from gui.shell.timeline_controller import TimelineController
 from gui.shell.training_actions import TrainingActions
@@ -129,10 +130,11 @@ class MainWindow(QMainWindow):
         self.menus.set_recent_files(self.settings.recent_files())
         geometry = self.settings.geometry()
         if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1400, 900)
+            self.resize(DEFAULT_SIZE)
         state = self.settings.window_state()
         if state is not None:
             self.restoreState(state)
+        fit_to_screen(self)  # a size saved on a bigger screen, or at another scale factor, is too big here
         self._update_title()
 
     def _connect(self) -> None:

@@ -92,6 +92,8 @@ class MainMenus:
         self.undo.setShortcut(QKeySequence.StandardKey.Undo)
         self.redo = undo_stack.createRedoAction(window, "&Redo")
         self.redo.setShortcut(QKeySequence.StandardKey.Redo)
+        for action, short in ((self.undo, "Undo"), (self.redo, "Redo")):  # the toolbar's text never grows
+            action.setIconText(short)  # ("Undo Paste 1,000 points" stays in the menu and the tooltip)
         self.add_point = self._action("&Add point", targets.table.add_row, "Ctrl+Shift+N")
         self.delete = self._action("&Delete", targets.delete_selection)
         self.clear = self._action("&Clear all points", targets.clear_points)

@@ -19,7 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.kit.focus_frame import show_focus_frame
 from gui.kit.widget_names import named
+from gui.shell.focus_order import FocusInView, apply_tab_order
 from gui.views.data_plot import DataPlotWidget
 from gui.views.landscape_plot import LandscapeWidget
 from gui.views.loss_plot import LossPlotWidget
@@ -82,9 +84,9 @@ def arrange(window: QMainWindow, views: Views) -> Layout:
     centre_layout.addWidget(views.timeline)
     panel_scroll = QScrollArea()  # on a small screen the panel scrolls instead of forcing a tall window
     panel_scroll.setObjectName("trainingPanelScroll")
-    # A click on the panel's buttons must leave the focus where it was (Step keeps Ctrl+Right working):
-    # the scroll area takes the focus from Tab only, not from a click that lands in it.
-    panel_scroll.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+    # A click on the panel's buttons must leave the focus where it was (Step keeps Ctrl+Right working), and
+    # Tab goes to the panel's controls: the scroll area itself never takes the focus.
+    panel_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     panel_scroll.setWidget(views.panel)
     panel_scroll.setWidgetResizable(True)
     panel_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -100,6 +102,10 @@ def arrange(window: QMainWindow, views: Views) -> Layout:
                           | QDockWidget.DockWidgetFeature.DockWidgetClosable)
     window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, runs_dock)
     window.resizeDocks([runs_dock], [130], Qt.Orientation.Vertical)
+    for plot in (views.data_plot, views.landscape.plot, views.loss_plot.plot):
+        show_focus_frame(plot)
+    apply_tab_order(window)
+    FocusInView([panel_scroll, views.panel.settings_scroll], window)
     return Layout(splitter, runs_dock, residuals, ghost)
 
 

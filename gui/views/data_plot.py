@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QGraphicsItem, QWidget
 from gui.kit import plot_style
 from gui.kit.density_image import DensityImage
 from gui.kit.pixel_lines import SlopeLine
+from gui.kit.pixel_rounding import round_to_pixel
 from gui.kit.steady_scatter import SteadyScatter
 from gui.session.points_model import PointsTableModel
 from gui.session.run_history import Run
@@ -330,12 +331,17 @@ class DataPlotWidget(pg.PlotWidget):
         return QPointF(self.mapFromScene(self.view_box.mapViewToScene(QPointF(x, y))))
 
     def _add_point(self, x: float, y: float) -> None:
-        self.model.add_point(x, y)
+        self.model.add_point(*self.rounded_to_pixels(x, y))
         self.select_point(self.model.rowCount() - 1)
 
     def _move_point(self, row: int, x: float, y: float, drag_id: int) -> None:
-        self.model.move_point(row, x, y, drag_id)
+        self.model.move_point(row, *self.rounded_to_pixels(x, y), drag_id)
         self.select_point(row)
+
+    def rounded_to_pixels(self, x: float, y: float) -> tuple[float, float]:
+        """(x, y) placed with the mouse or the crosshair, to the precision one pixel of the view resolves."""
+        pixel_w, pixel_h = self.view_box.viewPixelSize()
+        return round_to_pixel(x, pixel_w), round_to_pixel(y, pixel_h)
 
     def focusOutEvent(self, event) -> None:
         self.crosshair.setVisible(False)

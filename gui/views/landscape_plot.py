@@ -16,11 +16,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QBrush, QColor, QPen
-from PySide6.QtWidgets import QGraphicsItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 from engine.analysis.least_squares import LeastSquaresFit, Moments, least_squares, loss_grid
 from gui.kit import number_format as fmt
 from gui.kit import plot_style, plot_theme
+from gui.kit.fixed_lines import FixedLinesLabel
 from gui.kit.steady_scatter import SteadyScatter
 from gui.kit.widget_names import named
 from gui.session.run_history import Run, RunHistoryModel
@@ -66,9 +67,10 @@ class LandscapeWidget(QWidget):
         self.position_marker.setZValue(6)
         item.addItem(self.position_marker)
         self.paths: dict[int, pg.PlotDataItem] = {}
-        self.hover_label = named(QLabel("Hover over the landscape to read w, b and the loss."), "landscapeHover",
-                                 "(w, b, loss) under the mouse", "Landscape value under the mouse")
-        self.hover_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # Two lines, always: a narrow landscape wraps the text instead of cutting it, and the plot above
+        # never changes height as the mouse moves.
+        self.hover_label = named(FixedLinesLabel("Hover over the landscape to read w, b and the loss.", 2),
+                                 "landscapeHover", "(w, b, loss) under the mouse", "Landscape value under the mouse")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)

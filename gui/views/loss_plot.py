@@ -30,6 +30,7 @@ FEW_POINTS = 30  # curves this short draw a dot per epoch
 # full vertical extent in every column. pyqtgraph's default (five per pixel) handed ten points a pixel to
 # the painter, and a 5,000-point path took a millisecond to stroke every frame while a run played.
 PEAKS_PER_PIXEL = 1.0
+LEGEND_SPACING_PX = 12  # between the legend's columns
 _SMALLEST_LOSS = float(np.finfo(np.float64).tiny)  # where a zero is drawn on a log axis at the very least
 
 
@@ -61,7 +62,11 @@ class LossPlotWidget(QWidget):
         # At most a few points per pixel column reach the painter (peaks kept): a 100,000-epoch curve repainted
         # every frame while a run plays otherwise costs milliseconds. The data handed over stays whole.
         item.setDownsampling(auto=True, mode="peak")
-        self.legend = item.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        # Under the epoch axis, outside the curves: inside the plot it covered them on a small window.
+        self.legend = pg.LegendItem(labelTextSize="8pt", horSpacing=LEGEND_SPACING_PX, verSpacing=-5)
+        item.legend = self.legend  # curves made with a name join it
+        item.layout.addItem(self.legend, 4, 0, 1, 3)  # the whole width, axis included
+        item.getViewBox().sigResized.connect(lambda *_: self._fit_legend())
         self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # its text: a pixmap per frame
         self.curves: dict[int, tuple[pg.PlotDataItem, DecimatedCurve]] = {}
         self.live_runs: dict[int, Run] = {}  # every run training now (a race trains three at once)
@@ -194,7 +199,20 @@ class LossPlotWidget(QWidget):
             if curve.opts["symbol"] is not None:
                 _mark_points(curve, True, force=True)  # the dots take the pen's new colour
         self._y_range = None
+        self._fit_legend()
         self._frame()
+
+    def _fit_legend(self) -> None:
+        """As many legend columns as fit across the plot: many runs make a few rows under the axis, not a
+        column taller than the plot."""
+        entries = self.legend.items
+        if not entries:
+            return
+        widest = max(sample.boundingRect().width() + label.item.boundingRect().width() for sample, label in entries)
+        across = self.plot.getPlotItem().width()
+        columns = max(1, min(len(entries), int(across // (widest + 2 * LEGEND_SPACING_PX))))
+        if columns != self.legend.columnCount:
+            self.legend.setColumnCount(columns)
 
     def set_selected(self, run: Run | None) -> None:
         """The run the timeline shows stands out; an older one picked in the Runs table alone."""

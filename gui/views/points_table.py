@@ -5,14 +5,15 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QWidget
 
 from engine.data.csv_io import parse_csv_text
 from engine.errors import DataError
+from gui.kit.table_keys import TabLeavingTable
 from gui.session.points_model import PointsTableModel, format_value, parse_cell
 
 
-class PointsTableView(QTableView):
+class PointsTableView(TabLeavingTable):  # Tab leaves it; Ctrl+Tab moves between cells
     message = Signal(str)  # something the user should read (a refused paste, say)
 
     def __init__(self, model: PointsTableModel, parent: QWidget | None = None) -> None:

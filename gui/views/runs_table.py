@@ -4,8 +4,9 @@ landscape paths; click a row to show that run on the timeline; export the compar
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Signal
-from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton, QVBoxLayout, QWidget
 
+from gui.kit.table_keys import TabLeavingTable
 from gui.kit.widget_names import named
 from gui.session.run_history import Run, RunHistoryModel
 
@@ -21,7 +22,7 @@ class RunsPanel(QWidget):
     def __init__(self, runs: RunHistoryModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runs = runs
-        self.table = named(QTableView(), "runsTable",
+        self.table = named(TabLeavingTable(), "runsTable",
                            "Every run of this session. Tick a run to overlay its loss curve and its path.")
         self._selecting = False
         # A row removed (a failed run) or a reset moves the current row without the user: not a pick.

@@ -40,6 +40,7 @@ class StepDetailsView(QPlainTextEdit):
               "with its numbers, the optimizer's state, the update. Select text to copy it.",
               accessible_name="Step details")
         self.setReadOnly(True)
+        self.setTabChangesFocus(True)  # Tab goes on to the next control; the text has nothing to type
         self.setUndoRedoEnabled(False)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                      | Qt.TextInteractionFlag.TextSelectableByKeyboard)

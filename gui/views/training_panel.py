@@ -3,9 +3,7 @@ the result."""
 
 from __future__ import annotations
 
-import math
-
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -14,25 +12,27 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from engine.analysis.least_squares import LeastSquaresFit, Moments, r_squared
+from engine.analysis.least_squares import LeastSquaresFit, Moments
 from engine.training.config import MAX_BATCH_SIZE, MAX_EPOCHS, MAX_LEARNING_RATE, MAX_SEED, TrainingConfig
 from engine.training.optimizers import OPTIMIZERS, OptimizerSpec, stable_learning_rate_for
 from engine.training.results import TrainingResult
 from gui.kit import number_format as fmt
+from gui.kit.fixed_lines import FixedLinesLabel
 from gui.kit.widget_names import named
 from gui.views.pace_control import PaceControl
+from gui.views.result_box import NO_LINE, NO_R_SQUARED, NOT_TRAINED, ResultBox
 
-NO_LINE = "y = w·x + b"
-NO_R_SQUARED = "R² = –"
+__all__ = ["NO_LINE", "NO_R_SQUARED", "TrainingPanel"]
+
 TRAINING = "Final weight, bias and loss: training…"  # what the result label says while a run trains
 NO_RESULT = "No result: the run did not finish."
 
@@ -77,16 +77,14 @@ class TrainingPanel(QWidget):
         self.standardize_check = named(QCheckBox("Standardise x and y"), "standardizeCheck",
                                         "Train on standardised x and y (mean 0, standard deviation 1); the "
                                         "weight, bias, loss and exported model stay in your units")
-        self.stable_rate_label = named(QLabel(""), "stableRateLabel",
+        # Two lines, always: Adam's "no fixed bound" wraps where SGD's verdict does not, and the controls
+        # below must not move under the cursor when the optimizer changes.
+        self.stable_rate_label = named(FixedLinesLabel("", 2), "stableRateLabel",
                                         "The largest learning rate at which plain full-batch gradient descent "
                                         "still converges on these points: 2 / λmax of the loss's Hessian")
-        self.stable_rate_label.setWordWrap(True)
         small = self.stable_rate_label.font()
         small.setPointSizeF(small.pointSizeF() * 0.9)
         self.stable_rate_label.setFont(small)
-        # Two lines reserved: Adam's "no fixed bound" wraps where SGD's verdict does not, and the buttons
-        # below must not move under the cursor when the optimizer changes.
-        self.stable_rate_label.setMinimumHeight(self.stable_rate_label.fontMetrics().lineSpacing() * 2)
 
         form = QFormLayout()
         form.addRow("&Device", self.device_combo)
@@ -138,52 +136,29 @@ class TrainingPanel(QWidget):
 
         self.progress_bar = named(QProgressBar(), "trainingProgress", "Epochs done")
         self.progress_bar.setFormat("%p%")
-        self.status_label = named(QLabel("Ready."), "trainingStatus", "Epoch, loss and speed of the run")
-        self.status_label.setWordWrap(True)
-        self.status_label.setMinimumHeight(self.status_label.fontMetrics().lineSpacing() * 3)
+        self.status_label = named(FixedLinesLabel("Ready.", 3), "trainingStatus", "Epoch, loss and speed of the run")
+        self.result_box = ResultBox()
+        box = self.result_box
+        self.equation_label, self.r_squared_label = box.equation_label, box.r_squared_label
+        self.result_label, self.gap_label = box.result_label, box.gap_label
 
-        self.equation_label = named(QLabel(NO_LINE), "equationLabel", "The fitted line")
-        font = self.equation_label.font()
-        font.setPointSizeF(font.pointSizeF() * 1.3)
-        font.setBold(True)
-        self.equation_label.setFont(font)
-        self.equation_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.equation_label.setWordWrap(True)  # a long line breaks before its bias (see _equation), never off the edge
-        # Room for both lines from the start: a live equation that flips between one line and two would
-        # re-lay out the window on every flip.
-        self.equation_label.setMinimumHeight(self.equation_label.fontMetrics().lineSpacing() * 2)
-        self.r_squared_label = named(QLabel(NO_R_SQUARED), "rSquaredLabel",
-                                      "R²: the share of the variance of y that the line explains (1 is a perfect fit)")
-        self.result_label = named(QLabel("Not trained yet."), "resultLabel", "Weight, bias and final loss")
-        self.result_label.setWordWrap(True)
-        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.gap_label = named(QLabel(""), "gapLabel", "How far the trained line is from the exact "
-                                "least-squares line (the dashed ghost in the data plot, the star in the landscape)")
-        self.gap_label.setWordWrap(True)
-        self.gap_label.setMinimumHeight(self.gap_label.fontMetrics().lineSpacing() * 3)  # no relayout per frame
-        self.gap_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        result_box = QGroupBox("Result")
-        result_layout = QVBoxLayout(result_box)
-        result_layout.addWidget(self.equation_label)
-        result_layout.addWidget(self.r_squared_label)
-        result_layout.addWidget(self.result_label)
-        result_layout.addWidget(self.gap_label)
-
-        # Text that changes 30 times a second must not change the panel's size: each resize re-lays out
-        # the whole window, a stall of tens of milliseconds.
-        for label in (self.status_label, self.equation_label, self.result_label, self.r_squared_label,
-                      self.gap_label, self.stable_rate_label):
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # The settings scroll on a short screen; the buttons, the progress and the Result stay in view below
+        # them. Every label here keeps a fixed height, so nothing moves when a text changes.
+        settings = QWidget()
+        settings_layout = QVBoxLayout(settings)
+        settings_layout.setContentsMargins(0, 0, 0, 0)
+        settings_layout.addWidget(settings_box)
+        settings_layout.addWidget(pace_box)
+        self.settings_scroll = FittingScrollArea(settings)
         self.setMinimumWidth(260)
         layout = QVBoxLayout(self)
-        layout.addWidget(settings_box)
+        layout.addWidget(self.settings_scroll)
         layout.addLayout(buttons)
         layout.addLayout(step_buttons)
         layout.addWidget(self.race_button)
-        layout.addWidget(pace_box)
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.status_label)
-        layout.addWidget(result_box)
+        layout.addWidget(self.result_box)
         layout.addStretch(1)
 
         self._preferred_device = "auto"
@@ -315,40 +290,12 @@ class TrainingPanel(QWidget):
 
     def show_line(self, weight: float, bias: float) -> None:
         """The equation, R² and the gap to the exact answer for the line now drawn."""
-        self.equation_label.setText(_equation(weight, bias))
-        finite = math.isfinite(weight) and math.isfinite(bias)
-        r2 = r_squared(self.moments, weight, bias) if finite else math.nan
-        self.r_squared_label.setText(f"R² = {fmt.r_squared(r2)}" if math.isfinite(r2) else NO_R_SQUARED)
-        optimum = self.optimum
-        if optimum is None or not finite:
-            self.gap_label.setText("")
-            return
-        loss = float(self.moments.loss(weight, bias))
-        self.gap_label.setText(
-            f"Exact: {fmt.equation(optimum.weight, optimum.bias)}\n"
-            f"{_unbroken(f'|w − w*| = {fmt.gap(abs(weight - optimum.weight))}')},  "
-            f"{_unbroken(f'|b − b*| = {fmt.gap(abs(bias - optimum.bias))}')}\n"
-            f"{_unbroken(f'loss − loss* = {fmt.gap(max(loss - optimum.loss, 0.0))}')}  "
-            f"{_unbroken(f'(loss* = {fmt.gap(optimum.loss)})')}")
+        self.result_box.show_line(weight, bias, self.moments, self.optimum)
 
     def show_result(self, result: TrainingResult) -> None:
         self.show_line(result.weight, result.bias)
         how = {"completed": "Completed", "stopped": "Stopped", "diverged": "Diverged"}[result.stop_reason]
-        rate = result.epochs_run / result.elapsed_s if result.elapsed_s > 0 else math.inf
-        epochs = result.epochs_run
-        elapsed = result.elapsed_s
-        seconds = f"{elapsed:.2f} s" if math.isfinite(elapsed) else f"{fmt.number(elapsed)} s"
-        if result.stop_reason == "diverged":  # the trainer's message names the same two epochs
-            loss_line = f"last finite loss = {fmt.number(result.final_loss)}"
-            shown = _unbroken(f"shown: epoch {epochs:,}" if epochs else "shown: the starting line")
-            ran = f"Diverged at epoch {epochs + 1:,} ({seconds}); {shown}"
-        else:
-            loss_line = f"final loss = {fmt.number(result.final_loss)}"
-            ran = f"{how}: {epochs:,} {'epoch' if epochs == 1 else 'epochs'} in {seconds}"
-        weight, bias = (_unbroken(f"{name} = {fmt.number(value)}") for name, value in
-                        (("w", result.weight), ("b", result.bias)))
-        self.result_label.setText(f"{weight},  {bias}\n{loss_line}\n{ran}\n"
-                                  f"{fmt.count(rate)} steps/s on {result.device}, {result.path} path")
+        self.result_box.show_result(result, how)
         self.status_label.setText(result.message or f"{how}.")
         if result.stop_reason == "completed":  # full, also after a Step or a Continue past the first total
             done = max(result.epochs_run, 1)
@@ -370,12 +317,10 @@ class TrainingPanel(QWidget):
 
     def clear_result(self) -> None:
         self._clear_line()
-        self.result_label.setText("Not trained yet.")
+        self.result_label.setText(NOT_TRAINED)
 
     def _clear_line(self) -> None:
-        self.equation_label.setText(NO_LINE)
-        self.r_squared_label.setText(NO_R_SQUARED)
-        self.gap_label.setText("")
+        self.result_box.clear_line()
 
     def _on_pause_toggled(self, paused: bool) -> None:
         self.pause_button.setText("Resume" if paused else "Pause")
@@ -389,11 +334,22 @@ class TrainingPanel(QWidget):
         self.momentum_spin.setEnabled(self._optimizer().uses_momentum)
 
 
-def _equation(weight: float, bias: float) -> str:
-    """The line, breakable only between "y = w·x" and "± b": a narrow panel wraps it there, never mid-number."""
-    return " ".join(_unbroken(term) for term in fmt.equation_terms(weight, bias))
 
+class FittingScrollArea(QScrollArea):
+    """A frameless scroll area as tall as its content where there is room, shorter (and scrolling) where
+    there is not: the space below it is the panel's, not a gap inside the scroll area."""
 
-def _unbroken(text: str) -> str:
-    """`text` with no-break spaces: a wrapping label keeps "b = −7.6e+18" on one line."""
-    return text.replace(" ", "\u00a0")
+    def __init__(self, content: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("trainingSettingsScroll")
+        self.setWidget(content)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the settings, not to the area around them
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.setMinimumHeight(90)
+
+    def sizeHint(self) -> QSize:
+        content = self.widget()
+        return QSize(super().sizeHint().width(), content.sizeHint().height() if content is not None else 0)
