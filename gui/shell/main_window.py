@@ -180,6 +180,7 @@ class MainWindow(QMainWindow):
         self.data_plot.set_ghost(*((optimum.weight, optimum.bias) if optimum else (None, None)))
         self.landscape.set_moments(moments)
         self.panel.set_data(moments, optimum)
+        self.panel.set_points(self.model.x(), self.model.y())
         line = self.session.current_line()
         if line is not None:
             self.panel.show_line(*line)

@@ -1,0 +1,127 @@
+"""Polynomial degree, losses, penalties, schedules and the validation split, set in the window as a user
+sets them (issue 13): what Train sends, what a project keeps, and what the plots draw."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QSpinBox
+
+from engine.training.config import TrainingConfig
+from engine.training.optimizers import OPTIMIZERS
+from tests.test_gui_training import press_train
+
+SETTINGS = {"degree": 3, "loss": "huber", "huber_delta": 0.75, "l2": 0.01, "l1": 0.002, "schedule": "step",
+            "step_size": 40, "gamma": 0.8, "validation_fraction": 0.25}
+
+
+def choose(combo, key: str) -> None:
+    index = combo.findData(key)
+    assert index >= 0, key
+    combo.setCurrentIndex(index)
+
+
+def set_model_controls(window, settings: dict) -> None:
+    controls = window.panel.model_controls
+    find = window.panel.findChild
+    find(QSpinBox, "degreeSpin").setValue(settings["degree"])
+    choose(find(QComboBox, "lossCombo"), settings["loss"])
+    find(QDoubleSpinBox, "huberDeltaSpin").setValue(settings["huber_delta"])
+    find(QDoubleSpinBox, "l2Spin").setValue(settings["l2"])
+    find(QDoubleSpinBox, "l1Spin").setValue(settings["l1"])
+    choose(find(QComboBox, "scheduleCombo"), settings["schedule"])
+    find(QSpinBox, "stepSizeSpin").setValue(settings["step_size"])
+    find(QDoubleSpinBox, "gammaSpin").setValue(settings["gamma"])
+    find(QDoubleSpinBox, "validationFractionSpin").setValue(settings["validation_fraction"])
+    assert controls.isVisibleTo(window)
+
+
+def test_every_model_control_reaches_the_run_and_the_project(qtbot, make_window, tmp_path: Path) -> None:
+    window = make_window()
+    window.table.paste_text("5\t9.5\n6\t13\n7\t12\n8\t20\n")
+    window.panel.epochs_spin.setValue(200)
+    choose(window.panel.optimizer_combo, "nesterov")
+    window.panel.momentum_spin.setValue(0.5)
+    window.panel.learning_rate_spin.setValue(0.001)
+    set_model_controls(window, SETTINGS)
+    result = press_train(qtbot, window)
+    run_config = window.runs.latest().config
+    for key, value in SETTINGS.items():
+        assert getattr(run_config, key) == value, key
+        assert result.config[key] == value, key
+    assert (run_config.optimizer, run_config.momentum) == ("nesterov", 0.5)
+    assert len(result.coefficients) == 4
+
+    path = tmp_path / "model.gdsproj"
+    assert window.files.save_project_to(path)
+    reopened = make_window()
+    assert reopened.files.open_project(path)
+    config = reopened.panel.config()
+    for key, value in SETTINGS.items():
+        assert getattr(config, key) == value, key
+    window.close()  # the remembered settings keep them too, for the next window
+    remembered = make_window().panel.config()
+    for key, value in SETTINGS.items():
+        assert getattr(remembered, key) == value, key
+
+
+def test_defaults_mean_the_line_the_app_always_fitted(qtbot, window) -> None:
+    config = window.panel.config()
+    assert config == TrainingConfig(device=config.device)
+    assert config.step_size is None and config.gamma is None
+
+
+def test_optimizers_losses_and_schedules_are_all_offered_and_settings_apply_only_where_they_mean_something(
+        qtbot, window) -> None:
+    panel, controls = window.panel, window.panel.model_controls
+    assert [panel.optimizer_combo.itemText(i) for i in range(panel.optimizer_combo.count())] == \
+        list(OPTIMIZERS.labels().values())
+    assert panel.optimizer_combo.count() == 7
+    for key in OPTIMIZERS:
+        choose(panel.optimizer_combo, key)
+        assert panel.momentum_spin.isEnabled() == (key in ("momentum", "nesterov")), key
+    for loss in ("mse", "mae", "huber"):
+        choose(controls.loss_combo, loss)
+        assert controls.huber_delta_spin.isEnabled() == (loss == "huber")
+    for schedule in ("constant", "step", "exponential", "cosine"):
+        choose(controls.schedule_combo, schedule)
+        assert controls.step_size_spin.isEnabled() == (schedule == "step")
+        assert controls.gamma_spin.isEnabled() == (schedule in ("step", "exponential"))
+
+
+def test_an_older_settings_table_loads_the_new_fields_at_their_defaults(qtbot, settings, make_window) -> None:
+    import json
+    settings.setValue("training/config", json.dumps({"learning_rate": 0.05, "epochs": 300, "optimizer": "adam"}))
+    config = make_window().panel.config()
+    assert (config.learning_rate, config.epochs, config.optimizer) == (0.05, 300, "adam")
+    assert (config.degree, config.loss, config.l2, config.l1, config.schedule, config.validation_fraction) == \
+        (1, "mse", 0.0, 0.0, "constant", 0.0)
+    assert config.huber_delta == TrainingConfig().huber_delta and config.step_size is None
+
+
+def test_keyboard_reaches_the_degree_box(qtbot, window) -> None:
+    spin = window.panel.model_controls.degree_spin
+    spin.setFocus()
+    qtbot.keyClick(spin, Qt.Key.Key_Up)
+    assert window.panel.config().degree == 2
+
+
+def test_the_stable_rate_hint_follows_degree_loss_and_penalties(qtbot, window) -> None:
+    from engine.analysis.polynomial_fit import largest_stable_rate
+    from engine.data.features import feature_matrix
+
+    controls, label = window.panel.model_controls, window.panel.stable_rate_label
+    controls.degree_spin.setValue(3)
+    bound = largest_stable_rate(feature_matrix(window.model.x(), 3), 0.0)
+    assert window.panel.stable_learning_rate() == pytest.approx(bound)
+    assert f"{bound:.4g}" in label.text()
+    controls.l2_spin.setValue(0.5)
+    assert window.panel.stable_learning_rate() == pytest.approx(largest_stable_rate(
+        feature_matrix(window.model.x(), 3), 0.5))
+    choose(controls.loss_combo, "mae")
+    assert window.panel.stable_learning_rate() is None and "no fixed bound" in label.text()
+    choose(controls.loss_combo, "mse")
+    controls.l1_spin.setValue(0.1)
+    assert window.panel.stable_learning_rate() is None and "L1" in label.text()
