@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QSpinBox
@@ -125,3 +126,76 @@ def test_the_stable_rate_hint_follows_degree_loss_and_penalties(qtbot, window) -
     choose(controls.loss_combo, "mse")
     controls.l1_spin.setValue(0.1)
     assert window.panel.stable_learning_rate() is None and "L1" in label.text()
+
+
+def noisy_points(count: int = 12, seed: int = 1):
+    from engine.data.point_generator import GeneratorSpec, generate_points
+
+    return generate_points(GeneratorSpec(count=count, noise=2.0, seed=seed))
+
+
+def polynomial_settings(window, *, degree: int, fraction: float, epochs: int, seed: int = 5) -> None:
+    panel = window.panel
+    choose(panel.optimizer_combo, "adam")
+    panel.learning_rate_spin.setValue(0.05)
+    panel.epochs_spin.setValue(epochs)
+    panel.seed_spin.setValue(seed)
+    panel.standardize_check.setChecked(True)
+    panel.model_controls.degree_spin.setValue(degree)
+    panel.model_controls.validation_fraction_spin.setValue(fraction)
+
+
+def test_the_data_plot_draws_the_trained_polynomial_its_exact_optimum_and_the_held_out_points_hollow(
+        qtbot, window) -> None:
+    from engine.analysis.polynomial_fit import exact_optimum
+    from engine.data.features import validation_split
+
+    window.model.replace_points(noisy_points(), "generated")
+    polynomial_settings(window, degree=3, fraction=0.25, epochs=1500)
+    result = press_train(qtbot, window)
+    plot = window.data_plot
+    drawn = plot.fit_curve.drawn()
+    assert drawn is not None and len(result.coefficients) == 4 and not plot.fit_line.isVisible()
+    x, y = drawn
+    (low, high), _ = plot.view_box.viewRange()
+    assert x[0] == pytest.approx(low) and x[-1] == pytest.approx(high)  # across the whole view
+    np.testing.assert_allclose(y, np.polyval(result.coefficients[::-1], x), rtol=1e-9, atol=1e-9)
+    assert "x³" in window.panel.equation_label.text()
+
+    train_rows, held_rows = validation_split(12, 0.25, 5)
+    np.testing.assert_array_equal(plot.held_rows, held_rows)
+    brushes = plot.scatter.data["brush"]
+    assert all(brushes[row].color().alpha() == 0 for row in held_rows)
+    assert all(brushes[row].color().alpha() == 255 for row in train_rows)
+
+    exact = exact_optimum(window.model.x()[train_rows], window.model.y()[train_rows], 3)
+    ghost = plot.ghost_curve.drawn()
+    assert ghost is not None
+    np.testing.assert_allclose(ghost[1], np.polyval(exact[::-1], ghost[0]), rtol=1e-9, atol=1e-9)
+    assert np.max(np.abs(np.asarray(result.coefficients) - exact)) < 0.05 * np.max(np.abs(exact))  # Adam got there
+    window.panel.model_controls.l2_spin.setValue(0.1)  # ridge: still closed form
+    ridge = exact_optimum(window.model.x()[train_rows], window.model.y()[train_rows], 3, 0.1)
+    np.testing.assert_allclose(plot.ghost_curve.coefficients, ridge)
+    for key in ("mae", "huber"):  # no closed form: no ghost
+        choose(window.panel.model_controls.loss_combo, key)
+        assert plot.ghost_curve.drawn() is None and not plot.ghost_line.isVisible()
+    choose(window.panel.model_controls.loss_combo, "mse")
+    window.panel.model_controls.l1_spin.setValue(0.1)
+    assert plot.ghost_curve.drawn() is None
+
+
+def test_the_curve_follows_the_run_while_it_trains(qtbot, window) -> None:
+    window.model.replace_points(noisy_points(), "generated")
+    polynomial_settings(window, degree=5, fraction=0.0, epochs=3_000_000)
+    window.panel.set_pace(0.0)
+    qtbot.mouseClick(window.panel.train_button, Qt.MouseButton.LeftButton)
+    run = window.runs.latest()
+    qtbot.waitUntil(lambda: window.data_plot.fit_curve.drawn() is not None and len(run.live_losses) > 100,
+                    timeout=30_000)
+    seen = window.data_plot.fit_curve.coefficients
+    qtbot.waitUntil(lambda: window.data_plot.fit_curve.coefficients != seen, timeout=30_000)
+    assert len(window.data_plot.fit_curve.coefficients) == 6
+    assert window.data_plot.fit_curve.coefficients in (run.live_coefficients, run.coefficients())
+    with qtbot.waitSignal(window.trainingFinished, timeout=30_000):
+        qtbot.mouseClick(window.panel.stop_button, Qt.MouseButton.LeftButton)
+    np.testing.assert_allclose(window.data_plot.fit_curve.coefficients, run.result.coefficients)

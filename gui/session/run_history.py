@@ -51,6 +51,8 @@ class Run:
     engine_id: int | None = None  # the training process's id of the run (Continue and Step name it)
     resumed_from: TrainingResult | None = None  # its result before the Continue or Step under way
     live_losses: GrowingBuffer = field(default_factory=GrowingBuffer)  # loss per epoch while it trains
+    live_validation: GrowingBuffer = field(default_factory=GrowingBuffer)  # held-out loss per epoch, ditto
+    live_coefficients: tuple[float, ...] = ()  # the newest polynomial streamed in (constant term first)
 
     @property
     def color(self) -> QColor:
@@ -66,6 +68,19 @@ class Run:
     def loss_values(self) -> np.ndarray:
         """Loss per epoch: the result's once it has one, else what has streamed in so far."""
         return self.result.loss_history if self.result is not None else self.live_losses.view()
+
+    def validation_values(self) -> np.ndarray | None:
+        """The held-out points' loss per epoch (result's or streamed so far); None: the run holds none out."""
+        if self.result is not None:
+            return self.result.validation_history
+        return self.live_validation.view() if self.config.validation_fraction > 0.0 else None
+
+    def coefficients(self) -> tuple[float, ...]:
+        """The polynomial now (constant term first, user's units): the result's, else the newest streamed;
+        () before the first batch."""
+        if self.result is not None and self.result.coefficients:
+            return self.result.coefficients
+        return self.live_coefficients
 
     def finish(self, result: TrainingResult) -> None:
         self.result = result

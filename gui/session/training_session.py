@@ -234,6 +234,10 @@ class TrainingSession(QObject):
             run.initial = (batch.initial_weight, batch.initial_bias)
         run.path.extend(batch.epochs, batch.weights, batch.biases)
         run.live_losses.extend(batch.losses)
+        if batch.validation_losses is not None:
+            run.live_validation.extend(batch.validation_losses)
+        if batch.coefficients:
+            run.live_coefficients = batch.coefficients
         if batch.records is not None:
             run.trace.extend(batch.records)
         now = time.monotonic()

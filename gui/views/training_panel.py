@@ -178,6 +178,8 @@ class TrainingPanel(QWidget):
         self.optimum: LeastSquaresFit | None = None
         self._points = PointSet.from_columns([], [], validate=False)
         self._bound_cache: tuple[tuple[object, ...], float | None] | None = None
+        self.exact_coefficients: tuple[float, ...] | None = None  # the ghost: the settings' exact optimum
+        self.model_controls.degree_spin.valueChanged.connect(self.result_box.set_degree)
         self.optimizer_combo.currentIndexChanged.connect(self._update_momentum_enabled)
         for control in (self.optimizer_combo, self.momentum_spin, self.learning_rate_spin, self.standardize_check):
             signal = control.toggled if isinstance(control, QCheckBox) else (
@@ -328,18 +330,27 @@ class TrainingPanel(QWidget):
         self.result_label.setText(TRAINING)
 
     def show_progress(self, epoch: int, total: int, loss: float, steps_per_second: float,
-                      weight: float, bias: float) -> None:
+                      weight: float, bias: float, coefficients: tuple[float, ...] = ()) -> None:
         self._set_progress(epoch, total)
         self.status_label.setText(f"Epoch {epoch:,} / {total:,} · loss {fmt.number(loss)} · "
                                   f"{fmt.count(steps_per_second)} steps/s")
-        self.show_line(weight, bias)
+        self.show_model(coefficients, weight, bias)
 
     def show_line(self, weight: float, bias: float) -> None:
         """The equation, R² and the gap to the exact answer for the line now drawn."""
         self.result_box.show_line(weight, bias, self.moments, self.optimum)
 
+    def show_model(self, coefficients: tuple[float, ...], weight: float, bias: float) -> None:
+        """A polynomial's equation (more than two coefficients), else the line's."""
+        if len(coefficients) > 2:
+            self.result_box.set_degree(len(coefficients) - 1)
+            points = self._points
+            self.result_box.show_polynomial(coefficients, points.x, points.y, self.exact_coefficients)
+        else:
+            self.show_line(weight, bias)
+
     def show_result(self, result: TrainingResult) -> None:
-        self.show_line(result.weight, result.bias)
+        self.show_model(result.coefficients, result.weight, result.bias)
         how = {"completed": "Completed", "stopped": "Stopped", "diverged": "Diverged"}[result.stop_reason]
         self.result_box.show_result(result, how)
         self.status_label.setText(result.message or f"{how}.")
