@@ -199,3 +199,48 @@ def test_the_curve_follows_the_run_while_it_trains(qtbot, window) -> None:
     with qtbot.waitSignal(window.trainingFinished, timeout=30_000):
         qtbot.mouseClick(window.panel.stop_button, Qt.MouseButton.LeftButton)
     np.testing.assert_allclose(window.data_plot.fit_curve.coefficients, run.result.coefficients)
+
+
+def test_training_and_validation_loss_are_drawn_tabled_and_kept_in_the_project(
+        qtbot, make_window, tmp_path: Path) -> None:
+    from gui.kit import number_format as fmt
+    from gui.session.run_history import COLUMNS
+
+    window = make_window()
+    window.model.replace_points(noisy_points(), "generated")
+    polynomial_settings(window, degree=3, fraction=0.25, epochs=1500)
+    result = press_train(qtbot, window)
+    run = window.runs.latest()
+    assert result.validation_history is not None and result.validation_history.size == 1500
+    drawn = window.loss_plot.validation_curve_of(run)
+    assert drawn is not None
+    np.testing.assert_array_equal(drawn[0], np.arange(1, 1501))
+    np.testing.assert_allclose(drawn[1], result.validation_history)
+    curve = window.loss_plot.validation[run.number][0]
+    assert curve.opts["pen"].style() == Qt.PenStyle.DashLine
+    assert curve.opts["pen"].color().rgb() == run.color.rgb()
+    assert f"#{run.number} validation" in [label.text for _, label in window.loss_plot.legend.items]
+    training = window.loss_plot.curve_of(run)
+    assert training is not None and not np.allclose(training[1], drawn[1])  # two different curves
+    shown = {name: window.runs.index(0, column).data() for column, name in enumerate(COLUMNS)}
+    assert shown["Validation loss"] == fmt.number(result.validation_loss)
+    assert shown["Final loss"] == fmt.number(result.final_loss)
+    assert f"validation loss = {fmt.number(result.validation_loss)}" in window.panel.result_label.text()
+
+    path = tmp_path / "poly.gdsproj"
+    assert window.files.save_project_to(path)
+    reopened = make_window()
+    assert reopened.files.open_project(path)
+    again = reopened.runs.latest()
+    assert again.result.coefficients == result.coefficients and again.result.validation_loss == result.validation_loss
+    np.testing.assert_allclose(reopened.loss_plot.validation_curve_of(again)[1], result.validation_history)
+    x, y = reopened.data_plot.fit_curve.drawn()
+    np.testing.assert_allclose(y, np.polyval(result.coefficients[::-1], x), rtol=1e-9, atol=1e-9)
+
+
+def test_a_line_without_a_split_draws_no_validation_curve(qtbot, window) -> None:
+    press_train(qtbot, window)
+    run = window.runs.latest()
+    assert window.loss_plot.validation_curve_of(run) is None and run.validation_values() is None
+    assert window.data_plot.fit_line.isVisible() and window.data_plot.fit_curve.drawn() is None
+    assert window.data_plot.held_rows.size == 0

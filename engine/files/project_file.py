@@ -79,6 +79,9 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
         arrays[f"{prefix}loss_history.npy"] = np.asarray(run.result.loss_history, dtype=FLOAT64)
         entry: dict[str, Any] = {"config": run.config.to_dict(), "shown": run.shown,
                                  "result": {**_result_fields(run.result), "loss_history": f"{prefix}loss_history.npy"}}
+        if run.result.validation_history is not None:
+            arrays[f"{prefix}validation_history.npy"] = np.asarray(run.result.validation_history, dtype=FLOAT64)
+            entry["result"]["validation_history"] = f"{prefix}validation_history.npy"
         if run.path is not None:
             names = {key: f"{prefix}path_{key}.npy" for key in ("epochs", "weights", "biases")}
             for name, values, dtype in zip(names.values(), run.path, (INT64, FLOAT64, FLOAT64), strict=True):
@@ -116,6 +119,9 @@ def _result_fields(result: TrainingResult) -> dict[str, Any]:
         "elapsed_s": float(result.elapsed_s), "path": result.path, "message": result.message,
         "initial_weight": float(result.initial_weight), "initial_bias": float(result.initial_bias),
         "config": dict(result.config), "suggested_learning_rate": None if rate is None else float(rate),
+        "coefficients": [float(value) for value in result.coefficients] if result.coefficients else None,
+        "validation_loss": None if result.validation_loss is None else float(result.validation_loss),
+        "x_center": float(result.x_center), "x_spread": float(result.x_spread),
     }
 
 
@@ -285,12 +291,23 @@ def _result(document: schema.ResultDoc[Any], where: str, arrays: Arrays) -> Trai
         raise FieldError(f"{where}.final_loss", f"expected a finite number ≥ 0 (NaN only for a run with no epoch), "
                                                 f"got {final_loss!r}.")
     config = _config(document.config, f"{where}.config").to_dict() if document.config is not None else {}
+    validation = None
+    if document.validation_history is not None:
+        validation = arrays.floats(document.validation_history, f"{where}.validation_history", epochs_run,
+                                   schema.MAX_EPOCHS)
+        bad = np.flatnonzero(~(validation >= 0.0))  # NaN or negative; +inf is a held-out point far off the model
+        if bad.size:
+            raise FieldError(f"{where}.validation_history[{int(bad[0])}]",
+                             f"expected a number ≥ 0, got {float(validation[bad[0]])!r}.")
     return TrainingResult(
         weight=document.weight, bias=document.bias, final_loss=final_loss, loss_history=history,
         epochs_run=epochs_run, stop_reason=document.stop_reason, device=document.device,
         elapsed_s=document.elapsed_s, path=document.path, message=document.message,
         initial_weight=document.initial_weight, initial_bias=document.initial_bias, config=config,
-        suggested_learning_rate=document.suggested_learning_rate)
+        suggested_learning_rate=document.suggested_learning_rate,
+        coefficients=tuple(document.coefficients) if document.coefficients is not None else (),
+        validation_loss=document.validation_loss, validation_history=validation, x_center=document.x_center,
+        x_spread=document.x_spread)
 
 
 def _path(document: schema.PathDoc[Any, Any], where: str, epochs_run: int,

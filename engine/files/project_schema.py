@@ -62,6 +62,7 @@ Penalty = Annotated[float, Meta(ge=0.0, le=limits.MAX_PENALTY)]
 StepSize = Annotated[int, Meta(ge=1, le=MAX_EPOCHS)]
 Gamma = Annotated[float, Meta(gt=0.0, le=1.0)]
 ValidationFraction = Annotated[float, Meta(ge=0.0, le=limits.MAX_VALIDATION_FRACTION)]
+Coefficients = Annotated[list[Finite], Meta(min_length=2, max_length=limits.MAX_DEGREE + 1)]
 if TYPE_CHECKING:
     OptimizerName = str
     LossName = str
@@ -123,6 +124,12 @@ class ResultDoc(Struct, Generic[F], kw_only=True):
     message: Message = ""
     initial_weight: Finite = 0.0
     initial_bias: Finite = 0.0
+    # Issue 13: the polynomial (constant term first) and the held-out loss; an older file has neither.
+    coefficients: Coefficients | None = None
+    validation_loss: Annotated[float, Meta(ge=0.0)] | None = None  # inf: held-out points far off
+    validation_history: F | None = None
+    x_center: Finite = 0.0
+    x_spread: Annotated[float, Meta(gt=0.0, le=sys.float_info.max)] = 1.0
     config: ConfigDoc | None = None
     suggested_learning_rate: LearningRate | None = None
 

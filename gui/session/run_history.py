@@ -88,8 +88,8 @@ class Run:
         self.initial = (result.initial_weight, result.initial_bias)
 
 
-COLUMNS = ("Run", "Optimizer", "Learning rate", "Batch", "Epochs", "Final loss", "Outcome", "Wall time (s)",
-           "Steps/s", "Device", "Path")
+COLUMNS = ("Run", "Optimizer", "Learning rate", "Batch", "Epochs", "Final loss", "Validation loss", "Outcome",
+           "Wall time (s)", "Steps/s", "Device", "Path")
 
 
 def _row_values(run: Run) -> list[Any]:
@@ -98,9 +98,10 @@ def _row_values(run: Run) -> list[Any]:
                          config.batch_size or "full"]
     if result is None:
         epochs = run.live_losses.view().size
-        return [*values, epochs, "", "running", "", "", config.device, ""]
+        return [*values, epochs, "", "", "running", "", "", config.device, ""]
     rate = _steps_per_second(result)
-    return [*values, result.epochs_run, result.final_loss, result.stop_reason, round(result.elapsed_s, 4),
+    validation = "" if result.validation_loss is None else result.validation_loss
+    return [*values, result.epochs_run, result.final_loss, validation, result.stop_reason, round(result.elapsed_s, 4),
             fmt.MISSING if rate is None else round(rate), result.device, result.path]
 
 
