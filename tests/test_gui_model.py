@@ -244,3 +244,21 @@ def test_a_line_without_a_split_draws_no_validation_curve(qtbot, window) -> None
     assert window.loss_plot.validation_curve_of(run) is None and run.validation_values() is None
     assert window.data_plot.fit_line.isVisible() and window.data_plot.fit_curve.drawn() is None
     assert window.data_plot.held_rows.size == 0
+
+
+def test_the_overfitting_lesson_validation_turns_up_while_training_falls(qtbot, window) -> None:
+    """Degree 9 through a dozen of the generator's noisy points, 30 % held out: the drawn validation curve
+    bottoms out early and ends clearly higher, while the training curve keeps falling."""
+    from engine.data.point_generator import GeneratorSpec, generate_points
+
+    window.model.replace_points(generate_points(GeneratorSpec(count=12, noise=1.0, seed=0)), "generated")
+    polynomial_settings(window, degree=9, fraction=0.3, epochs=3000, seed=0)
+    press_train(qtbot, window)
+    run = window.runs.latest()
+    epochs, validation = window.loss_plot.validation_curve_of(run)
+    _, training = window.loss_plot.curve_of(run)
+    best = int(np.argmin(validation))
+    assert epochs[best] < 0.25 * epochs[-1], "the validation loss is lowest early in the run"
+    assert validation[-1] > 3.0 * validation[best], "and ends clearly higher"
+    assert training[-1] < 0.5 * training[best], "while the training loss kept falling"
+    assert window.data_plot.held_rows.size == 3 and window.data_plot.fit_curve.drawn() is not None
