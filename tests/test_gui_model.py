@@ -262,3 +262,49 @@ def test_the_overfitting_lesson_validation_turns_up_while_training_falls(qtbot, 
     assert validation[-1] > 3.0 * validation[best], "and ends clearly higher"
     assert training[-1] < 0.5 * training[best], "while the training loss kept falling"
     assert window.data_plot.held_rows.size == 3 and window.data_plot.fit_curve.drawn() is not None
+
+
+def test_the_learning_rate_plot_draws_the_schedule_and_follows_its_settings(qtbot, window) -> None:
+    from pyqtgraph import PlotWidget
+
+    from engine.training.schedules import SCHEDULES
+
+    plot = window.findChild(PlotWidget, "learningRatePlot")
+    assert plot is not None and plot.isVisible()
+    panel, controls = window.panel, window.panel.model_controls
+    panel.learning_rate_spin.setValue(0.2)
+    panel.epochs_spin.setValue(400)
+    epochs, rates = plot.drawn()
+    assert epochs.size == 400 and np.all(rates == 0.2)  # constant
+    for schedule in ("step", "exponential", "cosine"):
+        choose(controls.schedule_combo, schedule)
+        if schedule == "step":
+            controls.step_size_spin.setValue(50)
+            controls.gamma_spin.setValue(0.5)
+        config = panel.config()
+        expected, rate = [], 0.2
+        for epoch in range(1, 401):
+            expected.append(rate)
+            rate = SCHEDULES.get(schedule).next_rate(rate, 0.2, epoch, config)
+        epochs, rates = plot.drawn()
+        np.testing.assert_allclose(rates, expected)
+        assert rates[-1] < rates[0]
+    choose(controls.schedule_combo, "step")
+    assert plot.drawn()[1][50] == pytest.approx(0.1) and plot.drawn()[1][49] == pytest.approx(0.2)
+    panel.epochs_spin.setValue(800)
+    assert plot.drawn()[0].size == 800
+
+
+@pytest.mark.parametrize("schedule", ["constant", "step", "exponential", "cosine"])
+def test_a_long_run_s_rates_are_the_schedule_s_own_at_the_epochs_drawn(schedule: str) -> None:
+    from engine.training.schedules import SCHEDULES
+    from gui.views.learning_rate_plot import MAX_ITERATED, scheduled_rates
+
+    config = TrainingConfig(epochs=3 * MAX_ITERATED, learning_rate=0.1, schedule=schedule, gamma=0.9999)
+    epochs, rates = scheduled_rates(config)
+    assert epochs[0] == 1 and epochs[-1] == config.epochs and epochs.size <= MAX_ITERATED
+    stepped, rate = {}, 0.1
+    for epoch in range(1, config.epochs + 1):
+        stepped[epoch] = rate
+        rate = SCHEDULES.get(schedule).next_rate(rate, 0.1, epoch, config)
+    np.testing.assert_allclose(rates, [stepped[int(epoch)] for epoch in epochs], rtol=1e-9, atol=1e-15)

@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
 
     def _restore_settings(self) -> None:
         self.panel.set_config(self.settings.training_config())
+        self._update_rate_plot()
         self.panel.set_pace(self.settings.pace())
         self.session.set_pace(self.panel.pace())
         self.menus.set_recent_files(self.settings.recent_files())
@@ -154,6 +155,9 @@ class MainWindow(QMainWindow):
         panel.continueRequested.connect(self.training.continue_training)
         panel.paceChanged.connect(self.training.set_pace)
         panel.model_controls.changed.connect(self._update_model_overlays)
+        for rate_setting in (panel.model_controls.changed, panel.learning_rate_spin.valueChanged,
+                             panel.epochs_spin.valueChanged):
+            rate_setting.connect(self._update_rate_plot)
         panel.seed_spin.valueChanged.connect(self._update_model_overlays)
         session.busyChanged.connect(self._update_can_continue)
         document.loaded.connect(self._update_can_continue)
@@ -213,6 +217,10 @@ class MainWindow(QMainWindow):
         self.data_plot.set_ghost(*((coefficients[1], coefficients[0]) if line else (None, None)))  # type: ignore[index]
         self.data_plot.set_ghost_curve(None if line else coefficients)
         self.panel.exact_coefficients = coefficients
+
+    def _update_rate_plot(self) -> None:
+        with contextlib.suppress(EngineError):  # a setting the config refuses: the plot keeps the last one
+            self.loss_plot.rate_plot.show_schedule(self.panel.config())
 
     # --- runs, drawn as they train (a race trains three at once) ------------------------------------
     def _on_run_started(self, run: Run) -> None:
@@ -293,6 +301,7 @@ class MainWindow(QMainWindow):
 
     def _on_document_loaded(self, project: Project) -> None:
         self.panel.set_config(project.config)
+        self._update_rate_plot()
         self.landscape.frame()
         if project.result is not None:
             self.panel.show_result(project.result)

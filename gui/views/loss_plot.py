@@ -23,6 +23,7 @@ from gui.kit import number_format, plot_style
 from gui.kit.decimated_curve import DecimatedCurve
 from gui.kit.widget_names import named
 from gui.session.run_history import Run, RunHistoryModel
+from gui.views.learning_rate_plot import LearningRatePlot
 
 CURSOR_PEN = pg.mkPen(QColor(40, 40, 40, 170), width=1, style=Qt.PenStyle.DashLine)  # the timeline's step
 FEW_POINTS = 30  # curves this short draw a dot per epoch
@@ -98,6 +99,8 @@ class LossPlotWidget(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(controls)
         layout.addWidget(self.plot)
+        self.rate_plot = LearningRatePlot()  # the schedule's rate per epoch, small under the losses
+        layout.addWidget(self.rate_plot)
         item.setLogMode(y=True)
         runs.runsChanged.connect(self.sync_runs)
 
