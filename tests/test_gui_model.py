@@ -270,7 +270,7 @@ def test_the_learning_rate_plot_draws_the_schedule_and_follows_its_settings(qtbo
     from engine.training.schedules import SCHEDULES
 
     plot = window.findChild(PlotWidget, "learningRatePlot")
-    assert plot is not None and plot.isVisible()
+    assert plot is not None and not plot.isVisible()  # a constant rate: nothing to show
     panel, controls = window.panel, window.panel.model_controls
     panel.learning_rate_spin.setValue(0.2)
     panel.epochs_spin.setValue(400)
@@ -287,6 +287,7 @@ def test_the_learning_rate_plot_draws_the_schedule_and_follows_its_settings(qtbo
             expected.append(rate)
             rate = SCHEDULES.get(schedule).next_rate(rate, 0.2, epoch, config)
         epochs, rates = plot.drawn()
+        assert plot.isVisible()
         np.testing.assert_allclose(rates, expected)
         assert rates[-1] < rates[0]
     choose(controls.schedule_combo, "step")

@@ -1,4 +1,5 @@
-"""A small plot under the loss plot: the learning rate the panel's schedule gives each epoch of the run.
+"""A small plot beside the loss plot: the learning rate the panel's schedule gives each epoch of the run
+(hidden for a constant rate, which it would draw as a flat line).
 
 The rates come from the schedule's own `next_rate` (the recurrence the fused loop steps, torch's formulas),
 so what is drawn is the rate the run will use. A run of more than MAX_ITERATED epochs is drawn from
@@ -16,10 +17,9 @@ from PySide6.QtWidgets import QWidget
 
 from engine.training.config import TrainingConfig
 from engine.training.schedules import SCHEDULES
-from gui.kit import plot_style
 
 MAX_ITERATED = 20_000
-HEIGHT_PX = 90
+MIN_WIDTH_PX = 90  # beside the loss plot, which needs the height on a 768-pixel screen
 RATE_PEN = pg.mkPen("#7f7f7f", width=1.5)
 
 
@@ -54,13 +54,12 @@ class LearningRatePlot(pg.PlotWidget):
         self.setObjectName("learningRatePlot")
         self.setAccessibleName("learningRatePlot")
         self.setToolTip("The learning rate in each epoch of the next run, as the chosen schedule sets it")
-        self.setFixedHeight(HEIGHT_PX)
+        self.setMinimumWidth(MIN_WIDTH_PX)
         item = self.getPlotItem()
-        item.setLabel("left", "lr")
+        item.setTitle("lr schedule", size="8pt")
         item.setMenuEnabled(False)
         item.setMouseEnabled(x=False, y=False)
         item.hideButtons()
-        item.getAxis("left").setWidth(plot_style.LEFT_AXIS_WIDTH)
         item.getAxis("left").enableAutoSIPrefix(False)
         self.curve = item.plot(pen=RATE_PEN)
         self._shown: tuple[object, ...] | None = None
@@ -72,9 +71,12 @@ class LearningRatePlot(pg.PlotWidget):
         if key == self._shown:
             return
         self._shown = key
+        self.setVisible(SCHEDULES.get(config.schedule).changes_rate)  # a flat line says nothing: no plot
         epochs, rates = scheduled_rates(config)
         self.curve.setData(epochs, rates)
         self.getPlotItem().setXRange(0, config.epochs, padding=0.02)
+        # Two ticks only, the run's ends: this narrow axis cannot hold more labels without them overlapping.
+        self.getPlotItem().getAxis("bottom").setTicks([[(0.0, "0"), (float(config.epochs), f"{config.epochs:,}")]])
         self.getPlotItem().setYRange(0, config.learning_rate, padding=0.1)
 
     def drawn(self) -> tuple[np.ndarray, np.ndarray]:

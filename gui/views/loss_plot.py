@@ -98,9 +98,12 @@ class LossPlotWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(controls)
-        layout.addWidget(self.plot)
-        self.rate_plot = LearningRatePlot()  # the schedule's rate per epoch, small under the losses
-        layout.addWidget(self.rate_plot)
+        self.rate_plot = LearningRatePlot()  # the schedule's rate per epoch, small beside the losses
+        plots = QHBoxLayout()
+        plots.setSpacing(2)
+        plots.addWidget(self.plot, 3)
+        plots.addWidget(self.rate_plot, 1)
+        layout.addLayout(plots)
         item.setLogMode(y=True)
         runs.runsChanged.connect(self.sync_runs)
 
