@@ -309,3 +309,19 @@ def test_a_long_run_s_rates_are_the_schedule_s_own_at_the_epochs_drawn(schedule:
         stepped[epoch] = rate
         rate = SCHEDULES.get(schedule).next_rate(rate, 0.1, epoch, config)
     np.testing.assert_allclose(rates, [stepped[int(epoch)] for epoch in epochs], rtol=1e-9, atol=1e-15)
+
+
+def test_the_landscape_says_what_it_shows_for_each_model(qtbot, window) -> None:
+    landscape, controls = window.landscape, window.panel.model_controls
+    assert landscape.plot.isVisible() and not landscape.note.isVisible()
+    assert not landscape.plot.getPlotItem().titleLabel.isVisible()
+    choose(controls.loss_combo, "huber")
+    assert "Shading: MSE" in landscape.plot.getPlotItem().titleLabel.text and "Huber" in \
+        landscape.plot.getPlotItem().titleLabel.text
+    controls.degree_spin.setValue(4)
+    assert not landscape.plot.isVisible() and landscape.note.isVisible()
+    assert "degree 4" in landscape.note.text() and "5 coefficients" in landscape.note.text()
+    controls.degree_spin.setValue(1)
+    choose(controls.loss_combo, "mse")
+    assert landscape.plot.isVisible() and not landscape.note.isVisible()
+    assert not landscape.plot.getPlotItem().titleLabel.isVisible()

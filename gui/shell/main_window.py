@@ -17,6 +17,7 @@ from engine.analysis.polynomial_fit import exact_optimum
 from engine.data.points import PointSet
 from engine.errors import EngineError
 from engine.files.project_file import Project
+from engine.training.losses import LOSSES
 from engine.training.results import ProgressBatch, TrainingResult
 from gui.session.app_settings import AppSettings
 from gui.session.document import APP_NAME, Document
@@ -199,6 +200,8 @@ class MainWindow(QMainWindow):
         """The settings' validation split drawn hollow, and the exact optimum of the model they train: the
         least-squares line or polynomial (ridge with L2) on the training rows; none for MAE, Huber or L1."""
         fields = self.panel.model_controls.fields()
+        penalised = fields["l2"] > 0 or fields["l1"] > 0
+        self.landscape.set_model(fields["degree"], LOSSES.get(fields["loss"]).label, penalised)
         self.data_plot.set_split(fields["validation_fraction"], self.panel.seed_spin.value())
         x, y = self.model.x(), self.model.y()
         if self.data_plot.held_rows.size:
