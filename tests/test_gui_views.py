@@ -225,8 +225,10 @@ def test_keyboard_only_point_entry_on_the_plot(qtbot, window) -> None:
         (y1 - y0) / 400)
     qtbot.keyClick(plot, Qt.Key.Key_Return)
     assert window.model.rowCount() == 5
-    assert (window.model.x()[4], window.model.y()[4]) == pytest.approx((moved.x(), moved.y()))
-    assert window.table.model().data(window.model.index(4, 0)) == f"{moved.x():.10g}", "mirrored in the table"
+    pixel_w, pixel_h = plot.view_box.viewPixelSize()  # the point lands where the crosshair is, to the pixel
+    assert (window.model.x()[4], window.model.y()[4]) == plot.rounded_to_pixels(moved.x(), moved.y())
+    assert abs(window.model.x()[4] - moved.x()) <= pixel_w and abs(window.model.y()[4] - moved.y()) <= pixel_h
+    assert window.table.model().data(window.model.index(4, 0)) == f"{window.model.x()[4]:.10g}", "mirrored in the table"
     qtbot.keyClick(plot, Qt.Key.Key_Delete)  # the crosshair is on the new point
     assert window.model.rowCount() == 4
     window.menus.undo.trigger()

@@ -29,8 +29,9 @@ for _ in range(5):
 frame, area = window.frameGeometry(), window.screen().availableGeometry()
 print(json.dumps({"frame": frame.getRect(), "area": area.getRect(), "size": window.size().toTuple(),
                   "minimum": window.minimumSizeHint().toTuple(), "scale": window.devicePixelRatio()}))
-if len(sys.argv) > 2:  # remember a big window, as a user on a big screen would leave it
-    window.resize(int(sys.argv[2]), int(sys.argv[3]))
+assert window.grab().save(sys.argv[2])
+if len(sys.argv) > 3:  # remember a big window, as a user on a big screen would leave it
+    window.resize(int(sys.argv[3]), int(sys.argv[4]))
 window.files.confirm_discard = lambda: True
 window.close()
 """
@@ -44,8 +45,8 @@ def _screen(tmp_path: Path, width: int, height: int) -> dict[str, str]:
     return {**os.environ, "QT_QPA_PLATFORM": f"offscreen:configfile={config}"}
 
 
-def _open(settings: Path, env: dict[str, str], *resize: int) -> dict:
-    done = run_python("-c", OPEN_AND_MEASURE, str(settings), *map(str, resize), env=env)
+def _open(settings: Path, env: dict[str, str], screenshot: Path, *resize: int) -> dict:
+    done = run_python("-c", OPEN_AND_MEASURE, str(settings), str(screenshot), *map(str, resize), env=env)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -56,8 +57,11 @@ def test_the_window_opens_inside_the_screen_at_every_scale_factor(tmp_path: Path
     settings = tmp_path / "settings.ini"
     # First run: no saved size. Then the window is left at 1400×900 logical pixels (on a bigger screen, or
     # before the scale factor changed) and opened again on this one.
+    ARTIFACTS.mkdir(exist_ok=True)
     for run in range(2):
-        shown = _open(settings, env, *((1400, 900) if run == 0 else ()))
+        screenshot = ARTIFACTS / f"window-scale-{scale}-on-1600x1000{'-reopened' if run else ''}.png"
+        shown = _open(settings, env, screenshot, *((1400, 900) if run == 0 else ()))
+        assert screenshot.stat().st_size > 10_000
         area, frame = QRect(*shown["area"]), QRect(*shown["frame"])
         assert area.width() == round(1600 / float(scale)) or abs(area.width() - 1600 / float(scale)) <= 1
         assert area.contains(frame), (scale, run, shown)

@@ -14,6 +14,8 @@ def _places(window) -> dict[str, QRect]:
     """Where each button a person aims at is, in the window's coordinates."""
     panel = window.panel
     places = {}
+    for control in (window.timeline_bar.slider, window.timeline_bar.play_button):
+        places[control.objectName()] = QRect(control.mapTo(window, control.rect().topLeft()), control.size())
     for button in (panel.train_button, panel.step_button, panel.continue_button, panel.race_button,
                    panel.stop_button):
         places[button.objectName()] = QRect(button.mapTo(window, button.rect().topLeft()), button.size())
@@ -53,6 +55,9 @@ def test_hints_figures_and_the_undo_text_move_no_button(qtbot, window) -> None:
         panel.gap_label.setText(text)
         panel.equation_label.setText(text)
         settle_and_compare(f"status and result {text[:10]!r}")
+    for text in (LONG, "#1 · step 3 of 30", ""):  # the timeline's label, as a replay moves it
+        window.timeline_bar.label.setText(text)
+        settle_and_compare(f"the timeline label {text[:10]!r}")
     window.model.insert_points(0, np.array([5.0]), np.array([6.0]), "Paste " + "a great many points " * 5)
     assert window.menus.undo.text().startswith("&Undo Paste a great")  # the menu still says what
     assert "Paste a great" in window.menus.undo.toolTip()

@@ -44,20 +44,28 @@ def generate_points(spec: GeneratorSpec) -> PointSet:
     x is rounded before y is made from it, then y too (see round_to_spread). The same spec always gives
     the same points."""
     rng = np.random.default_rng(spec.seed)
-    x = np.clip(round_to_spread(np.sort(rng.uniform(spec.x_min, spec.x_max, spec.count))), spec.x_min, spec.x_max)
+    x = np.sort(rng.uniform(spec.x_min, spec.x_max, spec.count))
+    x_decimals = spread_decimals(x)
+    x = np.clip(np.round(x, x_decimals), spec.x_min, spec.x_max)
     y = spec.slope * x + spec.intercept + rng.normal(0.0, spec.noise, spec.count)
     if spec.outliers:
         chosen = rng.choice(spec.count, size=spec.outliers, replace=False)
         width = spec.noise if spec.noise > 0 else 1.0
         y[chosen] += rng.choice([-1.0, 1.0], size=spec.outliers) * rng.uniform(5.0, 10.0, spec.outliers) * width
-    return PointSet.from_columns(x, round_to_spread(y))
+    # y keeps at least x's decimals: without noise, the points lie exactly on a line of round slope.
+    return PointSet.from_columns(x, round_to_spread(y, at_least=x_decimals))
 
 
-def round_to_spread(values: np.ndarray, digits: int = SIGNIFICANT_DIGITS) -> np.ndarray:
-    """`values` with `digits` significant digits of their spread: x from 0 to 10 keeps two decimals
-    ("3.14"), a spread of 1,000 none. Made-up data needs no more, and the table shows it whole."""
+def spread_decimals(values: np.ndarray, digits: int = SIGNIFICANT_DIGITS) -> int:
+    """The decimals that give `digits` significant digits of the values' spread: a spread of 10 gives
+    three ("3.142"), a spread of 1,000 none, a spread of 0.001 six."""
     finite = values[np.isfinite(values)]
-    if finite.size == 0:
-        return values
-    spread = float(np.ptp(finite)) or float(np.max(np.abs(finite))) or 1.0
-    return np.round(values, digits - 1 - math.floor(math.log10(spread)))
+    spread = (float(np.ptp(finite)) or float(np.max(np.abs(finite)))) if finite.size else 0.0
+    return digits - 1 - math.floor(math.log10(spread or 1.0))
+
+
+def round_to_spread(values: np.ndarray, digits: int = SIGNIFICANT_DIGITS, *, at_least: int | None = None) -> np.ndarray:
+    """`values` with `digits` significant digits of their spread (see spread_decimals), or `at_least`
+    decimals where that is more. Made-up data needs no more, and the table shows it whole."""
+    decimals = spread_decimals(values, digits)
+    return np.round(values, decimals if at_least is None else max(decimals, at_least))

@@ -11,8 +11,9 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSlider, QWidget
 
+from gui.kit.fixed_lines import FixedLinesLabel
 from gui.kit.widget_names import named
 
 NO_RUN_TEXT = "No run selected: train, or pick a run in the Runs table."
@@ -39,10 +40,11 @@ class TimelineBar(QWidget):
                                  "Play replay")
         self.play_button.setCheckable(True)
         self.play_button.toggled.connect(self.playToggled)
-        self.label = named(QLabel(NO_RUN_TEXT), "timelineLabel", "The step the plots show", "Timeline position")
+        # A narrow window wraps "… · every 4th step kept" instead of cutting it, in two lines kept always: a
+        # text flipping between one line and two moved the slider under a dragging mouse.
+        self.label = named(FixedLinesLabel(NO_RUN_TEXT, 2), "timelineLabel", "The step the plots show",
+                           "Timeline position")
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.label.setWordWrap(True)  # a narrow window wraps "… · every 4th step kept" instead of cutting it
         self.label.setMinimumWidth(120)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 2, 0, 2)

@@ -1,5 +1,8 @@
 """The training panel: hyperparameters, Train / Pause / Stop, Step / Continue, the pace, live progress, and
-the result."""
+the result (gui/views/result_box.py).
+
+The hyperparameters and the pace scroll (on a short screen) above the buttons, the progress and the
+Result, which stay in view; every label keeps a fixed number of lines, so no text moves a button."""
 
 from __future__ import annotations
 
