@@ -16,14 +16,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from engine.errors import DataError, EngineError, ExportError
+from engine.errors import ConfigError, DataError, EngineError, ExportError
 from engine.files.model_export import EXPORT_FORMATS
-from engine.training.config import PATHS, TrainingConfig
+from engine.training.config import MAX_DEGREE, PATHS, TrainingConfig
+from engine.training.losses import LOSSES
 from engine.training.optimizers import OPTIMIZERS
+from engine.training.schedules import SCHEDULES
 
 EXIT_BAD_INPUT = 2
 SCRIPT_SUFFIX = ".py"
 EXPORT_SUFFIXES = (*EXPORT_FORMATS, SCRIPT_SUFFIX)
+# The start of each setting's ConfigError message → the flag that sets it, so a refusal names the flag.
+FLAGS = {"Learning rate": "--lr", "Epochs": "--epochs", "Momentum": "--momentum", "Batch size": "--batch-size",
+         "Seed": "--seed", "Device": "--device", "Unknown device": "--device", "Degree": "--degree",
+         "Huber delta": "--huber-delta", "L2 strength": "--l2", "L1 strength": "--l1", "Step size": "--step-size",
+         "Gamma": "--gamma", "Validation fraction": "--validation-fraction"}
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -48,7 +55,25 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--lr", type=float, default=defaults.learning_rate, help="learning rate")
     train.add_argument("--optimizer", choices=OPTIMIZERS.keys(), default=defaults.optimizer)
     train.add_argument("--momentum", type=float, default=defaults.momentum,
-                       help="momentum factor for --optimizer momentum")
+                       help="momentum factor for --optimizer momentum and nesterov")
+    train.add_argument("--degree", type=int, default=defaults.degree,
+                       help=f"degree of the polynomial, 1 (a line) to {MAX_DEGREE}")
+    train.add_argument("--loss", choices=LOSSES.keys(), default=defaults.loss,
+                       help="mse: squared error, mae: absolute error, huber: squared near the curve, absolute beyond")
+    train.add_argument("--huber-delta", type=float, default=defaults.huber_delta,
+                       help="where --loss huber turns from squared to absolute error (in y's units)")
+    train.add_argument("--l2", type=float, default=defaults.l2,
+                       help="L2 penalty strength on the weights (not the bias)")
+    train.add_argument("--l1", type=float, default=defaults.l1,
+                       help="L1 penalty strength on the weights (not the bias)")
+    train.add_argument("--schedule", choices=SCHEDULES.keys(), default=defaults.schedule,
+                       help="learning-rate schedule, stepped once per epoch")
+    train.add_argument("--step-size", type=int, default=None,
+                       help="epochs between decays for --schedule step (default: epochs // 4)")
+    train.add_argument("--gamma", type=float, default=None,
+                       help="decay factor for --schedule step (default 0.5) or exponential (default 0.995)")
+    train.add_argument("--validation-fraction", type=float, default=defaults.validation_fraction,
+                       help="share of the points (0 to 0.5) held out, drawn with --seed, and scored every epoch")
     train.add_argument("--batch-size", type=int, default=None, help="mini-batch size (default: full batch)")
     train.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     train.add_argument("--seed", type=int, default=defaults.seed)
@@ -107,9 +132,7 @@ def _train(args: argparse.Namespace) -> int:
     from engine.training.results import TrainingControl
     from engine.training.trainer import train
 
-    config = TrainingConfig(learning_rate=args.lr, epochs=args.epochs, optimizer=args.optimizer,
-                            momentum=args.momentum, batch_size=args.batch_size, seed=args.seed,
-                            device=args.device, path=args.path, standardize=args.standardize)
+    config = config_from_arguments(args)
     check_export_path(args.export)
     if args.data is not None and not args.data.strip():
         raise DataError("The data file name is empty: give a CSV file, or leave it out for the seed points.")
@@ -140,7 +163,10 @@ def _train(args: argparse.Namespace) -> int:
     if args.json:
         print(json_summary(result.summary()))
     else:
-        print(f"y = {result.weight:.6g}·x + {result.bias:.6g}   loss {result.final_loss:.6g}, "
+        curve = (f"{result.weight:.6g}·x + {result.bias:.6g}" if config.degree == 1 else
+                 polynomial_text(result.coefficients))
+        validation = "" if result.validation_loss is None else f", validation loss {result.validation_loss:.6g}"
+        print(f"y = {curve}   loss {result.final_loss:.6g}{validation}, "
               f"{result.epochs_run} epochs, {result.stop_reason}, {result.device}, {result.path} path, "
               f"{result.elapsed_s:.2f} s")
     if result.message:
@@ -148,11 +174,39 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def config_from_arguments(args: argparse.Namespace) -> TrainingConfig:
+    """The run's settings, checked; a refusal names the flag (`--degree: Degree must be ...`)."""
+    try:
+        return TrainingConfig(learning_rate=args.lr, epochs=args.epochs, optimizer=args.optimizer,
+                              momentum=args.momentum, batch_size=args.batch_size, seed=args.seed,
+                              device=args.device, path=args.path, standardize=args.standardize,
+                              degree=args.degree, loss=args.loss, huber_delta=args.huber_delta, l2=args.l2,
+                              l1=args.l1, schedule=args.schedule, step_size=args.step_size, gamma=args.gamma,
+                              validation_fraction=args.validation_fraction)
+    except ConfigError as error:
+        message = str(error)
+        flag = next((flag for start, flag in sorted(FLAGS.items(), key=lambda item: -len(item[0]))
+                     if message.startswith(start)), None)
+        raise ConfigError(f"{flag}: {message}" if flag else message) from None
+
+
+def polynomial_text(coefficients: Sequence[float]) -> str:
+    """c₀ + c₁·x + c₂·x^2 …, each to six significant digits."""
+    terms = [f"{value:.6g}" + ("" if power == 0 else "·x" if power == 1 else f"·x^{power}")
+             for power, value in enumerate(coefficients)]
+    return " + ".join(terms).replace("+ -", "- ")
+
+
 def json_summary(summary: dict[str, Any]) -> str:
     """Strict JSON: a number that is not finite (after a divergence) becomes null, and `message` says why;
     Python's json would print NaN, which no JSON parser but Python's accepts."""
-    not_finite = [key for key, value in summary.items() if isinstance(value, float) and not math.isfinite(value)]
-    cleaned = {key: None if key in not_finite else value for key, value in summary.items()}
+    def bad(value: object) -> bool:
+        return isinstance(value, float) and not math.isfinite(value)
+
+    not_finite = [key for key, value in summary.items()
+                  if bad(value) or (isinstance(value, list) and any(bad(item) for item in value))]
+    cleaned = {key: ([None if bad(item) else item for item in value] if isinstance(value, list) else None)
+               if key in not_finite else value for key, value in summary.items()}
     if not_finite and not cleaned.get("message"):
         cleaned["message"] = f"{', '.join(not_finite)} not finite numbers (null)."
     return json.dumps(cleaned, allow_nan=False)

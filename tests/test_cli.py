@@ -27,7 +27,33 @@ def test_train_json_prints_the_fitted_line() -> None:
     assert result["weight"] == pytest.approx(2, abs=0.05)
     assert result["bias"] == pytest.approx(0, abs=0.1)
     assert result["epochs_run"] == 1000 and result["stop_reason"] == "completed" and result["device"] == "cpu"
+    assert result["coefficients"] == [result["bias"], result["weight"]] and result["validation_loss"] is None
     assert "Traceback" not in completed.stderr
+
+
+def test_train_a_polynomial_with_every_new_setting(tmp_path: Path) -> None:
+    """Each flag reaches its setting: the JSON is the engine's own result for the same config, number for number."""
+    from engine.training.config import TrainingConfig
+    from engine.training.trainer import train
+
+    x = np.linspace(-1.0, 1.0, 16)
+    points = PointSet.from_columns(x, x**3 - 0.5 * x + 0.1 * np.sin(7 * x))
+    data = tmp_path / "cubic.csv"
+    write_csv(points, data)
+    completed = run_python("main.py", "train", str(data), "--degree", "3", "--loss", "huber", "--huber-delta", "0.5",
+                           "--l2", "0.001", "--l1", "0.002", "--optimizer", "nesterov", "--momentum", "0.8",
+                           "--schedule", "step", "--step-size", "50", "--gamma", "0.9", "--validation-fraction",
+                           "0.25", "--lr", "0.05", "--epochs", "300", "--seed", "3", "--json")
+    assert completed.returncode == 0, completed.stderr
+    result = json.loads(completed.stdout)
+    expected = train(points, TrainingConfig(
+        degree=3, loss="huber", huber_delta=0.5, l2=0.001, l1=0.002, optimizer="nesterov", momentum=0.8,
+        schedule="step", step_size=50, gamma=0.9, validation_fraction=0.25, learning_rate=0.05, epochs=300, seed=3))
+    assert result["coefficients"] == list(expected.coefficients) and len(result["coefficients"]) == 4
+    assert result["validation_loss"] == expected.validation_loss and result["validation_loss"] > 0
+    assert (result["bias"], result["weight"]) == tuple(result["coefficients"][:2])
+    text = run_python("main.py", "train", str(data), "--degree", "2", "--validation-fraction", "0.2", "--lr", "0.1")
+    assert text.returncode == 0 and "·x^2" in text.stdout and "validation loss" in text.stdout
 
 
 def test_train_reads_a_csv_and_exports(tmp_path: Path) -> None:
@@ -113,6 +139,20 @@ def assert_refused(completed: subprocess.CompletedProcess[str], *fragments: str)
     (["--momentum", "1"], "Momentum must be a number in [0, 1)"),
     (["--batch-size", "0"], "Batch size"),
     (["--optimizer", "lbfgs"], "argument --optimizer: invalid choice: 'lbfgs'"),
+    (["--degree", "11"], "--degree: Degree must be a whole number from 1 to 10, not 11."),
+    (["--degree", "0"], "--degree: Degree must be a whole number from 1 to 10"),
+    (["--degree", "2.5"], "argument --degree: invalid int value: '2.5'"),
+    (["--loss", "hinge"], "argument --loss: invalid choice: 'hinge'"),
+    (["--huber-delta", "0"], "--huber-delta: Huber delta must be a number with 0 < delta <= 1e30"),
+    (["--huber-delta", "inf"], "--huber-delta: Huber delta"),
+    (["--l2", "-1"], "--l2: L2 strength must be a number from 0 to 1e6"),
+    (["--l1", "nan"], "--l1: L1 strength must be a number from 0 to 1e6"),
+    (["--schedule", "cyclic"], "argument --schedule: invalid choice: 'cyclic'"),
+    (["--step-size", "0"], "--step-size: Step size must be a whole number"),
+    (["--gamma", "0"], "--gamma: Gamma must be a number with 0 < gamma <= 1"),
+    (["--gamma", "1.5"], "--gamma: Gamma"),
+    (["--validation-fraction", "0.51"], "--validation-fraction: Validation fraction must be a number from 0 to 0.5"),
+    (["--validation-fraction", "-0.1"], "--validation-fraction: Validation fraction"),
     (["--no-such-option"], "unrecognized arguments: --no-such-option"),
 ])
 def test_out_of_range_settings_exit_2_with_one_line(arguments: list[str], fragment: str) -> None:

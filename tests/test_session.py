@@ -11,7 +11,7 @@ from engine.data.point_generator import GeneratorSpec
 from engine.data.points import PointSet
 from engine.errors import DataError
 from engine.training.config import TrainingConfig
-from engine.training.optimizers import OPTIMIZERS
+from engine.training.optimizers import RACED
 from engine.training.trainer import train
 
 
@@ -67,9 +67,9 @@ def test_a_race_runs_every_optimizer_in_lockstep_then_reports_the_best(qtbot, pa
     busy, finished, running = record(session.busyChanged), record(session.runFinished), record(session.runningChanged)
     with qtbot.waitSignal(session.message, timeout=120_000) as summary:
         assert session.race(points.snapshot(), TrainingConfig(epochs=300, learning_rate=0.01))
-    assert [run.config.optimizer for run in runs.runs] == list(OPTIMIZERS)
+    assert [run.config.optimizer for run in runs.runs] == list(RACED)
     assert {run.race for run in runs.runs} == {1}
-    assert len(finished) == len(OPTIMIZERS)
+    assert len(finished) == len(RACED)
     assert busy == [True, False], "the views stream through the whole race, not racer by racer"
     assert running == [True, False], "the racers train together, in one job"
     for run in runs.runs:
@@ -88,7 +88,7 @@ def test_stop_ends_the_run_and_the_race(qtbot, parts) -> None:
         session.race(points.snapshot(), TrainingConfig(epochs=50_000_000))
         qtbot.waitUntil(lambda: len(runs.runs[0].path.arrays()[0]) > 0, timeout=30_000)
         session.stop()
-    assert len(runs.runs) == len(OPTIMIZERS), "the racers trained together and stop together"
+    assert len(runs.runs) == len(RACED), "the racers trained together and stop together"
     for run in runs.runs:
         assert run.result is not None and run.result.stop_reason == "stopped"
         assert 0 < run.result.epochs_run < 50_000_000

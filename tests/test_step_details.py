@@ -402,3 +402,29 @@ def test_the_engines_own_records_are_explained_consistently(optimizer: str) -> N
             assert max(value["gradient_agreement"] for value in values) < 1e-5  # float32 rounding, no more
         else:
             assert [int(value["batch_index"]) for value in values] == list(range(1, 7)) * 12
+
+
+@pytest.mark.parametrize("settings", [{"degree": 3}, {"optimizer": "rmsprop"}, {"loss": "huber"}, {"l2": 0.1},
+                                      {"validation_fraction": 0.25}])
+def test_a_step_it_cannot_spell_out_shows_the_recorded_numbers_and_says_why(settings: dict) -> None:
+    """A polynomial, another loss or optimizer, a penalty or a split: no MSE arithmetic that would be wrong,
+    the engine's own numbers instead, and for a polynomial which coefficient they are."""
+    from engine.training.trainer import train
+
+    points = PointSet.from_columns(np.linspace(-1, 1, 8), np.linspace(0, 2, 8) ** 2)
+    config = TrainingConfig(epochs=3, learning_rate=0.05, **settings)
+    batches: list = []
+    train(points, config, on_progress=batches.append)
+    trace = StepTrace()
+    for batch in batches:
+        trace.extend(batch.records)
+    record = trace.record(2)
+    assert record is not None
+    data = TrainedData.of_columns(points.x, points.y, False)
+    explanation = explain_step(record, config, data)
+    text = explanation.plain_text()
+    assert explanation.title == "Step 2 · epoch 2" and "shows the recorded numbers only" in text
+    assert "Plain gradient descent keeps no state" not in text and "Σ r" not in text
+    assert explanation.values["grad_w"] == record.gradient[0]
+    assert ("the first weight (of x) and the bias" in text) == (config.degree > 1)
+    assert "shows the recorded numbers" in explain_step(None, config, data).plain_text()

@@ -37,7 +37,7 @@ def test_other_seeds_and_data_match_the_plain_script(seed: int) -> None:
 # RMSprop is left out of this long run: at its fixed point it divides the gradient by the root of a
 # vanishing running square, so the two loops' last-bit differences in the gradient grow to 1e-4 after
 # ~150 epochs (they agree exactly before). tests/test_model_grid.py holds it to 1e-5 over short runs.
-@pytest.mark.parametrize("optimizer", [key for key in OPTIMIZERS.keys() if key != "rmsprop"])
+@pytest.mark.parametrize("optimizer", [key for key in OPTIMIZERS if key != "rmsprop"])
 @pytest.mark.parametrize("batch_size", [None, 7])
 def test_fused_path_agrees_with_autograd(optimizer: str, batch_size: int | None) -> None:
     rng = np.random.default_rng(42)

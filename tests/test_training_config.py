@@ -41,8 +41,10 @@ INJECTION = "0\nimport pathlib; pathlib.Path('pwned').touch()"
     ("momentum", -0.1, "Momentum must be a number in [0, 1)"),
     ("momentum", float("nan"), "Momentum"),
     ("momentum", None, "Momentum"),
-    ("optimizer", "lbfgs", "Unknown optimizer 'lbfgs': choose one of sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad"),
-    ("optimizer", ["sgd"], "Unknown optimizer '['sgd']': choose one of sgd, momentum, nesterov, adam, adamw, rmsprop, adagrad"),
+    ("optimizer", "lbfgs", "Unknown optimizer 'lbfgs': choose one of sgd, momentum, nesterov, adam, adamw, rmsprop, "
+                           "adagrad"),
+    ("optimizer", ["sgd"], "Unknown optimizer '['sgd']': choose one of sgd, momentum, nesterov, adam, adamw, "
+                           "rmsprop, adagrad"),
     ("optimizer", 1, "Unknown optimizer '1': choose one of"),
     ("path", "fast", "Unknown training path 'fast': choose one of auto, fused, autograd"),
     ("path", None, "Unknown training path None"),

@@ -332,6 +332,11 @@ OPTIMIZERS: Registry[OptimizerSpec] = Registry("optimizer", [
 ])
 
 
+# What "Race optimizers" trains, in registry order: the three the window has always raced. Whether the race
+# grows with the registry (seven curves at once) is the window's decision, with the panel work of issue 13.
+RACED = ("sgd", "momentum", "adam")
+
+
 def stable_learning_rate_for(moments: Moments, optimizer: str, momentum: float) -> float | None:
     """The same bound for the optimizer in use, by its registry entry's rule (heavy-ball momentum β
     stretches it to 2(1+β)/λmax; Adam's step is normalised per parameter and has no such bound: None)."""

@@ -39,6 +39,10 @@ class ProgressBatch:
 
 @dataclass(frozen=True)
 class TrainingResult:
+    """A run's outcome in the user's units. `weight`/`bias` are the line's; for a polynomial they are its
+    linear and constant coefficients, and `coefficients` holds them all (constant term first). Losses are
+    the data loss without the L1/L2 penalties, for the training and the held-out points alike."""
+
     weight: float
     bias: float
     final_loss: float

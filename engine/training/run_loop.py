@@ -28,8 +28,8 @@ from engine.training.config import TrainingConfig
 from engine.training.loss_history import GrowingBuffer
 from engine.training.optimizers import stable_learning_rate_for, stable_learning_rate_for_features
 from engine.training.results import ProgressBatch
-from engine.training.step_trace import StepRecords
 from engine.training.schedules import SCHEDULES
+from engine.training.step_trace import StepRecords
 from engine.training.steppers import ROW_WIDTH, STATE_START, STATE_STOP, VALIDATION_COLUMN, Stepper
 
 CHUNK_STEPS = 4096  # steps buffered on the device between reads
@@ -92,10 +92,8 @@ class RunLoop:
         self.initial_coefficients = units.coefficients(trained_initial)
         self.last_coefficients = self.initial_coefficients
         trained_pair = (float(trained_initial[0]), float(trained_initial[-1]))
-        if units.degree == 1:
-            initial = (self.initial_coefficients[1], self.initial_coefficients[0])
-        else:
-            initial = trained_pair
+        # A line's initial (w, b) in the user's units; a polynomial's first weight and bias as trained.
+        initial = (self.initial_coefficients[1], self.initial_coefficients[0]) if units.degree == 1 else trained_pair
         self.initial = initial
         self.last_params = initial
         self.last_trained = trained_pair
@@ -227,9 +225,10 @@ class RunLoop:
         self.steps_run += count
         self.last_params = (float(records.after[-1, 0]), float(records.after[-1, 1]))
         self.last_trained = (float(records.trained_after[-1, 0]), float(records.trained_after[-1, 1]))
-        trained = self.stepper.trained_parameters()
-        if np.isfinite(trained).all():  # past a divergence in this flush: the coefficients before it
-            self.last_coefficients = self.units.coefficients(trained)
+        if self.units.degree == 1:  # the line's records: the coefficients are exactly its (w, b)
+            self.last_coefficients = (self.last_params[1], self.last_params[0])
+        elif not self.diverged:  # the stepper is past the divergence: keep the polynomial of the flush before
+            self.last_coefficients = self.units.coefficients(self.stepper.trained_parameters())
         if losses.size:
             self.last_loss = float(losses[-1])
         elif math.isnan(self.last_loss):  # a step inside the first epoch: its batch's loss is all there is

@@ -67,7 +67,8 @@ class ScheduleSpec:
 
 
 # --- constant --------------------------------------------------------------------------------------------
-def _constant(optimizer: torch.optim.Optimizer, settings: ScheduleSettings) -> torch.optim.lr_scheduler.LRScheduler | None:
+def _constant(optimizer: torch.optim.Optimizer,
+              settings: ScheduleSettings) -> torch.optim.lr_scheduler.LRScheduler | None:
     return None
 
 
@@ -99,7 +100,8 @@ def _exponential_rate(rate: float, base: float, epoch: int, settings: ScheduleSe
 
 
 # --- cosine ----------------------------------------------------------------------------------------------
-def _cosine(optimizer: torch.optim.Optimizer, settings: ScheduleSettings) -> torch.optim.lr_scheduler.LRScheduler | None:
+def _cosine(optimizer: torch.optim.Optimizer,
+            settings: ScheduleSettings) -> torch.optim.lr_scheduler.LRScheduler | None:
     from torch.optim.lr_scheduler import CosineAnnealingLR
 
     return CosineAnnealingLR(optimizer, T_max=settings.epochs, eta_min=0.0)

@@ -82,11 +82,14 @@ class TrainingRun:
         the epochs reached by Continue and Step), so an exported script repeats a completed run."""
         loop = self.loop
         config = dataclasses.replace(self.config, epochs=self.planned_epochs).to_dict()
+        # A line's (w, b) are its records'; a polynomial's are its linear and constant coefficients.
+        weight, bias = loop.last_params if self.config.degree == 1 else loop.last_coefficients[1::-1]
+        initial = loop.initial if self.config.degree == 1 else loop.initial_coefficients[1::-1]
         return TrainingResult(
-            weight=loop.last_params[0], bias=loop.last_params[1], final_loss=loop.last_loss,
+            weight=weight, bias=bias, final_loss=loop.last_loss,
             loss_history=loop.history.copy(), epochs_run=loop.epochs_run, stop_reason=self.last_reason,
             device=str(self.device), elapsed_s=loop.elapsed_s, path=self.path, message=loop.message,
-            initial_weight=loop.initial[0], initial_bias=loop.initial[1], config=config,
+            initial_weight=initial[0], initial_bias=initial[1], config=config,
             suggested_learning_rate=loop.suggested_learning_rate, coefficients=loop.last_coefficients,
             validation_loss=loop.last_validation_loss,
             validation_history=None if loop.validation_history is None else loop.validation_history.copy(),
@@ -106,8 +109,9 @@ def train_together(runs: Sequence[TrainingRun], control: Control | None = None,
 
 def train(points: PointSet, config: TrainingConfig | None = None, on_progress: ProgressCallback | None = None,
           control: Control | None = None, pace: Pace | None = None) -> TrainingResult:
-    """Train y ≈ w·x + b (or the config's polynomial) on `points` for the config's epochs. Raises DataError, DeviceError; otherwise always
-    returns a result (stop_reason "completed", "stopped" or "diverged") holding what was trained so far."""
+    """Train y ≈ w·x + b (or the config's polynomial) on `points` for the config's epochs. Raises DataError,
+    DeviceError; otherwise always returns a result (stop_reason "completed", "stopped" or "diverged") holding
+    what was trained so far."""
     started = time.perf_counter()
     run = TrainingRun(points, config, on_progress)
     result = run.advance(control, pace)
@@ -131,7 +135,8 @@ def _build(points: PointSet, validation: PointSet | None, config: TrainingConfig
     """The stepper and the initial [w₁…w_D, b] in the space it trains in (scaled when `scaling`)."""
     torch.manual_seed(config.seed)
     model = nn.Linear(config.degree, 1)  # exactly as the example script: created on the CPU right after the seed
-    theta0 = np.concatenate([model.weight.detach().numpy().reshape(-1), model.bias.detach().numpy()]).astype(np.float64)
+    theta0 = np.concatenate([model.weight.detach().numpy().reshape(-1),
+                             model.bias.detach().numpy()]).astype(np.float64)
     units = scaling or FeatureScaling.identity(config.degree)
     if config.is_classic:  # the classic line: its own loops, bit for bit the example's
         x = _to_device(points.x if scaling is None else units.columns(points)[0][:, 0], device)

@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from engine.data.points import PointSet
 from engine.files.project_file import Project, SavedRun
 from engine.training.config import TrainingConfig
-from engine.training.optimizers import OPTIMIZERS
+from engine.training.optimizers import RACED
 from engine.training.path_buffer import ThinningPath
 from engine.training.results import DIVERGED, ProgressBatch, TrainingResult
 from engine.training.step_trace import StepTrace
@@ -88,7 +88,7 @@ class TrainingSession(QObject):
         if self.is_running():
             return False
         self._race_count += 1
-        configs = [TrainingConfig.from_dict({**config.to_dict(), "optimizer": name}) for name in OPTIMIZERS]
+        configs = [TrainingConfig.from_dict({**config.to_dict(), "optimizer": name}) for name in RACED]
         self._start(points, configs, race=self._race_count)
         return True
 

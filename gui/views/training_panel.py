@@ -30,6 +30,7 @@ from engine.training.config import MAX_BATCH_SIZE, MAX_EPOCHS, MAX_LEARNING_RATE
 from engine.training.losses import LOSSES
 from engine.training.optimizers import (
     OPTIMIZERS,
+    RACED,
     OptimizerSpec,
     stable_learning_rate_for,
     stable_learning_rate_for_features,
@@ -116,7 +117,7 @@ class TrainingPanel(QWidget):
         self.pause_button = named(QPushButton("Pause"), "pauseButton", "Pause or resume the run")
         self.pause_button.setCheckable(True)
         self.stop_button = named(QPushButton("Stop"), "stopButton", "Stop training (Esc)")
-        *others, last = OPTIMIZERS.labels().values()
+        *others, last = (OPTIMIZERS.get(name).label for name in RACED)
         self.race_button = named(QPushButton("Race optimizers"), "raceButton",
                                   f"Train {', '.join(others)} and {last} one after another on the same points, "
                                   "seed, learning rate and epochs, and overlay them (Ctrl+Shift+Return)")
