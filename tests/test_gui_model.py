@@ -54,6 +54,7 @@ def test_every_model_control_reaches_the_run_and_the_project(qtbot, make_window,
         assert result.config[key] == value, key
     assert (run_config.optimizer, run_config.momentum) == ("nesterov", 0.5)
     assert len(result.coefficients) == 4
+    assert window.loss_plot.plot.getPlotItem().getAxis("left").labelText == "loss (Huber)"
 
     path = tmp_path / "model.gdsproj"
     assert window.files.save_project_to(path)

@@ -207,7 +207,8 @@ class DataPlotWidget(pg.PlotWidget):
             self._refresh_split()
 
     def _refresh_split(self) -> None:
-        count = 0 if self.is_dense() else self.model.rowCount()
+        count = self.model.rowCount()
+        count = 0 if count > DENSITY_THRESHOLD else count  # a density image has no markers to ring
         self.held_rows = held_out(count, *self._split)
         self.scatter.setBrush(held_out_brushes(count, self.held_rows) if self.held_rows.size
                               else plot_style.POINT_BRUSH)

@@ -54,6 +54,7 @@ class LossPlotWidget(QWidget):
         item = self.plot.getPlotItem()
         item.setLabel("bottom", "epoch")
         item.setLabel("left", "loss (MSE)")
+        self._loss_name = "loss (MSE)"
         # pyqtgraph would factor a diverged run's 1e+30 out of the log axis as "(x1e+27)" and label the
         # ticks 10⁻²⁷…10³: the ticks must read as the losses they mark.
         item.getAxis("left").enableAutoSIPrefix(False)
@@ -216,9 +217,17 @@ class LossPlotWidget(QWidget):
             if curve.opts["symbol"] is not None:
                 _mark_points(curve, True, force=True)  # the dots take the pen's new colour
             self._sync_validation(run, bold)
+        self._name_loss({run.config.loss for run in shown.values()})
         self._y_range = None
         self._fit_legend()
         self._frame()
+
+    def _name_loss(self, losses: set[str]) -> None:
+        """The axis names the loss the drawn runs train on (just "loss" when they differ)."""
+        name = "loss" if len(losses) > 1 else f"loss ({_LOSS_NAMES.get(next(iter(losses), 'mse'), 'MSE')})"
+        if name != self._loss_name:
+            self._loss_name = name
+            self.plot.getPlotItem().setLabel("left", name)
 
     def _sync_validation(self, run: Run, bold: bool) -> None:
         """The run's validation curve, dashed in its colour under the training curve, when it holds points out."""
@@ -339,6 +348,7 @@ def _mark_points(curve: pg.PlotDataItem, marked: bool, *, force: bool = False) -
     curve.setSymbol("o")
 
 
+_LOSS_NAMES = {"mse": "MSE", "mae": "MAE", "huber": "Huber"}
 _dashed_pens: dict[int, QPen] = {}
 
 

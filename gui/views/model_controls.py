@@ -62,9 +62,9 @@ class ModelControls(QGroupBox):
         self.validation_fraction_spin.setSingleStep(0.05)
         self.validation_fraction_spin.setSpecialValueText("None")
         self.schedule_combo = named(QComboBox(), "scheduleCombo", "How the learning rate changes from epoch to epoch")
-        for index, spec in enumerate(SCHEDULES.values()):
-            self.schedule_combo.addItem(spec.label, spec.key)
-            self.schedule_combo.setItemData(index, spec.description, Qt.ItemDataRole.ToolTipRole)
+        for index, schedule in enumerate(SCHEDULES.values()):
+            self.schedule_combo.addItem(schedule.label, schedule.key)
+            self.schedule_combo.setItemData(index, schedule.description, Qt.ItemDataRole.ToolTipRole)
         self.step_size_spin = named(QSpinBox(), "stepSizeSpin", "Step decay: epochs between two cuts of the rate "
                                     "('Default': a quarter of the epochs)")
         self.step_size_spin.setRange(0, MAX_EPOCHS)
@@ -80,7 +80,7 @@ class ModelControls(QGroupBox):
         form = QFormLayout(self)
         form.addRow("De&gree", self.degree_spin)
         form.addRow("Lo&ss", self.loss_combo)
-        form.addRow("Huber &δ", self.huber_delta_spin)
+        form.addRow("H&uber δ", self.huber_delta_spin)
         form.addRow("L&2 strength", self.l2_spin)
         form.addRow("L&1 strength", self.l1_spin)
         form.addRow("&Validation", self.validation_fraction_spin)
