@@ -63,7 +63,10 @@ class Run:
         config = self.config
         batch = f", batch {config.batch_size}" if config.batch_size else ""
         scaled = ", scaled" if config.standardize else ""
-        return f"#{self.number} {OPTIMIZERS.get(config.optimizer).label}, lr {config.learning_rate:g}{batch}{scaled}"
+        model = f", degree {config.degree}" if config.degree > 1 else ""  # only what differs from a plain line
+        model += f", {config.loss.upper() if config.loss != 'huber' else 'Huber'}" if config.loss != "mse" else ""
+        return (f"#{self.number} {OPTIMIZERS.get(config.optimizer).label}, lr {config.learning_rate:g}{batch}{scaled}"
+                f"{model}")
 
     def loss_values(self) -> np.ndarray:
         """Loss per epoch: the result's once it has one, else what has streamed in so far."""
