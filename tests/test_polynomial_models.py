@@ -156,3 +156,53 @@ def test_plain_gradient_descent_converges_just_below_the_bound_and_diverges_just
     assert below.stop_reason == "completed" and math.isfinite(below.final_loss)
     assert above.stop_reason == "diverged"
     assert f"stable only below a learning rate of {stable:.4g}" in above.message
+
+
+def test_the_overfitting_lesson_validation_turns_up_and_l2_pulls_it_back() -> None:
+    """Degree 9 on the generator's noisy points: the training loss keeps falling while the held-out loss,
+    after an early minimum, climbs far above it; an L2 penalty keeps it much lower."""
+    from engine.data.point_generator import GeneratorSpec, generate_points
+
+    points = generate_points(GeneratorSpec(count=16, noise=2.0, seed=0))
+    settings = {"degree": 9, "standardize": True, "optimizer": "adam", "learning_rate": 0.1, "epochs": 5000,
+                "validation_fraction": 0.25, "seed": 1}
+    free = train(points, TrainingConfig(**settings))  # type: ignore[arg-type]
+    assert free.validation_history is not None
+    turn = int(np.argmin(free.validation_history))
+    assert turn < settings["epochs"] // 4  # type: ignore[operator]
+    assert free.validation_history[-1] > 3 * free.validation_history[turn]
+    assert free.loss_history[-1] < 0.5 * free.loss_history[turn], "training still improves past the turn"
+    ridge = train(points, TrainingConfig(**settings, l2=0.01))  # type: ignore[arg-type]
+    assert ridge.validation_loss is not None and free.validation_loss is not None
+    assert ridge.validation_loss < 0.5 * free.validation_loss
+
+
+@pytest.mark.parametrize("schedule", ["step", "exponential", "cosine"])
+@pytest.mark.parametrize("path", ["fused", "autograd"])
+def test_each_steps_record_holds_the_learning_rate_the_schedule_gave_its_epoch(schedule: str, path: str) -> None:
+    import torch
+    from torch import nn, optim
+
+    from engine.training.schedules import SCHEDULES
+    from engine.training.step_trace import StepTrace
+
+    config = TrainingConfig(schedule=schedule, step_size=2, gamma=0.7, epochs=7, batch_size=12, learning_rate=0.2,
+                            degree=2, path=path, device="cpu")
+    batches: list[ProgressBatch] = []
+    train(POINTS, config, on_progress=batches.append)
+    trace = StepTrace()
+    for batch in batches:
+        assert batch.records is not None
+        trace.extend(batch.records)
+    records = trace.records()
+    reference = optim.SGD(nn.Linear(1, 1).parameters(), lr=0.2)
+    scheduler = SCHEDULES.get(schedule).make_scheduler(reference, config)
+    assert scheduler is not None
+    expected = []
+    for _ in range(7):
+        expected.append(reference.param_groups[0]["lr"])
+        with torch.no_grad():
+            reference.step()
+        scheduler.step()
+    assert records.epochs.tolist() == [epoch for epoch in range(1, 8) for _ in range(3)]  # 30 points: 3 batches
+    np.testing.assert_allclose(records.learning_rates, np.repeat(expected, 3), rtol=1e-12)
