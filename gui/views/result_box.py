@@ -89,7 +89,8 @@ class ResultBox(QGroupBox):
             r2 = 1.0 - residual / spread if spread > 0 else math.nan
         self.r_squared_label.setText(f"R² = {fmt.r_squared(r2)}" if math.isfinite(r2) else NO_R_SQUARED)
         if exact is None or not finite or len(exact) != len(coefficients):
-            self.gap_label.setText("")
+            self.gap_label.setText("" if not finite else "No exact optimum to compare: these settings have no "
+                                   "closed form, or fewer training points than coefficients.")
             return
         gap = max(abs(a - b) for a, b in zip(coefficients, exact, strict=True))
         self.gap_label.setText(f"Exact optimum: the dashed curve\n"
