@@ -13,7 +13,9 @@ from PySide6.QtWidgets import QApplication, QWidget
 FRESH_WINDOW_CHAIN = [
     "pointsTable", "addPointButton", "deletePointsButton",
     "deviceCombo", "optimizerCombo", "learningRateSpin", "epochsSpin", "batchSizeSpin", "seedSpin",
-    "standardizeCheck", "paceSpin", "paceSlider",
+    "standardizeCheck",
+    "degreeSpin", "lossCombo", "l2Spin", "l1Spin", "validationFractionSpin", "scheduleCombo",  # δ, step, γ: off
+    "paceSpin", "paceSlider",
     "trainButton", "stepButton", "raceButton",
     "residualsCheck", "ghostLineCheck", "dataPlot", "landscapePlot",
     "logScaleCheck", "clearRunsButton", "lossPlot", "stepDetails", "timelineSlider",

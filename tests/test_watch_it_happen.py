@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from engine.data.points import PointSet
 from engine.training.config import TrainingConfig
-from engine.training.optimizers import OPTIMIZERS
+from engine.training.optimizers import OPTIMIZERS, RACED
 from engine.training.trainer import train
 from tests.seed_script import plain_seed_loop
 
@@ -68,7 +68,7 @@ def test_a_paced_race_moves_all_three_racers_together(qtbot, window) -> None:
 
     def watch() -> None:
         live = window.landscape.live_runs
-        if len(live) == len(OPTIMIZERS):
+        if len(live) == len(RACED):
             lengths = [run.trace.steps_run for run in live.values()]
             if min(lengths) > 10:
                 seen_together.append(max(lengths) - min(lengths))

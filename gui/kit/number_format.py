@@ -60,6 +60,26 @@ def equation_terms(weight: SupportsFloat | None, bias: SupportsFloat | None,
     return f"y = {number(weight, digits)}·x", f"{sign} {magnitude}"
 
 
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def polynomial_terms(coefficients: tuple[float, ...] | list[float], digits: int = 4) -> list[str]:
+    """["y = 0.5·x³", "− 2·x", "+ 1"]: highest power first, zero terms left out, each term one piece a label
+    may break between (never inside)."""
+    terms: list[str] = []
+    for power in range(len(coefficients) - 1, -1, -1):
+        value = float(coefficients[power])
+        if value == 0.0 and (terms or power):
+            continue
+        variable = "" if power == 0 else "·x" if power == 1 else "·x" + str(power).translate(_SUPERSCRIPTS)
+        if not terms:
+            terms.append(f"y = {number(value, digits)}{variable}")
+        else:
+            sign, magnitude = signed_term(value, digits)
+            terms.append(f"{sign} {magnitude}{variable}")
+    return terms or ["y = 0"]
+
+
 def equation(weight: SupportsFloat | None, bias: SupportsFloat | None, digits: int = RESULT_DIGITS) -> str:
     """"y = 2·x − 90.7264": a negative bias reads as a subtraction, never "+ -90.7264"."""
     return " ".join(equation_terms(weight, bias, digits))

@@ -51,6 +51,8 @@ class Run:
     engine_id: int | None = None  # the training process's id of the run (Continue and Step name it)
     resumed_from: TrainingResult | None = None  # its result before the Continue or Step under way
     live_losses: GrowingBuffer = field(default_factory=GrowingBuffer)  # loss per epoch while it trains
+    live_validation: GrowingBuffer = field(default_factory=GrowingBuffer)  # held-out loss per epoch, ditto
+    live_coefficients: tuple[float, ...] = ()  # the newest polynomial streamed in (constant term first)
 
     @property
     def color(self) -> QColor:
@@ -61,11 +63,27 @@ class Run:
         config = self.config
         batch = f", batch {config.batch_size}" if config.batch_size else ""
         scaled = ", scaled" if config.standardize else ""
-        return f"#{self.number} {OPTIMIZERS.get(config.optimizer).label}, lr {config.learning_rate:g}{batch}{scaled}"
+        model = f", degree {config.degree}" if config.degree > 1 else ""  # only what differs from a plain line
+        model += f", {config.loss.upper() if config.loss != 'huber' else 'Huber'}" if config.loss != "mse" else ""
+        return (f"#{self.number} {OPTIMIZERS.get(config.optimizer).label}, lr {config.learning_rate:g}{batch}{scaled}"
+                f"{model}")
 
     def loss_values(self) -> np.ndarray:
         """Loss per epoch: the result's once it has one, else what has streamed in so far."""
         return self.result.loss_history if self.result is not None else self.live_losses.view()
+
+    def validation_values(self) -> np.ndarray | None:
+        """The held-out points' loss per epoch (result's or streamed so far); None: the run holds none out."""
+        if self.result is not None:
+            return self.result.validation_history
+        return self.live_validation.view() if self.config.validation_fraction > 0.0 else None
+
+    def coefficients(self) -> tuple[float, ...]:
+        """The polynomial now (constant term first, user's units): the result's, else the newest streamed;
+        () before the first batch."""
+        if self.result is not None and self.result.coefficients:
+            return self.result.coefficients
+        return self.live_coefficients
 
     def finish(self, result: TrainingResult) -> None:
         self.result = result
@@ -73,8 +91,8 @@ class Run:
         self.initial = (result.initial_weight, result.initial_bias)
 
 
-COLUMNS = ("Run", "Optimizer", "Learning rate", "Batch", "Epochs", "Final loss", "Outcome", "Wall time (s)",
-           "Steps/s", "Device", "Path")
+COLUMNS = ("Run", "Optimizer", "Learning rate", "Batch", "Epochs", "Final loss", "Validation loss", "Outcome",
+           "Wall time (s)", "Steps/s", "Device", "Path")
 
 
 def _row_values(run: Run) -> list[Any]:
@@ -83,9 +101,10 @@ def _row_values(run: Run) -> list[Any]:
                          config.batch_size or "full"]
     if result is None:
         epochs = run.live_losses.view().size
-        return [*values, epochs, "", "running", "", "", config.device, ""]
+        return [*values, epochs, "", "", "running", "", "", config.device, ""]
     rate = _steps_per_second(result)
-    return [*values, result.epochs_run, result.final_loss, result.stop_reason, round(result.elapsed_s, 4),
+    validation = "" if result.validation_loss is None else result.validation_loss
+    return [*values, result.epochs_run, result.final_loss, validation, result.stop_reason, round(result.elapsed_s, 4),
             fmt.MISSING if rate is None else round(rate), result.device, result.path]
 
 

@@ -234,6 +234,10 @@ class TrainingSession(QObject):
             run.initial = (batch.initial_weight, batch.initial_bias)
         run.path.extend(batch.epochs, batch.weights, batch.biases)
         run.live_losses.extend(batch.losses)
+        if batch.validation_losses is not None:
+            run.live_validation.extend(batch.validation_losses)
+        if batch.coefficients:
+            run.live_coefficients = batch.coefficients
         if batch.records is not None:
             run.trace.extend(batch.records)
         now = time.monotonic()
@@ -264,7 +268,11 @@ class TrainingSession(QObject):
             self.message.emit(result.message or self._summary(result, job))
 
     def _summary(self, result: TrainingResult, job: _JobKind | None) -> str:
-        line = f"{fmt.equation(result.weight, result.bias)}, loss {fmt.number(result.final_loss)}"
+        model = fmt.equation(result.weight, result.bias) if len(result.coefficients) <= 2 else \
+            " ".join(fmt.polynomial_terms(result.coefficients))
+        line = f"{model}, loss {fmt.number(result.final_loss)}"
+        if result.validation_loss is not None:
+            line += f", validation loss {fmt.number(result.validation_loss)}"
         run = self.current_runs[0] if self.current_runs else None
         if job is not None and job.kind == "step" and run is not None:
             record = run.trace.record(len(run.trace) - 1)

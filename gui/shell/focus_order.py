@@ -17,10 +17,12 @@ from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 TAB_ORDER = (
     "pointsTable", "addPointButton", "deletePointsButton",
     "deviceCombo", "optimizerCombo", "learningRateSpin", "momentumSpin", "epochsSpin", "batchSizeSpin",
-    "seedSpin", "standardizeCheck", "paceSpin", "paceSlider",
+    "seedSpin", "standardizeCheck",
+    "degreeSpin", "lossCombo", "huberDeltaSpin", "l2Spin", "l1Spin", "validationFractionSpin", "scheduleCombo",
+    "stepSizeSpin", "gammaSpin", "paceSpin", "paceSlider",
     "trainButton", "pauseButton", "stopButton", "stepButton", "continueButton", "raceButton",
     "residualsCheck", "ghostLineCheck", "dataPlot", "landscapePlot",
-    "logScaleCheck", "clearRunsButton", "lossPlot", "stepDetails",
+    "logScaleCheck", "clearRunsButton", "lossPlot", "learningRatePlot", "stepDetails",
     "replayButton", "timelineSlider",
     "runsTable", "showAllRunsButton", "showLatestRunButton", "exportRunsButton", "clearHistoryButton",
 )

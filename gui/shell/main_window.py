@@ -7,14 +7,17 @@ from __future__ import annotations
 import contextlib
 import time
 
+import numpy as np
 from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow
 
 from engine.analysis.least_squares import Moments, least_squares
+from engine.analysis.polynomial_fit import exact_optimum
 from engine.data.points import PointSet
 from engine.errors import EngineError
 from engine.files.project_file import Project
+from engine.training.losses import LOSSES
 from engine.training.results import ProgressBatch, TrainingResult
 from gui.session.app_settings import AppSettings
 from gui.session.document import APP_NAME, Document
@@ -87,7 +90,7 @@ class MainWindow(QMainWindow):
         self._panel_run: Run | None = None  # the live run whose figures the panel shows (the newest)
         # The newest batch's figures, shown once per frame: a pace of 1000 sends ~120 batches a second and
         # each panel update costs about a millisecond (the progress bar repaints at once).
-        self._pending_progress: tuple[int, int, float, float, float, float] | None = None
+        self._pending_progress: tuple[int, int, float, float, float, float, tuple[float, ...]] | None = None
         self._panel_shown_at = 0.0
 
         self.files = FileActions(self, self.document, self.settings, self.notices, self.panel.config)
@@ -130,6 +133,7 @@ class MainWindow(QMainWindow):
 
     def _restore_settings(self) -> None:
         self.panel.set_config(self.settings.training_config())
+        self._update_rate_plot()
         self.panel.set_pace(self.settings.pace())
         self.session.set_pace(self.panel.pace())
         self.menus.set_recent_files(self.settings.recent_files())
@@ -157,6 +161,11 @@ class MainWindow(QMainWindow):
         panel.stepRequested.connect(self.training.step_once)
         panel.continueRequested.connect(self.training.continue_training)
         panel.paceChanged.connect(self.training.set_pace)
+        panel.model_controls.changed.connect(self._update_model_overlays)
+        for rate_setting in (panel.model_controls.changed, panel.learning_rate_spin.valueChanged,
+                             panel.epochs_spin.valueChanged):
+            rate_setting.connect(self._update_rate_plot)
+        panel.seed_spin.valueChanged.connect(self._update_model_overlays)
         session.busyChanged.connect(self._update_can_continue)
         document.loaded.connect(self._update_can_continue)
         panel.pauseToggled.connect(session.set_paused)
@@ -183,12 +192,44 @@ class MainWindow(QMainWindow):
         """New moments (one pass over the points): the exact answer, the surface, the stable rate, R²."""
         moments = Moments.of_columns(self.model.x(), self.model.y())
         optimum = least_squares(moments)
-        self.data_plot.set_ghost(*((optimum.weight, optimum.bias) if optimum else (None, None)))
+        self._update_model_overlays()
         self.landscape.set_moments(moments)
         self.panel.set_data(moments, optimum)
+        self.panel.set_points(self.model.x(), self.model.y())
         line = self.session.current_line()
+        live, last = self.session.live_run, self.session.last_result
+        coefficients = live.coefficients() if live is not None else (last.coefficients if last is not None else ())
         if line is not None:
-            self.panel.show_line(*line)
+            self.panel.show_model(coefficients, *line)
+
+    def _update_model_overlays(self) -> None:
+        """The settings' validation split drawn hollow, and the exact optimum of the model they train: the
+        least-squares line or polynomial (ridge with L2) on the training rows; none for MAE, Huber or L1."""
+        fields = self.panel.model_controls.fields()
+        penalised = fields["l2"] > 0 or fields["l1"] > 0
+        self.landscape.set_model(fields["degree"], LOSSES.get(fields["loss"]).label, penalised)
+        self.data_plot.set_split(fields["validation_fraction"], self.panel.seed_spin.value())
+        x, y = self.model.x(), self.model.y()
+        if self.data_plot.held_rows.size:
+            keep = np.ones(x.size, dtype=bool)
+            keep[self.data_plot.held_rows] = False
+            x, y = x[keep], y[keep]
+        coefficients: tuple[float, ...] | None = None
+        if fields["loss"] == "mse" and fields["l1"] == 0.0:
+            if fields["degree"] == 1 and fields["l2"] == 0.0:  # the line the app always drew, from the moments
+                fit = least_squares(Moments.of_columns(x, y))
+                coefficients = None if fit is None else (fit.bias, fit.weight)
+            else:
+                exact = exact_optimum(x, y, fields["degree"], fields["l2"])
+                coefficients = None if exact is None else tuple(float(value) for value in exact)
+        line = coefficients is not None and len(coefficients) == 2
+        self.data_plot.set_ghost(*((coefficients[1], coefficients[0]) if line else (None, None)))  # type: ignore[index]
+        self.data_plot.set_ghost_curve(None if line else coefficients)
+        self.panel.exact_coefficients = coefficients
+
+    def _update_rate_plot(self) -> None:
+        with contextlib.suppress(EngineError):  # a setting the config refuses: the plot keeps the last one
+            self.loss_plot.rate_plot.show_schedule(self.panel.config())
 
     # --- runs, drawn as they train (a race trains three at once) ------------------------------------
     def _on_run_started(self, run: Run) -> None:
@@ -213,7 +254,8 @@ class MainWindow(QMainWindow):
             epoch, loss = int(batch.records.epochs[-1]) - 1, float(batch.records.losses[-1])
         else:
             return
-        self._pending_progress = (epoch, batch.epochs_total, loss, batch.steps_per_second, batch.weight, batch.bias)
+        self._pending_progress = (epoch, batch.epochs_total, loss, batch.steps_per_second, batch.weight, batch.bias,
+                                  batch.coefficients)
 
     def _show_pending_progress(self, *, now: bool = False) -> None:
         """The panel's figures at most PANEL_INTERVAL_S apart (no one reads numbers changing 60 times a second,
@@ -256,7 +298,7 @@ class MainWindow(QMainWindow):
         self._pending_progress = None  # the result's figures replace the live ones
         self.panel.show_result(result)
         if self.timeline.selected_run() is None:
-            self.data_plot.set_fit(result.weight, result.bias)
+            self.data_plot.show_model(result.coefficients, result.weight, result.bias)
 
     def _on_failed(self, message: str) -> None:
         for run in list(self.landscape.live_runs.values()):
@@ -268,13 +310,15 @@ class MainWindow(QMainWindow):
 
     def _on_document_loaded(self, project: Project) -> None:
         self.panel.set_config(project.config)
+        self._update_rate_plot()
         self.landscape.frame()
         if project.result is not None:
             self.panel.show_result(project.result)
-            self.data_plot.set_fit(project.result.weight, project.result.bias)
+            result = project.result
+            self.data_plot.show_model(result.coefficients, result.weight, result.bias)
         else:
             self.panel.clear_result()
-            self.data_plot.set_fit(None, None)
+            self.data_plot.show_model((), None, None)  # type: ignore[arg-type]
 
     def detect_devices(self) -> None:
         """Start the training process now: it imports torch (over a second) away from the GUI, warms up

@@ -105,7 +105,7 @@ class TimelineController(QObject):
         params = trace.params_at(position)
         if params is None:  # no step kept (a run opened from a file): its final line, no step to show
             if run.result is not None:
-                self.data_plot.set_fit(run.result.weight, run.result.bias, run.color)
+                self.data_plot.show_model(run.result.coefficients, run.result.weight, run.result.bias, run.color)
             self.data_plot.set_before_line(None, None)
             self.landscape.show_step(None, 0)
             self.loss_plot.set_cursor(None)
@@ -113,9 +113,12 @@ class TimelineController(QObject):
         else:
             record = trace.record(position)
             self._step = record.step if record is not None else 0
-            self.data_plot.set_fit(params[0], params[1], run.color)
-            before = record.before if record is not None else (None, None)
-            self.data_plot.set_before_line(before[0], before[1], run.color)
+            if run.config.degree > 1:  # the newest polynomial: the steps keep only (w₁, b) of it
+                self.data_plot.set_curve(run.coefficients() or None, run.color)
+            else:
+                self.data_plot.set_fit(params[0], params[1], run.color)
+                before = record.before if record is not None else (None, None)
+                self.data_plot.set_before_line(before[0], before[1], run.color)
             self.landscape.show_step(run, position)
             self.loss_plot.set_cursor(record.epoch if record is not None else 0)
             self.bar.set_text(f"#{run.number} · " + position_text(

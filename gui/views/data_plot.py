@@ -29,6 +29,7 @@ from gui.kit.steady_scatter import SteadyScatter
 from gui.session.points_model import PointsTableModel
 from gui.session.run_history import Run
 from gui.views.points_view_box import PassiveScatter, PointsViewBox
+from gui.views.polynomial_items import PolynomialCurve, evaluate, held_out, held_out_brushes
 
 RESIDUAL_LIMIT = 5000  # more residual segments than this are a grey smear, and slow
 DENSITY_THRESHOLD = 20_000
@@ -75,6 +76,10 @@ class DataPlotWidget(pg.PlotWidget):
         self.before_line = SlopeLine(angle=0, pen=plot_style.GHOST_PEN, movable=False)  # before the step
         self.before_line.setVisible(False)
         self.before_line.setZValue(-1.5)
+        self.fit_curve = PolynomialCurve(plot_style.FIT_PEN, -1)  # a polynomial run's model, in its colour
+        self.ghost_curve = PolynomialCurve(plot_style.GHOST_PEN, -2)  # the exact optimum of degree > 1
+        self.held_rows = np.empty(0, dtype=np.int64)  # drawn hollow: the validation split's rows
+        self._split = (0.0, 0)
         self.live_lines: dict[int, tuple[Run, SlopeLine]] = {}  # one line per run training now
         self._live_drawn: dict[int, tuple[int, float, float] | None] = {}  # what each live line shows
         self._followed: int | None = None  # the live run the fitted line already draws (the timeline's)
@@ -83,8 +88,8 @@ class DataPlotWidget(pg.PlotWidget):
         self.density = DensityImage()
         self.crosshair = pg.TargetItem(size=14, pen=plot_style.CROSSHAIR_PEN, movable=False)
         self.crosshair.setVisible(False)
-        for graphic in (self.ghost_line, self.before_line, self.fit_line, self.residuals, self.scatter,
-                        self.highlight, self.crosshair):
+        for graphic in (self.ghost_line, self.ghost_curve, self.before_line, self.fit_line, self.fit_curve,
+                        self.residuals, self.scatter, self.highlight, self.crosshair):
             self.addItem(graphic, ignoreBounds=graphic is not self.scatter)
         self.addItem(self.density.image, ignoreBounds=True)
         self.show_residuals = False
@@ -107,6 +112,7 @@ class DataPlotWidget(pg.PlotWidget):
         self.scatter.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._start_line: tuple[float, float] | None = None
         self.view_box.sigRangeChanged.connect(lambda *_: self._refresh_density())
+        self.view_box.sigXRangeChanged.connect(lambda _box, span: self._refresh_curves(*span))
 
         self.view_box.emptyClicked.connect(self._add_point)
         self.view_box.pointClicked.connect(self.select_point)
@@ -126,6 +132,7 @@ class DataPlotWidget(pg.PlotWidget):
         else:
             self.extent.setData(x=[], y=[])
             self.scatter.setData(x=x, y=y)
+        self._refresh_split()
         self.density.image.setVisible(dense)
         self._refresh_density()
         self._refresh_line_extent()
@@ -148,6 +155,7 @@ class DataPlotWidget(pg.PlotWidget):
             if (weight, bias) == self._fit and self.fit_line.isVisible() and self._fit_pen is pen:
                 return  # the same line again (a frame with no new step): nothing to repaint
             self._fit = (weight, bias)
+            self.fit_curve.set_coefficients(None)  # a line replaces a polynomial's curve
             if self._fit_pen is not pen:  # setPen copies the pen and repaints: only when it changes
                 self._fit_pen = pen
                 self.fit_line.setPen(pen)
@@ -175,6 +183,46 @@ class DataPlotWidget(pg.PlotWidget):
     def fit(self) -> tuple[float, float] | None:
         """(weight, bias) of the line drawn (tests read it back)."""
         return self._fit
+
+    # --- polynomials and the validation split ------------------------------------------------------
+    def set_curve(self, coefficients: tuple[float, ...] | None, color: QColor | None = None) -> None:
+        """Show the polynomial (constant term first) instead of a line; None hides it."""
+        self.fit_curve.set_coefficients(coefficients, plot_style.FIT_PEN if color is None else _pen(color, 2.0))
+        if self.fit_curve.coefficients is not None:
+            self.set_fit(None, None)
+            self.set_before_line(None, None)
+        self._refresh_residuals()
+
+    def show_model(self, coefficients: tuple[float, ...], weight: float, bias: float,
+                   color: QColor | None = None) -> None:
+        """A trained model: a line for degree 1 (its weight and bias), else the polynomial's curve."""
+        if len(coefficients) > 2:
+            self.set_curve(coefficients, color)
+        else:
+            self.set_curve(None)
+            self.set_fit(weight, bias, color)
+
+    def set_ghost_curve(self, coefficients: tuple[float, ...] | None) -> None:
+        """The exact optimum of degree > 1 (or with L2), faint and dashed; None hides it."""
+        self.ghost_curve.set_coefficients(coefficients)
+        self.ghost_curve.setVisible(self.show_ghost and self.ghost_curve.coefficients is not None)
+
+    def set_split(self, fraction: float, seed: int) -> None:
+        """Draw hollow the points a run with this validation fraction and seed holds out."""
+        if (fraction, seed) != self._split:
+            self._split = (fraction, seed)
+            self._refresh_split()
+
+    def _refresh_split(self) -> None:
+        count = self.model.rowCount()
+        count = 0 if count > DENSITY_THRESHOLD else count  # a density image has no markers to ring
+        self.held_rows = held_out(count, *self._split)
+        self.scatter.setBrush(held_out_brushes(count, self.held_rows) if self.held_rows.size
+                              else plot_style.POINT_BRUSH)
+
+    def _refresh_curves(self, low: float, high: float) -> None:
+        self.fit_curve.set_x_range(low, high)
+        self.ghost_curve.set_x_range(low, high)
 
     # --- every run that trains now: a line each, in its colour ---------------------------------------
     def frame_start_line(self, weight: float | None, bias: float | None) -> None:
@@ -229,7 +277,7 @@ class DataPlotWidget(pg.PlotWidget):
             if latest == self._live_drawn.get(number) and self._live_drawn.get(number) is not None:
                 continue
             self._live_drawn[number] = latest
-            if number == self._followed or latest is None \
+            if number == self._followed or latest is None or run.config.degree > 1 \
                     or not (math.isfinite(latest[1]) and math.isfinite(latest[2])):
                 line.setVisible(False)
                 continue
@@ -259,6 +307,7 @@ class DataPlotWidget(pg.PlotWidget):
     def set_show_ghost(self, shown: bool) -> None:
         self.show_ghost = shown
         self.ghost_line.setVisible(shown and self._ghost is not None)
+        self.ghost_curve.setVisible(shown and self.ghost_curve.coefficients is not None)
 
     def set_show_residuals(self, shown: bool) -> None:
         self.show_residuals = shown
@@ -271,12 +320,13 @@ class DataPlotWidget(pg.PlotWidget):
 
     def _refresh_residuals(self) -> None:
         x, y = self.model.x(), self.model.y()
-        if not self.show_residuals or self._fit is None or x.size > RESIDUAL_LIMIT:
+        curve = self.fit_curve.coefficients
+        if not self.show_residuals or (self._fit is None and curve is None) or x.size > RESIDUAL_LIMIT:
             self.residuals.setData([], [])
             self.residuals.setVisible(False)
             return
-        weight, bias = self._fit
-        self.residuals.setData(np.repeat(x, 2), np.column_stack([y, weight * x + bias]).reshape(-1))
+        predicted = evaluate(curve, x) if curve is not None else self._fit[0] * x + self._fit[1]  # type: ignore[index]
+        self.residuals.setData(np.repeat(x, 2), np.column_stack([y, predicted]).reshape(-1))
         self.residuals.setVisible(True)
 
     def _refresh_density(self) -> None:

@@ -14,11 +14,12 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPen
-from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 from engine.analysis.least_squares import LeastSquaresFit, Moments, least_squares, loss_grid
+from engine.training.losses import LOSSES
 from gui.kit import number_format as fmt
 from gui.kit import plot_style, plot_theme
 from gui.kit.fixed_lines import FixedLinesLabel
@@ -71,9 +72,16 @@ class LandscapeWidget(QWidget):
         # never changes height as the mouse moves.
         self.hover_label = named(FixedLinesLabel("Hover over the landscape to read w, b and the loss.", 2),
                                  "landscapeHover", "(w, b, loss) under the mouse", "Landscape value under the mouse")
+        # In the plot's place for a polynomial: its loss is a surface over D + 1 coefficients, not (w, b).
+        self.note = named(QLabel(), "landscapeNote", "Why no landscape is drawn for this model")
+        self.note.setWordWrap(True)
+        self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.note.setVisible(False)
+        self._model: tuple[int, str, bool] = (1, LOSSES.get("mse").label, False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
+        layout.addWidget(self.note, 1)
         layout.addWidget(self.hover_label)
 
         self.live_runs: dict[int, Run] = {}  # every run training now (a race moves three dots at once)
@@ -101,6 +109,27 @@ class LandscapeWidget(QWidget):
         else:
             self.optimum_marker.setData([self.optimum.weight], [self.optimum.bias])
         self.frame()
+
+    def set_model(self, degree: int, loss_label: str, penalised: bool) -> None:
+        """Say what the shading is for the model the settings train: a polynomial gets a sentence instead of
+        the (w, b) surface; a line trained on another loss, or with a penalty, is told the shading is MSE's."""
+        if (degree, loss_label, penalised) == self._model:
+            return
+        self._model = (degree, loss_label, penalised)
+        polynomial = degree > 1
+        self.plot.setVisible(not polynomial)
+        self.hover_label.setVisible(not polynomial)
+        self.note.setVisible(polynomial)
+        if polynomial:
+            self.note.setText(f"No loss landscape for degree {degree}: the loss is a surface over {degree + 1} "
+                              "coefficients, which two axes cannot show. The loss plot and the data plot show "
+                              "how the fit goes.")
+        plain = loss_label == LOSSES.get("mse").label and not penalised
+        others = [] if loss_label == LOSSES.get("mse").label else [f"trains on {loss_label}"]
+        if penalised:
+            others.append("adds its L1/L2 penalty")
+        title = "" if plain or polynomial else f"Shading: MSE (the run {' and '.join(others)})"
+        self.plot.getPlotItem().setTitle(title or None, size="8pt")
 
     @property
     def live_run(self) -> Run | None:

@@ -23,6 +23,7 @@ from gui.kit import number_format, plot_style
 from gui.kit.decimated_curve import DecimatedCurve
 from gui.kit.widget_names import named
 from gui.session.run_history import Run, RunHistoryModel
+from gui.views.learning_rate_plot import LearningRatePlot
 
 CURSOR_PEN = pg.mkPen(QColor(40, 40, 40, 170), width=1, style=Qt.PenStyle.DashLine)  # the timeline's step
 FEW_POINTS = 30  # curves this short draw a dot per epoch
@@ -53,6 +54,7 @@ class LossPlotWidget(QWidget):
         item = self.plot.getPlotItem()
         item.setLabel("bottom", "epoch")
         item.setLabel("left", "loss (MSE)")
+        self._loss_name = "loss (MSE)"
         # pyqtgraph would factor a diverged run's 1e+30 out of the log axis as "(x1e+27)" and label the
         # ticks 10⁻²⁷…10³: the ticks must read as the losses they mark.
         item.getAxis("left").enableAutoSIPrefix(False)
@@ -69,6 +71,8 @@ class LossPlotWidget(QWidget):
         item.getViewBox().sigResized.connect(lambda *_: self._fit_legend())
         self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # its text: a pixmap per frame
         self.curves: dict[int, tuple[pg.PlotDataItem, DecimatedCurve]] = {}
+        # A run with a validation split: its held-out loss per epoch, dashed in the same colour.
+        self.validation: dict[int, tuple[pg.PlotDataItem, DecimatedCurve]] = {}
         self.live_runs: dict[int, Run] = {}  # every run training now (a race trains three at once)
         self._live_totals: dict[int, int] = {}
         self.selected: Run | None = None  # the timeline's run: drawn bold, even when it is an older one
@@ -95,7 +99,12 @@ class LossPlotWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(controls)
-        layout.addWidget(self.plot)
+        self.rate_plot = LearningRatePlot()  # the schedule's rate per epoch, small beside the losses
+        plots = QHBoxLayout()
+        plots.setSpacing(2)
+        plots.addWidget(self.plot, 3)
+        plots.addWidget(self.rate_plot, 1)
+        layout.addLayout(plots)
         item.setLogMode(y=True)
         runs.runsChanged.connect(self.sync_runs)
 
@@ -119,10 +128,11 @@ class LossPlotWidget(QWidget):
         self._live_totals[run.number] = total_epochs or 0
         self._y_range = None
         self.sync_runs()
-        if run.number in self.curves:
-            curve = self.curves[run.number][0]
-            self.curves[run.number] = (curve, DecimatedCurve())
-            self._set_curve(curve, self.curves[run.number][1])
+        for curves in (self.curves, self.validation):
+            if run.number in curves:
+                curve = curves[run.number][0]
+                curves[run.number] = (curve, DecimatedCurve())
+                self._set_curve(curve, curves[run.number][1])
 
     def append(self, losses: np.ndarray | None = None) -> None:
         """Kept for callers of the one-run API: the curves now read each live run's losses at redraw."""
@@ -139,6 +149,12 @@ class LossPlotWidget(QWidget):
                 data = DecimatedCurve.of(done.loss_values())
                 self.curves[done.number] = (entry[0], data)
                 self._set_curve(entry[0], data)
+            held = self.validation.get(done.number)
+            values = done.validation_values()
+            if held is not None and values is not None:
+                data = DecimatedCurve.of(values)
+                self.validation[done.number] = (held[0], data)
+                self._set_curve(held[0], data)
         self._y_range = None
         self._frame()
 
@@ -155,18 +171,19 @@ class LossPlotWidget(QWidget):
         nothing arrived."""
         changed = False
         for number, run in self.live_runs.items():
-            entry = self.curves.get(number)
-            if entry is None:
-                continue
-            losses = run.live_losses.view()
-            data = entry[1]
-            if losses.size < len(data):  # the run's losses were replaced: start over
-                data = DecimatedCurve()
-                self.curves[number] = (entry[0], data)
-            if losses.size > len(data):
-                data.extend(losses[len(data):])
-                self._set_curve(entry[0], data)
-                changed = True
+            for curves, buffer in ((self.curves, run.live_losses), (self.validation, run.live_validation)):
+                entry = curves.get(number)
+                if entry is None:
+                    continue
+                losses = buffer.view()
+                data = entry[1]
+                if losses.size < len(data):  # the run's losses were replaced: start over
+                    data = DecimatedCurve()
+                    curves[number] = (entry[0], data)
+                if losses.size > len(data):
+                    data.extend(losses[len(data):])
+                    self._set_curve(entry[0], data)
+                    changed = True
         if changed:
             self._frame()
 
@@ -182,10 +199,11 @@ class LossPlotWidget(QWidget):
     def sync_runs(self) -> None:
         """Match the drawn curves to the runs that are ticked: add the new, drop the unticked."""
         shown = {run.number: run for run in self.runs.shown_runs()}
-        for number in [number for number in self.curves if number not in shown]:
-            curve, _ = self.curves.pop(number)
-            self.legend.removeItem(curve)
-            self.plot.removeItem(curve)
+        for curves in (self.curves, self.validation):
+            for number in [number for number in curves if number not in shown]:
+                curve, _ = curves.pop(number)
+                self.legend.removeItem(curve)
+                self.plot.removeItem(curve)
         for number, run in shown.items():
             if number not in self.curves:
                 data = DecimatedCurve() if number in self.live_runs else DecimatedCurve.of(run.loss_values())
@@ -198,9 +216,33 @@ class LossPlotWidget(QWidget):
             curve.setZValue(1 if bold else 0)
             if curve.opts["symbol"] is not None:
                 _mark_points(curve, True, force=True)  # the dots take the pen's new colour
+            self._sync_validation(run, bold)
+        self._name_loss({run.config.loss for run in shown.values()})
         self._y_range = None
         self._fit_legend()
         self._frame()
+
+    def _name_loss(self, losses: set[str]) -> None:
+        """The axis names the loss the drawn runs train on (just "loss" when they differ)."""
+        name = "loss" if len(losses) > 1 else f"loss ({_LOSS_NAMES.get(next(iter(losses), 'mse'), 'MSE')})"
+        if name != self._loss_name:
+            self._loss_name = name
+            self.plot.getPlotItem().setLabel("left", name)
+
+    def _sync_validation(self, run: Run, bold: bool) -> None:
+        """The run's validation curve, dashed in its colour under the training curve, when it holds points out."""
+        values = run.validation_values()
+        if values is None:
+            return
+        if run.number not in self.validation:
+            data = DecimatedCurve() if run.number in self.live_runs else DecimatedCurve.of(values)
+            curve = self.plot.getPlotItem().plot(name=f"#{run.number} validation",
+                                                 autoDownsampleFactor=PEAKS_PER_PIXEL)
+            self.validation[run.number] = (curve, data)
+            self._set_curve(curve, data)
+        curve = self.validation[run.number][0]
+        curve.setPen(_dashed(plot_style.run_pen(run.color, current=bold)))
+        curve.setZValue(1 if bold else 0)
 
     def _fit_legend(self) -> None:
         """As many legend columns as fit across the plot: many runs make a few rows under the axis, not a
@@ -225,7 +267,7 @@ class LossPlotWidget(QWidget):
 
     def set_log_scale(self, enabled: bool) -> None:
         self.plot.getPlotItem().setLogMode(y=enabled)
-        for curve, data in self.curves.values():
+        for curve, data in [*self.curves.values(), *self.validation.values()]:
             self._set_curve(curve, data)
         self._y_range = None
         self._frame()
@@ -233,6 +275,11 @@ class LossPlotWidget(QWidget):
     def curve_of(self, run: Run) -> tuple[np.ndarray, np.ndarray] | None:
         """The x and y drawn for `run` (tests and plot export read it)."""
         entry = self.curves.get(run.number)
+        return None if entry is None else entry[1].arrays()
+
+    def validation_curve_of(self, run: Run) -> tuple[np.ndarray, np.ndarray] | None:
+        """The x and y drawn for `run`'s held-out points (None: it holds none out, or is not shown)."""
+        entry = self.validation.get(run.number)
         return None if entry is None else entry[1].arrays()
 
     def _set_curve(self, curve: pg.PlotDataItem, data: DecimatedCurve) -> None:
@@ -244,7 +291,7 @@ class LossPlotWidget(QWidget):
         """x: the live run's whole length, else the longest drawn run. y: whole decades on the log axis,
         a rounded top on the linear one; changed only when the data leaves the current range."""
         item = self.plot.getPlotItem()
-        data = [entry[1] for entry in self.curves.values()]
+        data = [entry[1] for entry in [*self.curves.values(), *self.validation.values()]]
         longest = max((len(curve) for curve in data), default=0)
         total = max(max(self._live_totals.values(), default=0), longest) if self.live_runs else longest
         if total and total != self._x_range:
@@ -272,7 +319,7 @@ class LossPlotWidget(QWidget):
         floor = max(10.0 ** (bottom - 0.5), _SMALLEST_LOSS)
         if floor != self._log_floor:
             self._log_floor = floor
-            for curve, curve_data in self.curves.values():
+            for curve, curve_data in [*self.curves.values(), *self.validation.values()]:
                 if curve_data.low <= 0:  # only a curve with zeros changes: they sit at the axis's bottom
                     self._set_curve(curve, curve_data)
         bottom -= 1 if zeros else 0
@@ -299,6 +346,19 @@ def _mark_points(curve: pg.PlotDataItem, marked: bool, *, force: bool = False) -
     curve.setSymbolBrush(colour)
     curve.setSymbolSize(6)
     curve.setSymbol("o")
+
+
+_LOSS_NAMES = {"mse": "MSE", "mae": "MAE", "huber": "Huber"}
+_dashed_pens: dict[int, QPen] = {}
+
+
+def _dashed(pen: QPen) -> QPen:
+    """The same pen, dashed: built once per pen."""
+    if id(pen) not in _dashed_pens:
+        dashed = QPen(pen)
+        dashed.setStyle(Qt.PenStyle.DashLine)
+        _dashed_pens[id(pen)] = dashed
+    return _dashed_pens[id(pen)]
 
 
 def _linear_range(data: list[DecimatedCurve]) -> tuple[float, float] | None:

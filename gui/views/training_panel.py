@@ -6,7 +6,8 @@ Result, which stay in view; every label keeps a fixed number of lines, so no tex
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+import numpy as np
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -17,20 +18,29 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QProgressBar,
     QPushButton,
-    QScrollArea,
-    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from engine.analysis.least_squares import LeastSquaresFit, Moments
+from engine.data.features import FeatureScaling
+from engine.data.points import PointSet
 from engine.training.config import MAX_BATCH_SIZE, MAX_EPOCHS, MAX_LEARNING_RATE, MAX_SEED, TrainingConfig
-from engine.training.optimizers import OPTIMIZERS, RACED, OptimizerSpec, stable_learning_rate_for
+from engine.training.losses import LOSSES
+from engine.training.optimizers import (
+    OPTIMIZERS,
+    RACED,
+    OptimizerSpec,
+    stable_learning_rate_for,
+    stable_learning_rate_for_features,
+)
 from engine.training.results import TrainingResult
 from gui.kit import number_format as fmt
+from gui.kit.fitting_scroll_area import FittingScrollArea
 from gui.kit.fixed_lines import FixedLinesLabel
 from gui.kit.widget_names import named
+from gui.views.model_controls import ModelControls
 from gui.views.pace_control import PaceControl
 from gui.views.result_box import NO_LINE, NO_R_SQUARED, NOT_TRAINED, ResultBox
 
@@ -101,6 +111,7 @@ class TrainingPanel(QWidget):
         form.addRow("", self.standardize_check)
         settings_box = QGroupBox("Hyperparameters")
         settings_box.setLayout(form)
+        self.model_controls = ModelControls()
 
         self.train_button = named(QPushButton("Train"), "trainButton", "Start training (Ctrl+Return)")
         self.pause_button = named(QPushButton("Pause"), "pauseButton", "Pause or resume the run")
@@ -151,6 +162,7 @@ class TrainingPanel(QWidget):
         settings_layout = QVBoxLayout(settings)
         settings_layout.setContentsMargins(0, 0, 0, 0)
         settings_layout.addWidget(settings_box)
+        settings_layout.addWidget(self.model_controls)
         settings_layout.addWidget(pace_box)
         self.settings_scroll = FittingScrollArea(settings)
         self.setMinimumWidth(260)
@@ -168,11 +180,16 @@ class TrainingPanel(QWidget):
         self._can_continue = False
         self.moments = Moments(0, 0.0, 0.0, 0.0, 0.0, 0.0)
         self.optimum: LeastSquaresFit | None = None
+        self._points = PointSet.from_columns([], [], validate=False)
+        self._bound_cache: tuple[tuple[object, ...], float | None] | None = None
+        self.exact_coefficients: tuple[float, ...] | None = None  # the ghost: the settings' exact optimum
+        self.model_controls.degree_spin.valueChanged.connect(self.result_box.set_degree)
         self.optimizer_combo.currentIndexChanged.connect(self._update_momentum_enabled)
         for control in (self.optimizer_combo, self.momentum_spin, self.learning_rate_spin, self.standardize_check):
             signal = control.toggled if isinstance(control, QCheckBox) else (
                 control.currentIndexChanged if isinstance(control, QComboBox) else control.valueChanged)
             signal.connect(self._update_stable_rate)
+        self.model_controls.changed.connect(self._update_stable_rate)
         self.epochs_spin.valueChanged.connect(self._update_run_steps)
         self.batch_size_spin.valueChanged.connect(self._update_run_steps)
         self.set_config(TrainingConfig())
@@ -185,7 +202,7 @@ class TrainingPanel(QWidget):
             learning_rate=self.learning_rate_spin.value(), epochs=self.epochs_spin.value(),
             optimizer=self.optimizer_combo.currentData(), momentum=self.momentum_spin.value(),
             batch_size=batch or None, seed=self.seed_spin.value(), device=self.device_combo.currentData(),
-            standardize=self.standardize_check.isChecked())
+            standardize=self.standardize_check.isChecked(), **self.model_controls.fields())
 
     def set_config(self, config: TrainingConfig) -> None:
         self.learning_rate_spin.setValue(config.learning_rate)
@@ -195,6 +212,7 @@ class TrainingPanel(QWidget):
         self.batch_size_spin.setValue(config.batch_size or 0)
         self.seed_spin.setValue(config.seed)
         self.standardize_check.setChecked(config.standardize)
+        self.model_controls.set_config(config)
         self._preferred_device = config.device
         self._select_device(config.device)
         self._update_momentum_enabled()
@@ -219,10 +237,31 @@ class TrainingPanel(QWidget):
         self._update_stable_rate()
         self._update_run_steps()
 
+    def set_points(self, x: np.ndarray, y: np.ndarray) -> None:
+        """The points themselves: a polynomial's (or a penalised line's) bound needs its feature matrix."""
+        self._points = PointSet.from_columns(x, y, validate=False)
+        self._bound_cache = None
+        self._update_stable_rate()
+
     def stable_learning_rate(self) -> float | None:
         """The bound for the chosen optimizer, on the data as it will be trained (scaled or not)."""
-        moments = self.moments.standardized() if self.standardize_check.isChecked() else self.moments
-        return stable_learning_rate_for(moments, self._optimizer().key, self.momentum_spin.value())
+        model = self.model_controls.fields()
+        optimizer, momentum = self._optimizer().key, self.momentum_spin.value()
+        standardize = self.standardize_check.isChecked()
+        if model["degree"] == 1 and model["loss"] == "mse" and model["l2"] == 0.0 and model["l1"] == 0.0:
+            moments = self.moments.standardized() if standardize else self.moments
+            return stable_learning_rate_for(moments, optimizer, momentum)
+        key = (model["degree"], model["loss"], model["l2"], model["l1"], optimizer, momentum, standardize)
+        if self._bound_cache is None or self._bound_cache[0] != key:
+            points, degree = self._points, model["degree"]
+            if len(points) == 0:
+                return None
+            scaling = FeatureScaling.fitted_to(points, degree) if standardize else FeatureScaling.identity(degree)
+            features, _ = scaling.columns(points)
+            bound = stable_learning_rate_for_features(features, optimizer, momentum, loss=model["loss"],
+                                                      l2=model["l2"], l1=model["l1"])
+            self._bound_cache = (key, bound)
+        return self._bound_cache[1]
 
     def _optimizer(self) -> OptimizerSpec:
         return OPTIMIZERS.get(self.optimizer_combo.currentData())
@@ -230,8 +269,18 @@ class TrainingPanel(QWidget):
     def _update_stable_rate(self) -> None:
         stable = self.stable_learning_rate()
         if stable is None:
-            spec = self._optimizer()
-            self.stable_rate_label.setText("" if spec.has_fixed_bound else f"{spec.description}: no fixed bound.")
+            spec, model = self._optimizer(), self.model_controls.fields()
+            loss = LOSSES.get(model["loss"])
+            if not spec.has_fixed_bound:
+                text = f"{spec.description}: no fixed bound."
+            elif not loss.has_fixed_bound:
+                text = f"{loss.label}: no fixed bound (its curvature changes)."
+            elif model["l1"] > 0.0:
+                text = "L1 penalty: no fixed bound (|w| has no curvature to bound)."
+            else:
+                text = ""
+            self.stable_rate_label.setText(text)
+            self.stable_rate_label.setStyleSheet("")
             return
         rate = self.learning_rate_spin.value()
         verdict = "too large: it will diverge" if rate > stable else "stable"
@@ -285,18 +334,27 @@ class TrainingPanel(QWidget):
         self.result_label.setText(TRAINING)
 
     def show_progress(self, epoch: int, total: int, loss: float, steps_per_second: float,
-                      weight: float, bias: float) -> None:
+                      weight: float, bias: float, coefficients: tuple[float, ...] = ()) -> None:
         self._set_progress(epoch, total)
         self.status_label.setText(f"Epoch {epoch:,} / {total:,} · loss {fmt.number(loss)} · "
                                   f"{fmt.count(steps_per_second)} steps/s")
-        self.show_line(weight, bias)
+        self.show_model(coefficients, weight, bias)
 
     def show_line(self, weight: float, bias: float) -> None:
         """The equation, R² and the gap to the exact answer for the line now drawn."""
         self.result_box.show_line(weight, bias, self.moments, self.optimum)
 
+    def show_model(self, coefficients: tuple[float, ...], weight: float, bias: float) -> None:
+        """A polynomial's equation (more than two coefficients), else the line's."""
+        if len(coefficients) > 2:
+            self.result_box.set_degree(len(coefficients) - 1)
+            points = self._points
+            self.result_box.show_polynomial(coefficients, points.x, points.y, self.exact_coefficients)
+        else:
+            self.show_line(weight, bias)
+
     def show_result(self, result: TrainingResult) -> None:
-        self.show_line(result.weight, result.bias)
+        self.show_model(result.coefficients, result.weight, result.bias)
         how = {"completed": "Completed", "stopped": "Stopped", "diverged": "Diverged"}[result.stop_reason]
         self.result_box.show_result(result, how)
         self.status_label.setText(result.message or f"{how}.")
@@ -335,24 +393,3 @@ class TrainingPanel(QWidget):
 
     def _update_momentum_enabled(self) -> None:
         self.momentum_spin.setEnabled(self._optimizer().uses_momentum)
-
-
-
-class FittingScrollArea(QScrollArea):
-    """A frameless scroll area as tall as its content where there is room, shorter (and scrolling) where
-    there is not: the space below it is the panel's, not a gap inside the scroll area."""
-
-    def __init__(self, content: QWidget, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("trainingSettingsScroll")
-        self.setWidget(content)
-        self.setWidgetResizable(True)
-        self.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the settings, not to the area around them
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        self.setMinimumHeight(90)
-
-    def sizeHint(self) -> QSize:
-        content = self.widget()
-        return QSize(super().sizeHint().width(), content.sizeHint().height() if content is not None else 0)
