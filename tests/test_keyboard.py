@@ -53,6 +53,20 @@ def test_tab_walks_every_control_in_order_and_comes_back_round(qtbot, window) ->
     assert backwards == [*reversed(FRESH_WINDOW_CHAIN)], backwards
 
 
+def test_tabbing_through_the_settings_never_shifts_them_sideways(qtbot, window) -> None:
+    """Each focused control is scrolled into view up and down only: the labels stay whole."""
+    window.resize(1024, 768)
+    qtbot.waitUntil(lambda: window.width() == 1024)
+    area = window.findChild(QWidget, "trainingSettingsScroll")
+    # Content a little wider than its box, as a long translated label or a large font makes it: scrolling a
+    # focused control into view used to shift everything sideways then, with no scroll bar to undo it.
+    area.widget().setMinimumWidth(area.viewport().width() + 40)
+    _focus(qtbot, window, window.table)
+    for _ in range(len(FRESH_WINDOW_CHAIN)):
+        _tab(qtbot)
+        assert area.horizontalScrollBar().value() == 0, _name(QApplication.focusWidget())
+
+
 def test_tab_leaves_the_table_even_from_a_cell_being_edited_and_ctrl_tab_moves_between_cells(qtbot, window) -> None:
     table = window.table
     _focus(qtbot, window, table)

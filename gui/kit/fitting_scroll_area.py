@@ -20,6 +20,10 @@ class FittingScrollArea(QScrollArea):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the settings, not to the area around them
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.setMinimumHeight(90)
+        # Never across: focusing a control (Tab) scrolls it into view with a margin, which shifted the whole
+        # box a few pixels sideways, and with no horizontal scroll bar there was no way back.
+        across = self.horizontalScrollBar()
+        across.valueChanged.connect(lambda value: across.setValue(0) if value else None)
 
     def sizeHint(self) -> QSize:
         content = self.widget()

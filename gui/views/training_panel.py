@@ -7,7 +7,8 @@ Result, which stay in view; every label keeps a fixed number of lines, so no tex
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -43,6 +44,7 @@ from gui.kit.widget_names import named
 from gui.views.model_controls import ModelControls
 from gui.views.pace_control import PaceControl
 from gui.views.result_box import NO_LINE, NO_R_SQUARED, NOT_TRAINED, ResultBox
+from gui.views.stable_rate_hint import stable_rate_hint
 
 __all__ = ["NO_LINE", "NO_R_SQUARED", "TrainingPanel"]
 
@@ -267,25 +269,17 @@ class TrainingPanel(QWidget):
         return OPTIMIZERS.get(self.optimizer_combo.currentData())
 
     def _update_stable_rate(self) -> None:
-        stable = self.stable_learning_rate()
-        if stable is None:
-            spec, model = self._optimizer(), self.model_controls.fields()
-            loss = LOSSES.get(model["loss"])
-            if not spec.has_fixed_bound:
-                text = f"{spec.description}: no fixed bound."
-            elif not loss.has_fixed_bound:
-                text = f"{loss.label}: no fixed bound (its curvature changes)."
-            elif model["l1"] > 0.0:
-                text = "L1 penalty: no fixed bound (|w| has no curvature to bound)."
-            else:
-                text = ""
-            self.stable_rate_label.setText(text)
-            self.stable_rate_label.setStyleSheet("")
-            return
-        rate = self.learning_rate_spin.value()
-        verdict = "too large: it will diverge" if rate > stable else "stable"
-        self.stable_rate_label.setText(f"Stable below {stable:.4g} — {rate:g} is {verdict}")
-        self.stable_rate_label.setStyleSheet("color: #b00020;" if rate > stable else "color: #2e6b30;")
+        model = self.model_controls.fields()
+        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        text, style = stable_rate_hint(self.stable_learning_rate(), self.learning_rate_spin.value(),
+                                       self._optimizer(), LOSSES.get(model["loss"]), model["l1"], dark)
+        self.stable_rate_label.setText(text)
+        self.stable_rate_label.setStyleSheet(style)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # a theme change: the verdict's colour follows
+            self._update_stable_rate()
 
     # --- pace --------------------------------------------------------------------------------------
     def pace(self) -> float:
