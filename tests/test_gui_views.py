@@ -197,6 +197,14 @@ def test_generated_points_land_as_one_undoable_step(qtbot, window) -> None:
     assert window.model.rowCount() == 4
 
 
+def test_generated_points_are_named_x_and_y_again_after_an_import(qtbot, window) -> None:
+    window.model.set_column_names(("height_cm", "weight_kg"))
+    window.files.generate_points(GeneratorSpec(count=20, slope=1, intercept=0, noise=0.1, seed=1))
+    assert window.model.column_names() == ("x", "y"), "new data is not the imported columns"
+    window.menus.undo.trigger()
+    assert window.model.column_names() == ("height_cm", "weight_kg")
+
+
 def test_the_generator_dialog_keeps_a_bad_spec_open_with_its_reason(qtbot) -> None:
     from gui.shell.generator_dialog import GeneratorDialog
 

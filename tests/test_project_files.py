@@ -108,6 +108,13 @@ def test_a_polynomial_run_keeps_its_coefficients_and_validation_losses(tmp_path:
     assert (reopened.x_center, reopened.x_spread) == (result.x_center, result.x_spread)
 
 
+def test_column_names_from_a_file_are_one_clean_line(tmp_path: Path) -> None:
+    document = v2_document()
+    document["points"] |= {"x_name": "height\ncm\u202e", "y_name": "height cm"}
+    project = load_project(write_json(tmp_path / "names.gdsproj", document))
+    assert project.column_names == ("height cm", "height cm (2)")
+
+
 def test_unknown_keys_are_ignored(tmp_path: Path) -> None:
     document = v2_document()
     document["from_the_future"] = {"deep": [[1, 2], {"x": None}]}

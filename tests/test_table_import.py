@@ -131,6 +131,13 @@ def test_a_damaged_spreadsheet_is_a_data_error_naming_the_file(tmp_path: Path) -
     assert str(caught.value).startswith(f"{path}: cannot read the spreadsheet")
 
 
+def test_a_one_column_file_is_refused_not_trained_as_x_equals_y(tmp_path: Path) -> None:
+    path = tmp_path / "one.csv"
+    path.write_text("height\n1\n2\n3\n", encoding="utf-8")
+    with pytest.raises(DataError, match="one column \\('height'\\); points need an x column and a y column"):
+        import_points(path)
+
+
 def test_a_sheet_with_no_usable_row_is_refused(tmp_path: Path) -> None:
     path = write_ods(tmp_path / "words.ods", {"S": [["x", "y"], ["a", "b"], [None, 3]]})
     with pytest.raises(DataError) as caught:

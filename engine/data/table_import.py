@@ -142,6 +142,9 @@ class Table(ABC):
         """Columns x and y (0-based) as points; rows without two numbers are skipped and listed. DataError
         when no row is usable (or, `for_fitting`, the points cannot be fitted)."""
         xs, ys, skipped, count = self.values(x, y)
+        if x == y and len(self.headers) == 1:
+            raise DataError(f"{self.source}: one column ({self.headers[0]!r}); points need an x column and a "
+                            f"y column.", path=self.source)
         if not xs.size:
             detail = f" ({skipped_summary(skipped, count, self.row_word)})" if count else ""
             raise DataError(f"{self.source}: no usable {self.row_word} for x = {self.headers[x]!r} and "

@@ -19,6 +19,7 @@ import json
 import math
 import os
 import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -28,6 +29,7 @@ import numpy as np
 
 from engine.atomic_write import write_atomic
 from engine.data.points import MAX_MAGNITUDE, TOO_LARGE, PointSet
+from engine.data.table_import import unique_names
 from engine.errors import ConfigError, DataError
 from engine.files import project_schema as schema
 from engine.files.project_schema import PROJECT_FORMAT, FieldError
@@ -271,7 +273,7 @@ def _build(document: schema.ProjectDoc[Any, Any], arrays: Arrays) -> Project:
     else:
         runs = [_run(run, f"runs[{index}]", arrays) for index, run in enumerate(document.runs or [])]
     return Project(points=PointSet.from_columns(x, y, validate=False), config=config, runs=runs,
-                   column_names=(document.points.x_name, document.points.y_name))
+                   column_names=_column_names(document.points.x_name, document.points.y_name))
 
 
 def _config(document: schema.ConfigDoc | None, where: str) -> TrainingConfig:
@@ -332,6 +334,14 @@ def _path(document: schema.PathDoc[Any, Any], where: str, epochs_run: int,
     if backwards.size:
         raise FieldError(f"{where}.epochs[{backwards[0] + 1}]", "expected epochs in increasing order.")
     return epochs, weights, biases
+
+
+def _column_names(x_name: str, y_name: str) -> tuple[str, str]:
+    """Names from a file as an import would make them: on one line, no control characters, unique."""
+    cleaned = ["".join(" " if unicodedata.category(char).startswith("C") else char for char in name)
+               for name in (x_name, y_name)]
+    x, y = unique_names(cleaned)
+    return x, y
 
 
 def _finite(values: np.ndarray, where: str, *, low: float | None = None) -> np.ndarray:

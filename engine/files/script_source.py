@@ -115,9 +115,9 @@ _REPORT = [
     "",
     "",
     "print('coefficients (constant term first):', coefficients)",
-    "print(f'training loss {loss_in_user_units(xs, ys):.6g}')",
+    "print(f'training loss after the last step {loss_in_user_units(xs, ys):.6g}')",
     "if valid_xs:",
-    "    print(f'validation loss {loss_in_user_units(valid_xs, valid_ys):.6g}')",
+    "    print(f'validation loss after the last step {loss_in_user_units(valid_xs, valid_ys):.6g}')",
 ]
 
 

@@ -14,7 +14,7 @@ from engine.data.table_files import import_points
 from engine.data.table_import import ImportedPoints
 from engine.files.project_file import PROJECT_SUFFIX, Project, load_project, save_project
 from engine.training.config import TrainingConfig
-from gui.session.points_model import PointsTableModel
+from gui.session.points_model import COLUMNS, PointsTableModel
 from gui.session.training_session import TrainingSession
 
 APP_NAME = "Gradient Descent Studio"
@@ -92,12 +92,12 @@ class Document(QObject):
 
     def generate(self, spec: GeneratorSpec) -> PointSet:
         points = generate_points(spec)
-        self.points.replace_points(points, f"Generate {len(points):,} points")
+        self.points.import_points(points, COLUMNS, f"Generate {len(points):,} points")  # new data: x and y
         self.pointsReplaced.emit()
         return points
 
     def clear_points(self) -> None:
-        self.points.replace_points(PointSet.from_columns([], [], validate=False), "Clear all points")
+        self.points.import_points(PointSet.from_columns([], [], validate=False), COLUMNS, "Clear all points")
 
 
 def with_project_suffix(path: Path) -> Path:
