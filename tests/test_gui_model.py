@@ -12,7 +12,10 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QSpinBox
 
 from engine.training.config import TrainingConfig
 from engine.training.optimizers import OPTIMIZERS
+from tests.conftest import ROOT
 from tests.test_gui_training import press_train
+
+ARTIFACTS = ROOT / "test-artifacts"
 
 SETTINGS = {"degree": 3, "loss": "huber", "huber_delta": 0.75, "l2": 0.01, "l1": 0.002, "schedule": "step",
             "step_size": 40, "gamma": 0.8, "validation_fraction": 0.25}
@@ -263,6 +266,12 @@ def test_the_overfitting_lesson_validation_turns_up_while_training_falls(qtbot, 
     assert validation[-1] > 3.0 * validation[best], "and ends clearly higher"
     assert training[-1] < 0.5 * training[best], "while the training loss kept falling"
     assert window.data_plot.held_rows.size == 3 and window.data_plot.fit_curve.drawn() is not None
+    ARTIFACTS.mkdir(exist_ok=True)
+    for width, height in ((1280, 800), (1024, 768)):  # to be looked at: the lesson as a learner sees it
+        window.resize(width, height)
+        qtbot.waitUntil(lambda size=(width, height): (window.width(), window.height()) == size)
+        qtbot.wait(100)
+        window.grab().save(str(ARTIFACTS / f"overfitting-degree-9-{width}x{height}.png"))
 
 
 def test_the_learning_rate_plot_draws_the_schedule_and_follows_its_settings(qtbot, window) -> None:
