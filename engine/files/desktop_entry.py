@@ -137,7 +137,7 @@ def desktop_entry_text(command: Sequence[str], version: str) -> str:
         "Type=Application",
         "Version=1.5",
         "Name=Gradient Descent Studio",
-        "GenericName=Linear regression trainer",
+        "GenericName=Gradient descent trainer",
         "Comment=Watch gradient descent fit a line to your points with PyTorch, then export the model",
         f"TryExec={program}",
         f"Exec={exec_value(command)}",

@@ -61,7 +61,6 @@ class PointEditCommand(QUndoCommand):
         return True
 
 
-
 class ImportTarget(EditTarget, Protocol):
     """What holds the points and their columns' names; setting names returns the ones before."""
 
