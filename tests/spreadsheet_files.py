@@ -107,3 +107,18 @@ def write_ods(path: Path, sheets: dict[str, Rows]) -> Path:
         archive.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
         archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
     return path
+
+
+def write_xls(path: Path, sheets: dict[str, Rows]) -> Path:
+    """The old binary Excel format (BIFF8), through xlwt: a test-only dependency, as nothing else writes it."""
+    import xlwt
+
+    book = xlwt.Workbook()
+    for name, rows in sheets.items():
+        sheet = book.add_sheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None:
+                    sheet.write(r, c, value)
+    book.save(str(path))
+    return path

@@ -10,7 +10,7 @@ from engine.data.spreadsheet import list_sheets
 from engine.data.table_files import import_points, is_spreadsheet, open_table
 from engine.data.table_import import TextTable
 from engine.errors import DataError
-from tests.spreadsheet_files import write_ods, write_xlsx
+from tests.spreadsheet_files import write_ods, write_xls, write_xlsx
 
 PEOPLE = [
     ["name", "age", "height_cm", "weight_kg"],
@@ -85,7 +85,7 @@ def test_a_text_file_has_no_sheets(tmp_path: Path) -> None:
         import_points(path, sheet="1")
 
 
-@pytest.mark.parametrize(("writer", "suffix"), [(write_xlsx, ".xlsx"), (write_ods, ".ods")])
+@pytest.mark.parametrize(("writer", "suffix"), [(write_xlsx, ".xlsx"), (write_ods, ".ods"), (write_xls, ".xls")])
 def test_a_spreadsheet_sheet_is_chosen_by_name_or_number(tmp_path: Path, writer, suffix: str) -> None:
     path = writer(tmp_path / f"people{suffix}", {"Notes": [["measured in May"]], "People": PEOPLE})
     assert is_spreadsheet(path)
