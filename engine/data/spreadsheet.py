@@ -10,7 +10,8 @@ import stat
 import zipfile
 from collections.abc import Iterator
 
-from engine.data.table_import import Cell, Table, checked_number, number_from_text, unique_names
+from engine.data.column_names import unique_names
+from engine.data.table_import import Cell, Table, checked_number, number_from_text
 from engine.data.text_fields import MAX_FILE_BYTES, MAX_FILE_TEXT
 from engine.errors import DataError
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.data import text_fields
+from engine.data.column_names import unique_names
 from engine.data.points import MAX_MAGNITUDE, PointSet
 from engine.errors import DataError
 
@@ -383,21 +384,6 @@ def sniff_separator(text: str, start: int, lines: int = 20) -> str | None:
         if len(counts) <= 1:
             return separator
     return found[0] if found else None
-
-
-MAX_COLUMN_NAME = 100  # a header name labels an axis: longer is surely not a name
-
-
-def unique_names(names: Sequence[str]) -> tuple[str, ...]:
-    """Header names on one line, at most MAX_COLUMN_NAME characters, made unique ('a', 'a (2)'), so a
-    column is always found by its name."""
-    seen: dict[str, int] = {}
-    unique: list[str] = []
-    for index, raw in enumerate(names):
-        name = " ".join(raw.split())[:MAX_COLUMN_NAME] or f"column {index + 1}"
-        seen[name] = seen.get(name, 0) + 1
-        unique.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
-    return tuple(unique)
 
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")

@@ -28,8 +28,8 @@ import msgspec
 import numpy as np
 
 from engine.atomic_write import write_atomic
+from engine.data.column_names import unique_names
 from engine.data.points import MAX_MAGNITUDE, TOO_LARGE, PointSet
-from engine.data.table_import import unique_names
 from engine.errors import ConfigError, DataError
 from engine.files import project_schema as schema
 from engine.files.project_schema import PROJECT_FORMAT, FieldError

@@ -28,12 +28,12 @@ from gui.kit.pixel_rounding import round_to_pixel
 from gui.kit.steady_scatter import SteadyScatter
 from gui.session.points_model import PointsTableModel
 from gui.session.run_history import Run
+from gui.views.plot_crosshair import KeyboardCrosshair
 from gui.views.points_view_box import PassiveScatter, PointsViewBox
 from gui.views.polynomial_items import PolynomialCurve, evaluate, held_out, held_out_brushes
 
 RESIDUAL_LIMIT = 5000  # more residual segments than this are a grey smear, and slow
 DENSITY_THRESHOLD = 20_000
-CROSSHAIR_STEPS = 40  # arrow-key steps across the visible range; Shift divides each by 10
 
 
 class DataPlotWidget(pg.PlotWidget):
@@ -86,8 +86,8 @@ class DataPlotWidget(pg.PlotWidget):
         self.residuals = pg.PlotDataItem(pen=plot_style.RESIDUAL_PEN, connect="pairs")
         self.residuals.setZValue(-3)
         self.density = DensityImage()
-        self.crosshair = pg.TargetItem(size=14, pen=plot_style.CROSSHAIR_PEN, movable=False)
-        self.crosshair.setVisible(False)
+        self.keys = KeyboardCrosshair(self.view_box, self)
+        self.crosshair = self.keys.item
         for graphic in (self.ghost_line, self.ghost_curve, self.before_line, self.fit_line, self.fit_curve,
                         self.residuals, self.scatter, self.highlight, self.crosshair):
             self.addItem(graphic, ignoreBounds=graphic is not self.scatter)
@@ -340,48 +340,19 @@ class DataPlotWidget(pg.PlotWidget):
             self.pointSelected.emit(row)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        key = event.key()
-        arrows = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, 1), Qt.Key.Key_Down: (0, -1)}
-        step = arrows.get(Qt.Key(key))
-        deletable = self._row_to_delete()
-        if step is not None:
-            fine = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-            self.move_crosshair(*step, fine=fine)
-        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.crosshair.isVisible():
-            position = self.crosshair.pos()
-            self._add_point(position.x(), position.y())
-        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and deletable is not None:
-            self.selected_row = None
-            self.model.remove_rows([deletable])
-        elif key == Qt.Key.Key_Escape and self.crosshair.isVisible():
-            self.crosshair.setVisible(False)
+        if self.keys.handle(event):
+            event.accept()
         else:
             super().keyPressEvent(event)
-            return
-        event.accept()
 
     def move_crosshair(self, dx: int, dy: int, *, fine: bool = False) -> None:
-        """Show the crosshair (at the view's centre the first time) and move it by steps of the view."""
-        (x0, x1), (y0, y1) = self.view_box.viewRange()
-        if not self.crosshair.isVisible():
-            self.crosshair.setPos(QPointF((x0 + x1) / 2, (y0 + y1) / 2))
-            self.crosshair.setVisible(True)
-            dx = dy = 0
-        steps = CROSSHAIR_STEPS * (10 if fine else 1)
-        position = self.crosshair.pos()
-        x = min(max(position.x() + dx * (x1 - x0) / steps, x0), x1)
-        y = min(max(position.y() + dy * (y1 - y0) / steps, y0), y1)
-        self.crosshair.setPos(QPointF(x, y))
-        under = self.view_box.point_at(self.view_box.mapViewToScene(QPointF(x, y)))
-        if under is not None:
-            self.select_point(under)
+        self.keys.move(dx, dy, fine=fine)
 
-    def _row_to_delete(self) -> int | None:
-        if self.crosshair.isVisible():
-            under = self.view_box.point_at(self.view_box.mapViewToScene(self.crosshair.pos()))
-            if under is not None:
-                return under
-        return self.selected_row
+    def add_point_at(self, x: float, y: float) -> None:
+        self._add_point(x, y)
+
+    def remove_row(self, row: int) -> None:
+        self.model.remove_rows([row])
 
     def view_to_widget(self, x: float, y: float) -> QPointF:
         """Where data coordinates (x, y) are on the viewport: for tests and keyboard control."""
