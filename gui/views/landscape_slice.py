@@ -98,7 +98,8 @@ class LandscapeSlice(QWidget):
         return max(self.first_combo.currentIndex(), 0), max(self.second_combo.currentIndex(), 0)
 
     def title(self) -> str:
-        return self.plot.getPlotItem().titleLabel.text
+        """The title as one line of plain text (it is drawn on three)."""
+        return str(self.plot.getPlotItem().titleLabel.text).replace("<br>", " ")
 
     def surface(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The first coefficient's values (columns), the second's (rows) and the loss grid last drawn."""
@@ -126,9 +127,8 @@ class LandscapeSlice(QWidget):
         names = coefficient_name(first), coefficient_name(second)
         item.setLabel("bottom", names[0])
         item.setLabel("left", names[1])
-        item.setTitle(f"Slice through c{first} and c{second}, the other coefficients held at the run's current "
+        item.setTitle(f"Slice through c{first} and c{second},<br>the other coefficients held at the run's current "
                       f"values<br>Shading: {objective_text(self.objective)}{sample_text(self.sample)}", size="8pt")
-        item.titleLabel.item.setTextWidth(max(self.plot.width() - 20, 120))  # wraps in a narrow landscape
         item.getViewBox().setRange(xRange=(self._firsts[0], self._firsts[-1]),
                                    yRange=(self._seconds[0], self._seconds[-1]), padding=0)
 
