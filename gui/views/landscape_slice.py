@@ -127,8 +127,9 @@ class LandscapeSlice(QWidget):
         names = coefficient_name(first), coefficient_name(second)
         item.setLabel("bottom", names[0])
         item.setLabel("left", names[1])
-        item.setTitle(f"Slice through c{first} and c{second},<br>the other coefficients held at the run's current "
-                      f"values<br>Shading: {objective_text(self.objective)}{sample_text(self.sample)}", size="8pt")
+        sampled = sample_text(self.sample).replace(" over", "<br>over", 1)  # short lines for a narrow plot
+        item.setTitle(f"Slice through c{first} and c{second}, the other coefficients<br>held at the run's current "
+                      f"values · shading: {objective_text(self.objective)}{sampled}", size="8pt")
         item.getViewBox().setRange(xRange=(self._firsts[0], self._firsts[-1]),
                                    yRange=(self._seconds[0], self._seconds[-1]), padding=0)
 
