@@ -326,11 +326,11 @@ def test_the_landscape_says_what_it_shows_for_each_model(qtbot, window) -> None:
     assert landscape.plot.isVisible() and not landscape.note.isVisible()
     assert not landscape.plot.getPlotItem().titleLabel.isVisible()
     choose(controls.loss_combo, "huber")
-    assert "Shading: MSE" in landscape.plot.getPlotItem().titleLabel.text and "Huber" in \
-        landscape.plot.getPlotItem().titleLabel.text
+    assert "Shading: Huber (δ = " in landscape.plot.getPlotItem().titleLabel.text
     controls.degree_spin.setValue(4)
     assert not landscape.plot.isVisible() and landscape.note.isVisible()
     assert "degree 4" in landscape.note.text() and "5 coefficients" in landscape.note.text()
+    assert "slice" in landscape.note.text()
     controls.degree_spin.setValue(1)
     choose(controls.loss_combo, "mse")
     assert landscape.plot.isVisible() and not landscape.note.isVisible()

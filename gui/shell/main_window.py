@@ -13,6 +13,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow
 
 from engine.analysis.least_squares import Moments, least_squares
+from engine.analysis.loss_surface import Objective
 from engine.analysis.polynomial_fit import exact_optimum
 from engine.data.points import PointSet
 from engine.errors import EngineError
@@ -192,6 +193,7 @@ class MainWindow(QMainWindow):
         """New moments (one pass over the points): the exact answer, the surface, the stable rate, R²."""
         moments = Moments.of_columns(self.model.x(), self.model.y())
         optimum = least_squares(moments)
+        self.landscape.set_points(self.model.x(), self.model.y())
         self._update_model_overlays()
         self.landscape.set_moments(moments)
         self.panel.set_data(moments, optimum)
@@ -207,7 +209,8 @@ class MainWindow(QMainWindow):
         least-squares line or polynomial (ridge with L2) on the training rows; none for MAE, Huber or L1."""
         fields = self.panel.model_controls.fields()
         penalised = fields["l2"] > 0 or fields["l1"] > 0
-        self.landscape.set_model(fields["degree"], LOSSES.get(fields["loss"]).label, penalised)
+        self.landscape.set_model(fields["degree"], LOSSES.get(fields["loss"]).label, penalised,
+                                 Objective(fields["loss"], fields["huber_delta"], fields["l2"], fields["l1"]))
         self.data_plot.set_split(fields["validation_fraction"], self.panel.seed_spin.value())
         x, y = self.model.x(), self.model.y()
         if self.data_plot.held_rows.size:

@@ -102,7 +102,7 @@ def arrange(window: QMainWindow, views: Views) -> Layout:
                           | QDockWidget.DockWidgetFeature.DockWidgetClosable)
     window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, runs_dock)
     window.resizeDocks([runs_dock], [130], Qt.Orientation.Vertical)
-    for plot in (views.data_plot, views.landscape.plot, views.loss_plot.plot):
+    for plot in (views.data_plot, views.landscape.plot, views.landscape.slice.plot, views.loss_plot.plot):
         show_focus_frame(plot)
     apply_tab_order(window)
     FocusInView([panel_scroll, views.panel.settings_scroll], window)

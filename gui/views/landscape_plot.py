@@ -1,24 +1,27 @@
-"""The loss landscape: the MSE over (weight, bias) for the current points as a banded heat map, the exact
-least-squares optimum as a star, and each shown run's path from its start to where it is now.
+"""The loss landscape: the run's loss over (weight, bias) for the current points as a banded heat map, the
+exact least-squares optimum as a star, and each shown run's path from its start to where it is now; for a
+polynomial run, a slice through two of its coefficients (landscape_slice.py).
 
-The surface is the engine's closed form (engine/analysis/least_squares.py): recomputing it for the visible
-rectangle costs well under a millisecond at any number of points, so it is redrawn whenever the points
-change or the view is panned or zoomed, always at screen resolution. The view frames the optimum and the
-paths; it widens only when a live path leaves it. Every live run moves its own dot; the timeline's step
-adds its dot and two arrows (step_arrows.py).
+For MSE the surface is the engine's closed form (engine/analysis/least_squares.py): recomputing it for the
+visible rectangle costs well under a millisecond at any number of points. MAE and Huber take a pass over
+the points (engine/analysis/loss_surface.py), on a fixed sample above 20,000 of them, which the title
+says. Either is redrawn whenever the points change or the view is panned or zoomed, always at screen
+resolution. The view frames the optimum and the paths; it widens only when a live path leaves it. Every
+live run moves its own dot; the timeline's step adds its dot and two arrows (step_arrows.py).
 """
 
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 from engine.analysis.least_squares import LeastSquaresFit, Moments, least_squares, loss_grid
+from engine.analysis.loss_surface import Objective, Sample, line_loss_grid, sample_points
 from engine.training.losses import LOSSES
 from gui.kit import number_format as fmt
 from gui.kit import plot_style, plot_theme
@@ -26,14 +29,17 @@ from gui.kit.fixed_lines import FixedLinesLabel
 from gui.kit.steady_scatter import SteadyScatter
 from gui.kit.widget_names import named
 from gui.session.run_history import Run, RunHistoryModel
+from gui.views.landscape_paths import dot_style, on_screen_path
+from gui.views.landscape_shading import banded, dark_grey_bands, grey_bands, objective_text, sample_text
+from gui.views.landscape_slice import LandscapeSlice
 from gui.views.step_arrows import StepOverlay
 
 GRID_COLUMNS = 160
 GRID_ROWS = 120
-BANDS = 18  # colour steps: the bands read as contour lines
 FRAME_PADDING = 0.25
 LIVE_DOT_SIZE = 13  # as big as the timeline's step marker: every racer's dot reads as a moving run
 END_DOT_SIZE = 9
+SLICE_INTERVAL_S = 0.5  # a live polynomial run's slice is shaded again at most this often
 PATH_LOSS_LIMIT = 25.0  # a diverging path is framed only while its loss is within this factor of its start
 _Looked = tuple[int, int, tuple[float, float, float, float]]  # a path's points kept, stride, the view
 
@@ -55,7 +61,7 @@ class LandscapeWidget(QWidget):
         plot_style.cache_axes(item)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-10)
-        plot_theme.set_lookup_tables(self.image, _grey_bands(), _dark_grey_bands())  # follows the theme
+        plot_theme.set_lookup_tables(self.image, grey_bands(), dark_grey_bands())  # follows the theme
         item.addItem(self.image, ignoreBounds=True)
         self.optimum_marker = SteadyScatter(symbol="star", size=18, pen=plot_style.OPTIMUM_PEN,
                                                  brush=plot_style.OPTIMUM_BRUSH)
@@ -78,9 +84,15 @@ class LandscapeWidget(QWidget):
         self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.note.setVisible(False)
         self._model: tuple[int, str, bool] = (1, LOSSES.get("mse").label, False)
+        self.objective = Objective()  # what the settings train: the (w, b) shading's loss
+        self.sample = Sample(np.empty(0), np.empty(0), 0)
+        self.slice = LandscapeSlice()  # a polynomial run's loss, two coefficients at a time
+        self.slice.setVisible(False)
+        self._slice_drawn_at = 0.0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
+        layout.addWidget(self.slice, 1)
         layout.addWidget(self.note, 1)
         layout.addWidget(self.hover_label)
 
@@ -110,25 +122,49 @@ class LandscapeWidget(QWidget):
             self.optimum_marker.setData([self.optimum.weight], [self.optimum.bias])
         self.frame()
 
-    def set_model(self, degree: int, loss_label: str, penalised: bool) -> None:
-        """Say what the shading is for the model the settings train: a polynomial gets a sentence instead of
-        the (w, b) surface; a line trained on another loss, or with a penalty, is told the shading is MSE's."""
-        if (degree, loss_label, penalised) == self._model:
+    def set_points(self, x: np.ndarray, y: np.ndarray) -> None:
+        """The points MAE and Huber are shaded over (a fixed sample of them above the limit)."""
+        self.sample = sample_points(x, y)
+        self._surface_dirty = True
+        self._update_mode()
+
+    def set_model(self, degree: int, loss_label: str, penalised: bool, objective: Objective | None = None) -> None:
+        """What the settings train: a line is shaded with its own loss and penalties over (w, b); a
+        polynomial gets a slice once a run of it is shown, a sentence before."""
+        objective = objective or Objective()
+        if (degree, loss_label, penalised) == self._model and objective == self.objective:
             return
         self._model = (degree, loss_label, penalised)
-        polynomial = degree > 1
-        self.plot.setVisible(not polynomial)
-        self.hover_label.setVisible(not polynomial)
+        self.objective = objective
+        self._surface_dirty = True
+        self._update_mode()
+        if self.plot.isVisible() or not self.slice.isVisible():
+            self._draw_surface()
+
+    def _slice_run(self) -> Run | None:
+        """The run the slice shows: the timeline's, else the newest training now — if it is a polynomial."""
+        run = self.selected if self.selected is not None else self.live_run
+        return run if run is not None and run.config.degree > 1 and run.coefficients() else None
+
+    def _update_mode(self) -> None:
+        """Show the (w, b) plot, the slice of a polynomial run, or the sentence; title what is shaded."""
+        run = self._slice_run()
+        degree = self._model[0]
+        shown = self.selected if self.selected is not None else self.live_run
+        polynomial = run is None and degree > 1 and (shown is None or shown.config.degree > 1)
+        self.plot.setVisible(run is None and not polynomial)
+        self.hover_label.setVisible(run is None and not polynomial)
+        self.slice.setVisible(run is not None)
         self.note.setVisible(polynomial)
         if polynomial:
-            self.note.setText(f"No loss landscape for degree {degree}: the loss is a surface over {degree + 1} "
-                              "coefficients, which two axes cannot show. The loss plot and the data plot show "
-                              "how the fit goes.")
-        plain = loss_label == LOSSES.get("mse").label and not penalised
-        others = [] if loss_label == LOSSES.get("mse").label else [f"trains on {loss_label}"]
-        if penalised:
-            others.append("adds its L1/L2 penalty")
-        title = "" if plain or polynomial else f"Shading: MSE (the run {' and '.join(others)})"
+            self.note.setText(f"No loss landscape yet for degree {degree}: the loss is a surface over {degree + 1} "
+                              "coefficients. Train a run to see a slice through two of them, the others held at "
+                              "the run's values.")
+        if run is not None:
+            self.slice.show_run_of(run.config, run.coefficients(), self.sample, final=run.result is not None)
+        plain = self.objective == Objective()
+        sampled = "" if self.objective.loss == "mse" else sample_text(self.sample)  # MSE: moments of every point
+        title = "" if plain else f"Shading: {objective_text(self.objective)}{sampled}"
         self.plot.getPlotItem().setTitle(title or None, size="8pt")
 
     @property
@@ -141,9 +177,7 @@ class LandscapeWidget(QWidget):
         self._drawn_latest[run.number] = None
         self.sync_runs()
         self.frame()
-
-    def append(self) -> None:
-        """Kept for callers of the one-run API: redraw reads each live run's path itself."""
+        self._update_mode()
 
     def finish_run(self, run: Run | None = None) -> None:
         """`run` (every live run when None) ended: drawn once more, then no longer polled."""
@@ -153,6 +187,7 @@ class LandscapeWidget(QWidget):
             self._drawn_latest.pop(done.number, None)
             self._draw_path(done)
         self._draw_position()
+        self._update_mode()
 
     def show_step(self, run: Run | None, position: int) -> None:
         """The timeline's step: a dot at the parameters there, and for a step, the arrows of −lr·∇L and
@@ -175,6 +210,7 @@ class LandscapeWidget(QWidget):
         if run is not self.selected:
             self.selected = run
             self.sync_runs()
+            self._update_mode()
 
     def is_bold(self, run: Run) -> bool:
         return self.runs.stands_out(run, self.selected)
@@ -192,6 +228,12 @@ class LandscapeWidget(QWidget):
                 self._widen_for(run)
         if self._surface_dirty:
             self._draw_surface()
+        sliced = self._slice_run()
+        if sliced is not None and sliced.number in self.live_runs:
+            self.slice.move_marker(sliced.coefficients())
+            if time.monotonic() - self._slice_drawn_at > SLICE_INTERVAL_S:  # MAE/Huber cost a pass over the points
+                self._slice_drawn_at = time.monotonic()
+                self.slice.show_run_of(sliced.config, sliced.coefficients(), self.sample)
 
     def frame(self) -> None:
         """Fit the view around the optimum and the shown paths' finite, not-yet-diverged parts."""
@@ -229,21 +271,23 @@ class LandscapeWidget(QWidget):
         (w0, w1), (b0, b1) = self.plot.getPlotItem().getViewBox().viewRange()
         self._weights = np.linspace(w0, w1, GRID_COLUMNS)
         self._biases = np.linspace(b0, b1, GRID_ROWS)
-        self._losses = loss_grid(self.moments, self._weights, self._biases)
+        self._losses = self.loss_over(self._weights, self._biases)
         if self.moments.n == 0:
             self.image.clear()
             return
-        floor = self.optimum.loss if self.optimum is not None else float(self._losses.min())
-        excess = self._losses - floor
-        positive = excess[excess > 0]
-        tiny = float(positive.min()) if positive.size else 1.0
-        shade = np.log10(np.maximum(excess, tiny))
-        low, high = float(shade.min()), float(shade.max())
-        bands = np.floor((shade - low) / max(high - low, 1e-12) * (BANDS - 1e-9)) / (BANDS - 1)
-        self.image.setImage(bands, levels=(0.0, 1.0), autoLevels=False)
+        plain = self.objective == Objective()
+        floor = self.optimum.loss if plain and self.optimum is not None else None
+        self.image.setImage(banded(self._losses, floor), levels=(0.0, 1.0), autoLevels=False)
         step_w = (w1 - w0) / (GRID_COLUMNS - 1)
         step_b = (b1 - b0) / (GRID_ROWS - 1)
         self.image.setRect(QRectF(w0 - step_w / 2, b0 - step_b / 2, (w1 - w0) + step_w, (b1 - b0) + step_b))
+
+    def loss_over(self, weights: np.ndarray, biases: np.ndarray) -> np.ndarray:
+        """The settings' loss (and penalty on w) over a grid: MSE from the moments of every point, MAE and
+        Huber from a pass over the (sampled) points; rows follow `biases`, columns `weights`."""
+        if self.objective.loss == "mse":
+            return loss_grid(self.moments, weights, biases) + self.objective.penalty(weights)[np.newaxis, :]
+        return line_loss_grid(self.sample.x, self.sample.y, weights, biases, self.objective)
 
     def _draw_path(self, run: Run) -> None:
         item = self.paths.get(run.number)
@@ -262,7 +306,7 @@ class LandscapeWidget(QWidget):
             position = self._last_finite(run)
             if position is not None:
                 live = run.number in self.live_runs
-                pen, brush = _dot_style(run.color, live)
+                pen, brush = dot_style(run.color, live)
                 spots.append({"pos": position, "pen": pen, "brush": brush,
                               "size": LIVE_DOT_SIZE if live else END_DOT_SIZE})
                 key.append((position, live, run.color.rgba()))
@@ -350,7 +394,7 @@ class LandscapeWidget(QWidget):
         if not view_box.sceneBoundingRect().contains(scene_pos):
             return
         point = view_box.mapSceneToView(scene_pos)
-        loss = float(self.moments.loss(point.x(), point.y()))
+        loss = float(self.loss_over(np.array([point.x()]), np.array([point.y()]))[0, 0])
         self.hover_label.setText(f"w = {fmt.number(point.x(), 4)}, b = {fmt.number(point.y(), 4)}, "
                                  f"loss = {fmt.number(loss, 5)}")
 
@@ -359,45 +403,3 @@ class LandscapeWidget(QWidget):
         scene = self.plot.getPlotItem().getViewBox().mapViewToScene(QPointF(weight, bias))
         self._on_mouse_moved(scene)
         return self.hover_label.text()
-
-
-
-_dot_styles: dict[tuple[int, bool], tuple[QPen, QBrush]] = {}
-
-
-def _dot_style(colour: QColor, live: bool) -> tuple[QPen, QBrush]:
-    """A live run's dot: filled in its colour with a dark rim; an ended run's: a ring in its colour. Built
-    once per colour (a new pen per dot per frame costs more than drawing it)."""
-    key = (colour.rgba(), live)
-    if key not in _dot_styles:
-        _dot_styles[key] = ((pg.mkPen("#000000", width=1.5), pg.mkBrush(colour)) if live
-                            else (pg.mkPen(colour, width=2), plot_style.OPTIMUM_BRUSH))
-    return _dot_styles[key]
-
-
-def _grey_bands() -> np.ndarray:
-    """Light grey where the loss is high to mid grey at the valley floor: coloured paths stand out on it."""
-    shade = np.linspace(105, 246, BANDS).astype(np.ubyte)
-    return np.column_stack([shade, shade, np.minimum(shade + 8, 255)]).astype(np.ubyte)
-
-
-def _dark_grey_bands() -> np.ndarray:
-    """The dark theme's: still darker where the loss is lower, from mid grey down to near-black, so the
-    coloured paths, the white star and the light arrows stand out on it as they do on the light bands."""
-    shade = np.linspace(14, 112, BANDS).astype(np.ubyte)
-    return np.column_stack([shade, shade, np.minimum(shade + 8, 255)]).astype(np.ubyte)
-
-
-def on_screen_path(w: np.ndarray, b: np.ndarray, pixel: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
-    """The path as the screen can show it: of consecutive points in the same pixel only the first is kept
-    (and always the last point). A converging run piles thousands of steps into a few pixels; drawing each
-    made the landscape the slowest view while a run played."""
-    px, py = pixel
-    if w.size <= 64 or not (px > 0 and py > 0 and math.isfinite(px) and math.isfinite(py)):
-        return w, b
-    with np.errstate(invalid="ignore", over="ignore"):
-        cells_w, cells_b = np.floor(w / px), np.floor(b / py)
-    keep = np.ones(w.size, dtype=bool)
-    keep[1:] = (cells_w[1:] != cells_w[:-1]) | (cells_b[1:] != cells_b[:-1])
-    keep[-1] = True
-    return w[keep], b[keep]
