@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QBrush, QColor, QPen
 
 from gui.kit import plot_style
+from gui.session.run_history import Run
 
 _dot_styles: dict[tuple[int, bool], tuple[QPen, QBrush]] = {}
 
@@ -36,3 +37,21 @@ def on_screen_path(w: np.ndarray, b: np.ndarray, pixel: tuple[float, float]) -> 
     keep[1:] = (cells_w[1:] != cells_w[:-1]) | (cells_b[1:] != cells_b[:-1])
     keep[-1] = True
     return w[keep], b[keep]
+
+
+def path_arrays(run: Run) -> tuple[np.ndarray, np.ndarray]:
+    """The run's path (w, b), starting from its initial values where known."""
+    _, weights, biases = run.path.arrays()
+    if run.initial is None:
+        return weights, biases
+    return np.concatenate([[run.initial[0]], weights]), np.concatenate([[run.initial[1]], biases])
+
+
+def last_finite(run: Run) -> tuple[float, float] | None:
+    """The run's latest finite (w, b): its newest point, unless that is not finite (a diverged run)."""
+    latest = run.path.latest
+    if latest is not None and math.isfinite(latest[1]) and math.isfinite(latest[2]):
+        return float(latest[1]), float(latest[2])
+    w, b = path_arrays(run)
+    finite = np.flatnonzero(np.isfinite(w) & np.isfinite(b))
+    return (float(w[finite[-1]]), float(b[finite[-1]])) if finite.size else None

@@ -12,7 +12,6 @@ live run moves its own dot; the timeline's step adds its dot and two arrows (ste
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
@@ -29,7 +28,7 @@ from gui.kit.fixed_lines import FixedLinesLabel
 from gui.kit.steady_scatter import SteadyScatter
 from gui.kit.widget_names import named
 from gui.session.run_history import Run, RunHistoryModel
-from gui.views.landscape_paths import dot_style, on_screen_path
+from gui.views.landscape_paths import dot_style, last_finite, on_screen_path, path_arrays
 from gui.views.landscape_shading import banded, dark_grey_bands, grey_bands, objective_text, sample_text
 from gui.views.landscape_slice import LandscapeSlice
 from gui.views.step_arrows import StepOverlay
@@ -303,7 +302,7 @@ class LandscapeWidget(QWidget):
         marker; an ended run a small ring, its end marker."""
         spots, key = [], []
         for run in self.runs.shown_runs():
-            position = self._last_finite(run)
+            position = last_finite(run)
             if position is not None:
                 live = run.number in self.live_runs
                 pen, brush = dot_style(run.color, live)
@@ -314,15 +313,6 @@ class LandscapeWidget(QWidget):
             self._dots_drawn = key
             self.position_marker.setData(spots)
 
-    def _last_finite(self, run: Run) -> tuple[float, float] | None:
-        """The run's latest finite (w, b): its newest point, unless that is not finite (a diverged run)."""
-        latest = run.path.latest
-        if latest is not None and math.isfinite(latest[1]) and math.isfinite(latest[2]):
-            return float(latest[1]), float(latest[2])
-        w, b = self._path_arrays(run)
-        finite = np.flatnonzero(np.isfinite(w) & np.isfinite(b))
-        return (float(w[finite[-1]]), float(b[finite[-1]])) if finite.size else None
-
     def dot_styles(self) -> list[tuple[str, bool, float]]:
         """Per drawn dot: its fill colour (name), whether it is filled, and its size (tests)."""
         spots = self.position_marker.data
@@ -330,10 +320,7 @@ class LandscapeWidget(QWidget):
                  float(spot["size"])) for spot in spots]
 
     def _path_arrays(self, run: Run) -> tuple[np.ndarray, np.ndarray]:
-        _, weights, biases = run.path.arrays()
-        if run.initial is None:
-            return weights, biases
-        return np.concatenate([[run.initial[0]], weights]), np.concatenate([[run.initial[1]], biases])
+        return path_arrays(run)
 
     def _framed_path(self, run: Run, checked: _Looked | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The path's finite points that are not a diverging excursion (far above the start's loss).
