@@ -406,9 +406,9 @@ def test_the_engines_own_records_are_explained_consistently(optimizer: str) -> N
 
 @pytest.mark.parametrize("settings", [{"degree": 3}, {"optimizer": "rmsprop"}, {"loss": "huber"}, {"l2": 0.1},
                                       {"validation_fraction": 0.25}])
-def test_a_step_it_cannot_spell_out_shows_the_recorded_numbers_and_says_why(settings: dict) -> None:
-    """A polynomial, another loss or optimizer, a penalty or a split: no MSE arithmetic that would be wrong,
-    the engine's own numbers instead, and for a polynomial which coefficient they are."""
+def test_a_step_beyond_the_line_s_mse_is_spelled_out_per_parameter(settings: dict) -> None:
+    """A polynomial, another loss or optimizer, a penalty or a split: no MSE line arithmetic that would be
+    wrong, but every parameter's gradient and update (tests/test_polynomial_replay.py checks the numbers)."""
     from engine.training.trainer import train
 
     points = PointSet.from_columns(np.linspace(-1, 1, 8), np.linspace(0, 2, 8) ** 2)
@@ -423,8 +423,7 @@ def test_a_step_it_cannot_spell_out_shows_the_recorded_numbers_and_says_why(sett
     data = TrainedData.of_columns(points.x, points.y, False)
     explanation = explain_step(record, config, data)
     text = explanation.plain_text()
-    assert explanation.title == "Step 2 · epoch 2" and "shows the recorded numbers only" in text
-    assert "Plain gradient descent keeps no state" not in text and "Σ r" not in text
-    assert explanation.values["grad_w"] == record.gradient[0]
-    assert ("the first weight (of x) and the bias" in text) == (config.degree > 1)
-    assert "shows the recorded numbers" in explain_step(None, config, data).plain_text()
+    assert explanation.title == "Step 2 · epoch 2" and "Σ r·x" not in text
+    assert explanation.values["grad_b"] == record.gradient[1]
+    assert ("∂L/∂w₃" in text) == (config.degree == 3) and "in your units: y = " in text
+    assert "What Step does" in explain_step(None, config, data).plain_text()

@@ -36,8 +36,9 @@ from engine.files.project_schema import PROJECT_FORMAT, FieldError
 from engine.files.project_trace import FLOAT_WIDTH, INT_WIDTH, MAX_TRACE_ROWS, ROW_BYTES, trace_arrays, trace_records
 from engine.files.project_zip import FLOAT64, INT64, ZIP_MAGIC, ProjectZip, write_project_zip
 from engine.training.config import TrainingConfig
+from engine.training.optimizers import OPTIMIZERS
 from engine.training.results import TrainingResult
-from engine.training.step_trace import StepRecords
+from engine.training.step_trace import StepRecords, wide_width
 
 PROJECT_SUFFIX = ".gdsproj"
 PROJECT_VERSION = 3
@@ -96,6 +97,9 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
         if run.trace is not None and index in traced:
             tables = {"ints": f"{prefix}trace_ints.npy", "floats": f"{prefix}trace_floats.npy"}
             arrays[tables["ints"]], arrays[tables["floats"]] = trace_arrays(run.trace)
+            if run.trace.wide is not None and run.trace.parameter_count == run.config.degree + 1:
+                tables["wide"] = f"{prefix}trace_wide.npy"
+                arrays[tables["wide"]] = np.asarray(run.trace.wide, dtype=FLOAT64)
             entry["trace"] = tables
         runs.append(entry)
     points = {"x": "points/x.npy", "y": "points/y.npy", "x_name": project.column_names[0],
@@ -112,9 +116,10 @@ def _traced_runs(runs: list[SavedRun]) -> set[int]:
     left = TRACE_BYTES_BUDGET
     for index in range(len(runs) - 1, -1, -1):
         trace = runs[index].trace
-        if trace is not None and len(trace) * ROW_BYTES <= left and len(trace) <= MAX_TRACE_ROWS:
+        size = 0 if trace is None else len(trace) * ROW_BYTES + (0 if trace.wide is None else trace.wide.nbytes)
+        if trace is not None and size <= left and len(trace) <= MAX_TRACE_ROWS:
             kept.add(index)
-            left -= len(trace) * ROW_BYTES
+            left -= size
     return kept
 
 
@@ -218,7 +223,7 @@ class _JsonArrays:
     def epochs(self, values: list[int], where: str, most: int) -> np.ndarray:
         return _sized(np.asarray(values, dtype=np.int64), where, None, most)
 
-    def trace(self, document: schema.TraceDoc, where: str) -> StepRecords | None:
+    def trace(self, document: schema.TraceDoc, where: str, config: TrainingConfig) -> StepRecords | None:
         return None  # versions 1 and 2 kept no trace
 
 
@@ -236,13 +241,20 @@ class _ZipArrays:
     def epochs(self, member: str, where: str, most: int) -> np.ndarray:
         return _sized(self.archive.array(member, INT64, where, None, most), where, None, most)
 
-    def trace(self, document: schema.TraceDoc, where: str) -> StepRecords:
+    def trace(self, document: schema.TraceDoc, where: str, config: TrainingConfig) -> StepRecords:
+        """The trace's tables; a polynomial's wide table must have the columns its config implies (a line's
+        or a missing one is left out: replay then shows what the narrow table holds)."""
         ints = self.archive.array(document.ints, INT64, f"{where}.ints", None, MAX_TRACE_ROWS, INT_WIDTH)
         if ints.shape[0] > MAX_TRACE_ROWS:
             raise FieldError(f"{where}.ints", f"has {ints.shape[0]:,} rows; at most {MAX_TRACE_ROWS:,} are allowed.")
         floats = self.archive.array(document.floats, FLOAT64, f"{where}.floats", ints.shape[0], MAX_TRACE_ROWS,
                                     FLOAT_WIDTH)
-        return trace_records(ints, floats, where)
+        wide, count = None, config.degree + 1
+        if document.wide is not None and config.degree > 1:
+            buffers = len(OPTIMIZERS.get(config.optimizer).torch_state_keys)
+            wide = self.archive.array(document.wide, FLOAT64, f"{where}.wide", ints.shape[0], MAX_TRACE_ROWS,
+                                      wide_width(count, buffers))
+        return trace_records(ints, floats, where, wide, count)
 
 
 Arrays = _JsonArrays | _ZipArrays
@@ -288,7 +300,7 @@ def _run(document: schema.RunDoc[Any, Any], where: str, arrays: Arrays) -> Saved
     result = _result(document.result, f"{where}.result", arrays)
     config = _config(document.config if document.config is not None else document.result.config, f"{where}.config")
     path = None if document.path is None else _path(document.path, f"{where}.path", result.epochs_run, arrays)
-    trace = None if document.trace is None else arrays.trace(document.trace, f"{where}.trace")
+    trace = None if document.trace is None else arrays.trace(document.trace, f"{where}.trace", config)
     return SavedRun(config, result, path, document.shown, trace)
 
 

@@ -146,6 +146,7 @@ class TraceDoc(Struct):
 
     ints: MemberName
     floats: MemberName
+    wide: MemberName | None = None  # a polynomial's every parameter per step (step_trace.WIDE_PARTS)
 
 
 class RunDoc(Struct, Generic[F, E], kw_only=True):

@@ -8,6 +8,8 @@ trace is two .npy members and costs two zip entries however many fields a step h
   runs/N/trace_floats.npy  float64 [k, 16]  losses, before (w, b), after (w, b), trained_before (w, b),
                                             trained_after (w, b), gradients (∂L/∂w, ∂L/∂b), states (4),
                                             learning_rates
+  runs/N/trace_wide.npy    float64 [k, W]   a polynomial's (degree > 1) wide block: W = P·(5 + buffers), P =
+                                            degree + 1, buffers = its optimizer's (step_trace.WIDE_PARTS)
 
 Every value is checked: the trainer keeps only the steps before the first non-finite one, so every saved
 number is finite; losses are ≥ 0 (a mean square), learning rates > 0; step numbers start at 1 or later and
@@ -42,8 +44,10 @@ def trace_arrays(records: StepRecords) -> tuple[np.ndarray, np.ndarray]:
     return ints, floats
 
 
-def trace_records(ints: np.ndarray, floats: np.ndarray, where: str) -> StepRecords:
-    """StepRecords from the two arrays read back (shapes already checked), or FieldError naming the field."""
+def trace_records(ints: np.ndarray, floats: np.ndarray, where: str, wide: np.ndarray | None = None,
+                  parameter_count: int = 0) -> StepRecords:
+    """StepRecords from the arrays read back (shapes already checked, `wide` with `parameter_count`
+    parameters or None), or FieldError naming the field."""
     steps, epochs, sizes = (ints[:, column].copy() for column in range(INT_WIDTH))
     _at_least(steps, 1, f"{where}.steps", "a step number ≥ 1")
     _increasing(steps, f"{where}.steps", "step numbers in increasing order", strictly=True)
@@ -60,7 +64,9 @@ def trace_records(ints: np.ndarray, floats: np.ndarray, where: str) -> StepRecor
         _finite(values, f"{where}.{name}", width)
     _positive(fields["losses"], f"{where}.losses", "a finite number ≥ 0", strictly=False)
     _positive(fields["learning_rates"], f"{where}.learning_rates", "a finite number > 0", strictly=True)
-    return StepRecords(**fields)
+    if wide is not None:
+        _finite(wide, f"{where}.wide", wide.shape[1])
+    return StepRecords(**fields, wide=wide, parameter_count=parameter_count if wide is not None else 0)
 
 
 def _name(where: str, row: int, column: int | None = None) -> str:

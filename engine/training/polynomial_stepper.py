@@ -26,6 +26,7 @@ from engine.training.steppers import (
     VALIDATION_COLUMN,
     HeldOut,
     _Batches,
+    extra_width,
 )
 
 
@@ -44,19 +45,22 @@ class PolynomialFusedStepper:
         self.delta = delta
         self.schedule = SCHEDULES.get(config.schedule)
         self.l2, self.l1 = config.l2, config.l1
-        self.live = torch.zeros(ROW_WIDTH, dtype=torch.float32, device=device)
+        spec = OPTIMIZERS.get(config.optimizer)
+        count = self.degree + 1
+        self.extra_width = 0 if self.degree == 1 else extra_width(count, len(spec.torch_state_keys))
+        self.live = torch.zeros(ROW_WIDTH + self.extra_width, dtype=torch.float32, device=device)
         self.live[VALIDATION_COLUMN] = float("nan")
         if self.degree == 1:  # θ, its gradient and the optimizer's state are the row's own columns
             self.theta = self.live[1:3]
             self.gradient = self.live[3:5]
             state: torch.Tensor | None = self.live[STATE_START:STATE_STOP]
-        else:
-            self.theta = torch.zeros(self.degree + 1, dtype=torch.float32, device=device)
-            self.gradient = torch.zeros_like(self.theta)
-            state = None
+        else:  # … and a polynomial's are the extra columns after them (see steppers.py)
+            self.theta = self.live[ROW_WIDTH:ROW_WIDTH + count]
+            self.gradient = self.live[ROW_WIDTH + count:ROW_WIDTH + 2 * count]
+            state = self.live[ROW_WIDTH + 2 * count:] if spec.torch_state_keys else None
         self.theta.copy_(theta)
         self.weights, self.bias = self.theta[:-1], self.theta[-1]
-        self.update = OPTIMIZERS.get(config.optimizer).make_fused(self.theta, config, state)
+        self.update = spec.make_fused(self.theta, config, state)
         self.base_rate = config.learning_rate
         self.epochs_done = 0
         self.batches = _Batches(len(y), config.batch_size, config.seed, device)

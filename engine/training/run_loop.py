@@ -5,13 +5,14 @@ flush in one copy, checks them for divergence, turns them into the loss per epoc
 StepRecords replay needs, and hands them to the listener as one ProgressBatch.
 
 Losses are the data loss (the run's loss function, in the user's units) without the L1/L2 penalties, for
-the training and the held-out points alike, so the two curves compare. For degree > 1 the records and the
-path hold the first weight and the bias as trained (see steppers.py); `last_coefficients` is the whole
-polynomial in the user's units.
+the training and the held-out points alike, so the two curves compare. For degree > 1 the records' (w, b)
+and the path hold the first weight and the bias as trained (see steppers.py), and each record's wide block
+every parameter (step_trace.py); `last_coefficients` is the whole polynomial in the user's units.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -29,7 +30,7 @@ from engine.training.loss_history import GrowingBuffer
 from engine.training.optimizers import stable_learning_rate_for, stable_learning_rate_for_features
 from engine.training.results import ProgressBatch
 from engine.training.schedules import SCHEDULES
-from engine.training.step_trace import StepRecords
+from engine.training.step_trace import StepRecords, wide_width
 from engine.training.steppers import ROW_WIDTH, STATE_START, STATE_STOP, VALIDATION_COLUMN, Stepper
 
 CHUNK_STEPS = 4096  # steps buffered on the device between reads
@@ -58,6 +59,19 @@ class RunUnits:
             weight, bias = line.to_original(float(trained[0]), float(trained[1]))
             return float(bias), float(weight)
         return tuple(float(v) for v in self.scaling.to_original(trained[:-1], float(trained[-1])))
+
+    def coefficient_map(self) -> tuple[np.ndarray, np.ndarray]:
+        """(M, c) with coefficients = θ·Mᵀ + c for trained θ = [w₁…w_D, b]: the conversion is affine, so
+        a batch of steps converts in one product instead of a polynomial composition per step."""
+        count = self.degree + 1
+        offset = np.array(self.coefficients(np.zeros(count)), dtype=np.float64)
+        # The linear part from a scaling without y's mean: no offset to subtract, so nothing cancels.
+        linear = self if self.scaling is None else dataclasses.replace(
+            self, scaling=dataclasses.replace(self.scaling, mean_y=0.0))
+        columns = [np.array(linear.coefficients(np.eye(count)[j]), dtype=np.float64) for j in range(count)]
+        if self.scaling is None:
+            columns = [column - offset for column in columns]  # offset is 0 here: nothing to cancel
+        return np.column_stack(columns), offset
 
     @property
     def line_scaler(self) -> Standardizer | None:
@@ -97,6 +111,8 @@ class RunLoop:
         self.initial = initial
         self.last_params = initial
         self.last_trained = trained_pair
+        self.last_theta = np.asarray(trained_initial, dtype=np.float64).copy()  # every parameter, as trained
+        self.coefficient_map = units.coefficient_map() if stepper.extra_width else None
         self.last_loss = math.nan
         self.message = ""
         self.suggested_learning_rate: float | None = None
@@ -126,7 +142,8 @@ class RunLoop:
             self._allocate_rows(min(self.remaining, CHUNK_STEPS))
 
     def _allocate_rows(self, count: int) -> None:
-        self.rows = torch.zeros((count, ROW_WIDTH), dtype=torch.float32, device=self.device)
+        self.rows = torch.zeros((count, ROW_WIDTH + self.stepper.extra_width), dtype=torch.float32,
+                                device=self.device)
         self._row_views = list(self.rows.unbind(0))  # made once: indexing a tensor per step costs ~1.5 µs
 
     @property
@@ -150,11 +167,14 @@ class RunLoop:
         rows = self.rows[:count].cpu().numpy().astype(np.float64)
         self.pending = 0
         records, epoch_rows = self._records(rows)
-        bad = np.flatnonzero(~np.isfinite(records.losses) | ~np.isfinite(records.after).all(axis=1))
+        broken = ~np.isfinite(records.losses) | ~np.isfinite(records.after).all(axis=1)
+        if records.wide is not None:  # any coefficient of a polynomial, not only the first weight and bias
+            broken |= ~np.isfinite(records.wide).all(axis=1)
+        bad = np.flatnonzero(broken)
         if bad.size:
             first = int(bad[0])
             self._note_divergence(int(records.epochs[first]), float(records.losses[first]))
-            records = _head(records, first)
+            records = records.head(first)
             epoch_rows = epoch_rows[epoch_rows < first]
         now = time.perf_counter()
         if len(records):
@@ -184,10 +204,25 @@ class RunLoop:
         records = StepRecords(
             steps=steps, epochs=epochs, batch_sizes=sizes, losses=losses, before=before, after=after,
             trained_before=trained_before, trained_after=trained_after.copy(), gradients=gradients.copy(),
-            states=rows[:, STATE_START:STATE_STOP].copy(), learning_rates=self._rates(epochs))
+            states=rows[:, STATE_START:STATE_STOP].copy(), learning_rates=self._rates(epochs),
+            wide=self._wide(rows[:, ROW_WIDTH:]), parameter_count=self.units.degree + 1 if self.coefficient_map
+            is not None else 0)
         self._sse_rows = rows[:, 0]
         self._validation_rows = rows[:, VALIDATION_COLUMN] * self.units.loss_factor
         return records, np.flatnonzero(index_in_epoch == self.steps_per_epoch - 1)
+
+    def _wide(self, extra: np.ndarray) -> np.ndarray | None:
+        """A polynomial's wide block (step_trace.WIDE_PARTS, then the optimizer's buffers) from its rows'
+        extra columns [θ after, gradient, buffers…]; nothing for a line."""
+        if self.coefficient_map is None:
+            return None
+        count = self.units.degree + 1
+        after = extra[:, :count]
+        before = np.vstack([self.last_theta, after[:-1]])
+        matrix, offset = self.coefficient_map
+        wide = np.hstack([before @ matrix.T + offset, after @ matrix.T + offset, before, after, extra[:, count:]])
+        assert wide.shape[1] == wide_width(count, extra.shape[1] // count - 2)
+        return wide
 
     def _rates(self, epochs: np.ndarray) -> np.ndarray:
         """The learning rate of each step's epoch (non-decreasing epochs), by the schedule's own recurrence."""
@@ -225,8 +260,14 @@ class RunLoop:
         self.steps_run += count
         self.last_params = (float(records.after[-1, 0]), float(records.after[-1, 1]))
         self.last_trained = (float(records.trained_after[-1, 0]), float(records.trained_after[-1, 1]))
+        if records.wide is not None:
+            count = records.parameter_count
+            self.last_theta = records.wide[-1, 3 * count:4 * count].copy()  # the "after" part
         if self.units.degree == 1:  # the line's records: the coefficients are exactly its (w, b)
             self.last_coefficients = (self.last_params[1], self.last_params[0])
+        elif records.wide is not None:  # the newest step's polynomial, exactly as replay shows it
+            count = records.parameter_count
+            self.last_coefficients = tuple(float(v) for v in records.wide[-1, count:2 * count])
         elif not self.diverged:  # the stepper is past the divergence: keep the polynomial of the flush before
             self.last_coefficients = self.units.coefficients(self.stepper.trained_parameters())
         if losses.size:
@@ -274,7 +315,3 @@ class RunLoop:
                  "the starting weight and bias are shown")  # the panel names the same two epochs
         self.message = f"Training diverged at epoch {epoch:,}: {what}; {shown}. {why}"
 
-
-def _head(records: StepRecords, count: int) -> StepRecords:
-    """The first `count` steps of `records`."""
-    return StepRecords(**{name: getattr(records, name)[:count] for name in records.__dataclass_fields__})

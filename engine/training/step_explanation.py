@@ -24,6 +24,7 @@ from engine.data.scaling import Standardizer
 from engine.training.config import TrainingConfig
 from engine.training.explanation_text import Explanation, Line, Section
 from engine.training.optimizers import ADAM_BETAS, ADAM_EPS, OPTIMIZERS
+from engine.training.parameter_explanation import explain_parameter_step
 from engine.training.step_trace import StepRecord
 
 Formatter = Callable[[float], str]
@@ -94,9 +95,9 @@ def batches_per_epoch(n: int, batch_size: int | None) -> int:
 def explain_step(record: StepRecord | None, config: TrainingConfig, data: TrainedData, *,
                  initial: tuple[float, float] | None = None, number: Formatter = plain_number) -> Explanation:
     """The step `record` (None: the start of the run, `initial` in the user's units) explained."""
+    if not spelled_out(config):  # every parameter's arithmetic, without recomputing the gradient
+        return explain_parameter_step(record, config, None, number=number)
     writer = _Writer(number)
-    if not spelled_out(config):
-        return _explain_recorded(writer, record, config)
     if record is None:
         return _explain_start(writer, config, data, initial)
     return _explain(writer, record, config, data)
@@ -110,29 +111,6 @@ def spelled_out(config: TrainingConfig) -> bool:
     data's five moments then give the gradient), trained with SGD, momentum or Adam."""
     return (config.degree == 1 and config.loss == "mse" and config.l2 == 0.0 and config.l1 == 0.0
             and config.validation_fraction == 0.0 and config.optimizer in SPELLED_OUT_OPTIMIZERS)
-
-
-def _explain_recorded(out: _Writer, record: StepRecord | None, config: TrainingConfig) -> Explanation:
-    """What the record holds, without the arithmetic: for a polynomial, another loss, a penalty, a split or
-    another optimizer the numbers are the first weight's and the bias's, as the engine recorded them."""
-    spec = OPTIMIZERS.get(config.optimizer)
-    limit = Line("", f"The arithmetic of a step is spelled out for a line with mean squared error, no penalty "
-                     f"and no validation split, trained with SGD, momentum or Adam. This run (degree "
-                     f"{config.degree}, {config.loss}, {spec.label}) shows the recorded numbers only"
-                     + (": the first weight (of x) and the bias." if config.degree > 1 else "."))
-    if record is None:
-        return Explanation("Before the first step", (Section("Recorded numbers", (limit,)),))
-    values = {"grad_w": record.gradient[0], "grad_b": record.gradient[1], "learning_rate": record.learning_rate,
-              "delta_w": record.trained_after[0] - record.trained_before[0],
-              "delta_b": record.trained_after[1] - record.trained_before[1]}
-    return Explanation(f"Step {record.step:,} · epoch {record.epoch:,}", (Section("Recorded numbers", (
-        limit,
-        Line("batch", f"{record.batch_size:,} points, loss {out.n(record.loss)} before the step"),
-        Line("gradient", f"∂L/∂w {out.n(record.gradient[0])}, ∂L/∂b {out.n(record.gradient[1])} "
-                         "(penalties included)"),
-        Line("learning rate", f"lr = {out.n(record.learning_rate)}"),
-        Line("update", f"Δw {out.n(values['delta_w'])}, Δb {out.n(values['delta_b'])}"),
-        Line("w, b", out.pair(record.trained_after)))),), values)
 
 
 class _Writer:

@@ -8,11 +8,17 @@ each) while the newest step is always kept.
 
 Timeline positions: position 0 is the run before its first step (the initial parameters); position i ≥ 1
 is the i-th kept step, showing the parameters after it. With stride 1 a position is the step number.
+
+A polynomial (degree > 1) has more parameters than the row's (w, b) pair: its steps also carry a wide block
+of P = D + 1 values per part (`WIDE_PARTS`: the polynomial before and after the step in the user's units,
+the trained parameters before and after, the gradient) and one more part per optimizer buffer (momentum's
+velocity, Adam's m and v), so replay draws the curve of any step and the step details show every
+coefficient's arithmetic. A degree-10 Adam run keeps 152 + 616 bytes a step.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -25,6 +31,13 @@ _FLOAT_COLUMNS = ("loss", "before_w", "before_b", "after_w", "after_b", "trained
                   "trained_after_w", "trained_after_b", "grad_w", "grad_b", "s0", "s1", "s2", "s3",
                   "learning_rate")
 _INT_COLUMNS = ("step", "epoch", "batch_size")
+# The parts of a polynomial's wide block, P values each, then one part per optimizer buffer.
+WIDE_PARTS = ("coefficients_before", "coefficients_after", "before", "after", "gradient")
+
+
+def wide_width(parameter_count: int, buffers: int) -> int:
+    """Values per step in the wide block of a polynomial with `parameter_count` parameters."""
+    return parameter_count * (len(WIDE_PARTS) + buffers)
 
 
 @dataclass(frozen=True)
@@ -49,24 +62,57 @@ class StepRecords:
     gradients: np.ndarray  # float64 [k, 2]
     states: np.ndarray  # float64 [k, STATE_WIDTH]
     learning_rates: np.ndarray  # float64 [k]
+    wide: np.ndarray | None = None  # float64 [k, wide_width(P, buffers)] for a polynomial, else None
+    parameter_count: int = 0  # P = D + 1 when `wide` is given
 
     def __len__(self) -> int:
         return int(self.steps.shape[0])
 
+    def head(self, count: int) -> StepRecords:
+        """The first `count` steps."""
+        values = {item.name: getattr(self, item.name) for item in fields(self)}
+        for name, value in values.items():
+            if isinstance(value, np.ndarray):
+                values[name] = value[:count]
+        return StepRecords(**values)
+
     def _floats(self) -> np.ndarray:
-        return np.column_stack([self.losses, self.before, self.after, self.trained_before, self.trained_after,
-                                self.gradients, self.states, self.learning_rates]).astype(np.float64)
+        columns = [self.losses, self.before, self.after, self.trained_before, self.trained_after,
+                   self.gradients, self.states, self.learning_rates]
+        if self.wide is not None:
+            columns.append(self.wide)
+        return np.column_stack(columns).astype(np.float64)
 
     def _ints(self) -> np.ndarray:
         return np.column_stack([self.steps, self.epochs, self.batch_sizes]).astype(np.int64)
 
     @classmethod
-    def _from_rows(cls, floats: np.ndarray, ints: np.ndarray) -> StepRecords:
+    def _from_rows(cls, floats: np.ndarray, ints: np.ndarray, parameter_count: int = 0) -> StepRecords:
+        narrow = len(_FLOAT_COLUMNS)
+        wide = floats[:, narrow:].copy() if parameter_count else None
         return cls(steps=ints[:, 0].copy(), epochs=ints[:, 1].copy(), batch_sizes=ints[:, 2].copy(),
                    losses=floats[:, 0].copy(), before=floats[:, 1:3].copy(), after=floats[:, 3:5].copy(),
                    trained_before=floats[:, 5:7].copy(), trained_after=floats[:, 7:9].copy(),
                    gradients=floats[:, 9:11].copy(), states=floats[:, 11:15].copy(),
-                   learning_rates=floats[:, 15].copy())
+                   learning_rates=floats[:, 15].copy(), wide=wide, parameter_count=parameter_count)
+
+
+@dataclass(frozen=True)
+class ParameterStep:
+    """Every parameter of a polynomial's step (a StepRecord holds only the first weight and the bias)."""
+
+    coefficients_before: tuple[float, ...]  # the polynomial in the user's units, constant term first
+    coefficients_after: tuple[float, ...]
+    before: tuple[float, ...]  # [w₁…w_D, b] as trained
+    after: tuple[float, ...]
+    gradient: tuple[float, ...]  # ∂L/∂wⱼ then ∂L/∂b, penalties included
+    state: tuple[tuple[float, ...], ...]  # per optimizer buffer after the step, one value per parameter
+
+    @classmethod
+    def of_row(cls, wide: np.ndarray, parameter_count: int) -> ParameterStep:
+        parts = [tuple(float(v) for v in wide[start:start + parameter_count])
+                 for start in range(0, wide.shape[0], parameter_count)]
+        return cls(parts[0], parts[1], parts[2], parts[3], parts[4], state=tuple(parts[len(WIDE_PARTS):]))
 
 
 @dataclass(frozen=True)
@@ -84,6 +130,7 @@ class StepRecord:
     gradient: tuple[float, float]
     state: tuple[float, ...]
     learning_rate: float
+    parameters: ParameterStep | None = None  # a polynomial's whole step (degree > 1)
 
 
 class _RowBuffer:
@@ -116,6 +163,8 @@ class StepTrace:
         self.capacity = max(capacity, 4)
         self.stride = 1
         self.initial = initial
+        self.parameter_count = 0  # P for a polynomial's trace (its steps' wide block), else 0
+        self.initial_coefficients: tuple[float, ...] | None = None  # a polynomial's start, constant first
         self._floats = _RowBuffer(len(_FLOAT_COLUMNS), np.float64)
         self._ints = _RowBuffer(len(_INT_COLUMNS), np.int64)
         self._latest: tuple[np.ndarray, np.ndarray] | None = None  # the newest step, kept even when thinned
@@ -138,6 +187,15 @@ class StepTrace:
             return
         if self.initial is None:
             self.initial = (float(records.before[0, 0]), float(records.before[0, 1]))
+        if records.parameter_count != self.parameter_count:
+            if self._latest is not None:
+                raise ValueError(f"steps of {records.parameter_count} parameters added to a trace of "
+                                 f"{self.parameter_count}")
+            self.parameter_count = records.parameter_count
+            self._floats = _RowBuffer(len(_FLOAT_COLUMNS) + (0 if records.wide is None else records.wide.shape[1]),
+                                      np.float64)
+        if records.wide is not None and self.initial_coefficients is None and int(records.steps[0]) == 1:
+            self.initial_coefficients = tuple(float(v) for v in records.wide[0, :records.parameter_count])
         floats, ints = records._floats(), records._ints()
         gaps = np.diff(ints[:, 0])
         if gaps.size and gaps.max() > 1:  # the kept steps of a thinned trace (a saved project): its stride
@@ -174,7 +232,26 @@ class StepTrace:
                           trained_before=(float(floats[5]), float(floats[6])),
                           trained_after=(float(floats[7]), float(floats[8])),
                           gradient=(float(floats[9]), float(floats[10])),
-                          state=tuple(float(v) for v in floats[11:15]), learning_rate=float(floats[15]))
+                          state=tuple(float(v) for v in floats[11:15]), learning_rate=float(floats[15]),
+                          parameters=ParameterStep.of_row(floats[len(_FLOAT_COLUMNS):], self.parameter_count)
+                          if self.parameter_count else None)
+
+    def start_coefficients(self) -> tuple[float, ...] | None:
+        """The run's start as coefficients, constant first (a line's is (b, w)); None while unknown."""
+        if self.parameter_count:
+            return self.initial_coefficients
+        return None if self.initial is None else (self.initial[1], self.initial[0])
+
+    def coefficients_at(self, position: int) -> tuple[float, ...] | None:
+        """A polynomial's coefficients (user's units, constant first) at `position`; None for a line's trace
+        or where the start is not known."""
+        if not self.parameter_count:
+            return None
+        if position <= 0:
+            return self.initial_coefficients
+        floats, _ = self._row(position)
+        start = len(_FLOAT_COLUMNS) + self.parameter_count  # the "coefficients_after" part
+        return tuple(float(v) for v in floats[start:start + self.parameter_count])
 
     def params_at(self, position: int) -> tuple[float, float] | None:
         """(weight, bias) shown at `position`: the initial ones at 0, else the parameters after that step."""
@@ -204,7 +281,7 @@ class StepTrace:
             assert self._latest is not None
             floats = np.vstack([floats, self._latest[0]])
             ints = np.vstack([ints, self._latest[1]])
-        return StepRecords._from_rows(floats, ints)
+        return StepRecords._from_rows(floats, ints, self.parameter_count)
 
     def shrink_to(self, capacity: int) -> None:
         """Keep at most about `capacity` steps from now on (an old run, when many long runs add up)."""

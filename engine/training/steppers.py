@@ -13,10 +13,11 @@ run's (a line, MSE, no penalty, schedule or split: TrainingConfig.is_classic); e
 is engine.training.polynomial_stepper.
 
 A row is [batch loss sum, w, b, ∂L/∂w, ∂L/∂b, optimizer state…, validation loss]. For
-degree > 1, w is the first weight (of x) and the state that of the first weight and the bias: replay and
-the step details describe a line, and show the first coefficient of a polynomial (the full coefficients
-come from `trained_parameters`). The validation loss is the held-out points' mean loss (no penalty) at the
-parameters the epoch started from, written in every row of the epoch (NaN without a split).
+degree > 1, w is the first weight (of x), and `extra_width` more columns follow the row's: every parameter
+after the step [w₁…w_D, b], the whole gradient, and the optimizer's buffers for every parameter (one part
+per buffer, in `torch_state_keys` order), which replay and the step details read. The validation loss is
+the held-out points' mean loss (no penalty) at the parameters the epoch started from, written in every row
+of the epoch (NaN without a split).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ ROW_WIDTH = VALIDATION_COLUMN + 1  # [batch loss sum, w, b, ∂L/∂w, ∂L/∂b
 class Stepper(Protocol):
     steps_per_epoch: int
     scales_gradient: bool  # False: the row's gradient lacks the factor 2/m (the trainer applies it)
+    extra_width: int  # columns after ROW_WIDTH: a polynomial's parameters, gradient and state (0: none)
 
     def take_step(self, row: torch.Tensor) -> None:
         """One optimizer step; write [batch SSE, w, b, gradient, state] into `row` (shape [ROW_WIDTH])."""
@@ -105,7 +107,14 @@ class _Batches:
         return min(self.batch_size, self.n - index_in_epoch * self.batch_size)
 
 
+def extra_width(parameter_count: int, buffers: int) -> int:
+    """Columns a polynomial's row adds: its parameters, its gradient, and each optimizer buffer."""
+    return parameter_count * (2 + buffers)
+
+
 class FusedStepper:
+    extra_width = 0
+
     def __init__(self, x: torch.Tensor, y: torch.Tensor, theta: torch.Tensor, config: TrainingConfig) -> None:
         self.x = x
         self.y = y
@@ -181,7 +190,10 @@ class AutogradStepper:
         self._shuffled: tuple[torch.Tensor, torch.Tensor] | None = None
         self.held_out = held_out
         self.validation = torch.full((), float("nan"), dtype=torch.float32, device=x.device)
-        self.gradient = torch.zeros(2, dtype=torch.float32, device=x.device)  # [∂/∂w₁, ∂/∂b] of the last step
+        parameter_count = self.inputs.shape[1] + 1
+        # A polynomial records every parameter (extra_width); a line its (w, b) in the row's own columns.
+        self.extra_width = extra_width(parameter_count, len(self.state_keys)) if parameter_count > 2 else 0
+        self.gradient = torch.zeros(parameter_count, dtype=torch.float32, device=x.device)  # [∂/∂w…, ∂/∂b]
 
     def take_step(self, row: torch.Tensor) -> None:
         if self.batches.cursor == 0 and self.held_out is not None:  # the epoch's first step: score it first
@@ -224,19 +236,23 @@ class AutogradStepper:
         weight_grad, bias_grad = self.model.weight.grad, self.model.bias.grad
         assert weight_grad is not None and bias_grad is not None
         with torch.no_grad():
-            torch.stack([weight_grad.reshape(-1)[0], bias_grad.reshape(())], out=self.gradient)
+            torch.cat([weight_grad.reshape(-1), bias_grad.reshape(-1)], out=self.gradient)
         self.optimizer.step()
         return loss.detach() * inputs.shape[0]
 
     def _record(self, row: torch.Tensor, loss_sum: torch.Tensor) -> None:
         weight, bias = self.model.weight, self.model.bias
         state = self.optimizer.state
-        buffers = [torch.stack([state[weight][key].reshape(-1)[0], state[bias][key].reshape(())])
+        buffers = [torch.cat([state[weight][key].reshape(-1), state[bias][key].reshape(-1)])
                    for key in self.state_keys]
         with torch.no_grad():
-            values = [loss_sum.reshape(1), weight.detach().reshape(-1)[:1], bias.detach().reshape(1),
-                      self.gradient, *buffers]
+            gradient = self.gradient[[0, -1]] if self.extra_width else self.gradient
+            values = [loss_sum.reshape(1), weight.detach().reshape(-1)[:1], bias.detach().reshape(1), gradient,
+                      *(buffers if not self.extra_width else [])]
             filled = torch.cat(values)
             row[: filled.shape[0]].copy_(filled)
             row[filled.shape[0]:STATE_STOP].zero_()
             row[VALIDATION_COLUMN].copy_(self.validation)
+            if self.extra_width:
+                row[ROW_WIDTH:].copy_(torch.cat([weight.detach().reshape(-1), bias.detach().reshape(-1),
+                                                 self.gradient, *buffers]))

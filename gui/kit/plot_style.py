@@ -109,3 +109,15 @@ def run_pen(color: QColor, *, current: bool) -> pg.QtGui.QPen:
         shade.setAlpha(255 if current else FADED_ALPHA)
         _run_pens[key] = _remember(pg.mkPen(shade), 1, _line_scale)
     return _run_pens[key]
+
+
+_shared_pens: dict[tuple[str, float, Qt.PenStyle], QPen] = {}
+
+
+def shared_pen(color: QColor, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
+    """A pen per colour, width and style, built once (pyqtgraph draws faster with shared pens, and an item
+    handed the same pen again skips its repaint)."""
+    key = (color.name(QColor.NameFormat.HexArgb), width, style)
+    if key not in _shared_pens:
+        _shared_pens[key] = pg.mkPen(color, width=width, style=style)
+    return _shared_pens[key]

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal
 
+from engine.training.step_trace import StepRecord
 from gui.session.replay_clock import ReplayClock
 from gui.session.run_history import Run, RunHistoryModel
 from gui.views.data_plot import DataPlotWidget
@@ -113,8 +114,8 @@ class TimelineController(QObject):
         else:
             record = trace.record(position)
             self._step = record.step if record is not None else 0
-            if run.config.degree > 1:  # the newest polynomial: the steps keep only (w₁, b) of it
-                self.data_plot.set_curve(run.coefficients() or None, run.color)
+            if run.config.degree > 1:
+                self._show_polynomial(run, position, record)
             else:
                 self.data_plot.set_fit(params[0], params[1], run.color)
                 before = record.before if record is not None else (None, None)
@@ -127,6 +128,17 @@ class TimelineController(QObject):
         if self.step_details is not None:
             self.step_details.show_step(run, position)
         self.positionShown.emit(run, position)
+
+    def _show_polynomial(self, run: Run, position: int, record: StepRecord | None) -> None:
+        """A polynomial at the step, over the one before it; a trace without every coefficient (a project
+        saved before they were kept) shows the run's newest curve."""
+        coefficients = run.trace.coefficients_at(position)
+        if coefficients is None:
+            self.data_plot.set_curve(run.coefficients() or None, run.color)
+            return
+        self.data_plot.set_curve(coefficients, run.color)
+        before = record.parameters.coefficients_before if record is not None and record.parameters else None
+        self.data_plot.set_before_curve(before, run.color)
 
     # --- runs coming and going -----------------------------------------------------------------------
     def run_started(self, run: Run) -> None:

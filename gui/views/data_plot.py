@@ -1,6 +1,6 @@
-"""The data plot: the points, the fitted line (the selected run's at the timeline's step, in its colour,
-over the line before that step, dashed), a line per run training now, the exact least-squares line as a
-faint ghost, and optionally the residuals.
+"""The data plot: the points, the fitted line or polynomial (the selected run's at the timeline's step, in
+its colour, over the one before that step, dashed), a line per run training now, the exact least-squares
+line as a faint ghost, and optionally the residuals.
 
 Click empty space to add a point there; drag a point to move it; click a point to select it, then
 Delete (or right-click ▸ Delete point) removes it. Without a mouse: focus the plot (Tab), move the
@@ -78,6 +78,7 @@ class DataPlotWidget(pg.PlotWidget):
         self.before_line.setZValue(-1.5)
         self.fit_curve = PolynomialCurve(plot_style.FIT_PEN, -1)  # a polynomial run's model, in its colour
         self.ghost_curve = PolynomialCurve(plot_style.GHOST_PEN, -2)  # the exact optimum of degree > 1
+        self.before_curve = PolynomialCurve(plot_style.GHOST_PEN, -1.5)  # a polynomial before the step
         self.held_rows = np.empty(0, dtype=np.int64)  # drawn hollow: the validation split's rows
         self._split = (0.0, 0)
         self.live_lines: dict[int, tuple[Run, SlopeLine]] = {}  # one line per run training now
@@ -88,8 +89,8 @@ class DataPlotWidget(pg.PlotWidget):
         self.density = DensityImage()
         self.keys = KeyboardCrosshair(self.view_box, self)
         self.crosshair = self.keys.item
-        for graphic in (self.ghost_line, self.ghost_curve, self.before_line, self.fit_line, self.fit_curve,
-                        self.residuals, self.scatter, self.highlight, self.crosshair):
+        for graphic in (self.ghost_line, self.ghost_curve, self.before_line, self.before_curve, self.fit_line,
+                        self.fit_curve, self.residuals, self.scatter, self.highlight, self.crosshair):
             self.addItem(graphic, ignoreBounds=graphic is not self.scatter)
         self.addItem(self.density.image, ignoreBounds=True)
         self.show_residuals = False
@@ -151,11 +152,12 @@ class DataPlotWidget(pg.PlotWidget):
             self._fit = None
             self.fit_line.setVisible(False)
         else:
-            pen = plot_style.FIT_PEN if color is None else _pen(color, 2.0)
+            pen = plot_style.FIT_PEN if color is None else plot_style.shared_pen(color, 2.0)
             if (weight, bias) == self._fit and self.fit_line.isVisible() and self._fit_pen is pen:
                 return  # the same line again (a frame with no new step): nothing to repaint
             self._fit = (weight, bias)
             self.fit_curve.set_coefficients(None)  # a line replaces a polynomial's curve
+            self.before_curve.set_coefficients(None)
             if self._fit_pen is not pen:  # setPen copies the pen and repaints: only when it changes
                 self._fit_pen = pen
                 self.fit_line.setPen(pen)
@@ -171,7 +173,7 @@ class DataPlotWidget(pg.PlotWidget):
         if color is not None:
             faint = QColor(color)
             faint.setAlpha(150)
-            pen = _pen(faint, 2.0, Qt.PenStyle.DashLine)
+            pen = plot_style.shared_pen(faint, 2.0, Qt.PenStyle.DashLine)
             if self._before_pen is not pen:
                 self._before_pen = pen
                 self.before_line.setPen(pen)
@@ -187,11 +189,20 @@ class DataPlotWidget(pg.PlotWidget):
     # --- polynomials and the validation split ------------------------------------------------------
     def set_curve(self, coefficients: tuple[float, ...] | None, color: QColor | None = None) -> None:
         """Show the polynomial (constant term first) instead of a line; None hides it."""
-        self.fit_curve.set_coefficients(coefficients, plot_style.FIT_PEN if color is None else _pen(color, 2.0))
+        pen = plot_style.FIT_PEN if color is None else plot_style.shared_pen(color, 2.0)
+        self.fit_curve.set_coefficients(coefficients, pen)
         if self.fit_curve.coefficients is not None:
             self.set_fit(None, None)
             self.set_before_line(None, None)
+        else:
+            self.before_curve.set_coefficients(None)
         self._refresh_residuals()
+
+    def set_before_curve(self, coefficients: tuple[float, ...] | None, color: QColor) -> None:
+        """The polynomial before the timeline's step, dashed and faint under the curve after it (None hides)."""
+        faint = QColor(color)
+        faint.setAlpha(150)
+        self.before_curve.set_coefficients(coefficients, plot_style.shared_pen(faint, 2.0, Qt.PenStyle.DashLine))
 
     def show_model(self, coefficients: tuple[float, ...], weight: float, bias: float,
                    color: QColor | None = None) -> None:
@@ -221,8 +232,8 @@ class DataPlotWidget(pg.PlotWidget):
                               else plot_style.POINT_BRUSH)
 
     def _refresh_curves(self, low: float, high: float) -> None:
-        self.fit_curve.set_x_range(low, high)
-        self.ghost_curve.set_x_range(low, high)
+        for curve in (self.fit_curve, self.ghost_curve, self.before_curve):
+            curve.set_x_range(low, high)
 
     # --- every run that trains now: a line each, in its colour ---------------------------------------
     def frame_start_line(self, weight: float | None, bias: float | None) -> None:
@@ -245,7 +256,7 @@ class DataPlotWidget(pg.PlotWidget):
 
     def add_live_run(self, run: Run) -> None:
         if run.number not in self.live_lines:
-            line = SlopeLine(angle=0, pen=_pen(run.color, 1.5), movable=False)
+            line = SlopeLine(angle=0, pen=plot_style.shared_pen(run.color, 1.5), movable=False)
             line.setZValue(-1.2)
             line.setVisible(False)
             self.addItem(line, ignoreBounds=True)
@@ -382,17 +393,6 @@ class DataPlotWidget(pg.PlotWidget):
         else:
             self.highlight.setData(x=[self.model.x()[row]], y=[self.model.y()[row]])
         self.highlight.setVisible(row is not None)  # an empty scatter still costs a paint on every frame
-
-
-_pens: dict[tuple[str, float, Qt.PenStyle], QPen] = {}
-
-
-def _pen(color: QColor, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
-    """A pen per colour, width and style, built once (pyqtgraph draws faster with shared pens)."""
-    key = (color.name(QColor.NameFormat.HexArgb), width, style)
-    if key not in _pens:
-        _pens[key] = pg.mkPen(color, width=width, style=style)
-    return _pens[key]
 
 
 def _place_line(line: SlopeLine, weight: float, bias: float) -> None:

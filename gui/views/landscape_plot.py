@@ -190,8 +190,11 @@ class LandscapeWidget(QWidget):
 
     def show_step(self, run: Run | None, position: int) -> None:
         """The timeline's step: a dot at the parameters there, and for a step, the arrows of −lr·∇L and
-        of the step taken, from the parameters before it."""
+        of the step taken, from the parameters before it; a polynomial's slice moves its dot to that step."""
         self.step_overlay.show(run, position)
+        coefficients = None if run is None else run.trace.coefficients_at(position)
+        if coefficients is not None and run is self._slice_run():
+            self.slice.move_marker(coefficients)
 
     def sync_runs(self) -> None:
         shown = {run.number: run for run in self.runs.shown_runs()}

@@ -20,13 +20,16 @@ from PySide6.QtGui import QFont, QShowEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextDocumentLayout, QPlainTextEdit, QWidget
 
 from engine.data.points import PointSet
+from engine.training.config import TrainingConfig
 from engine.training.explanation_text import Explanation, Line, Section
-from engine.training.step_explanation import TrainedData, explain_step
+from engine.training.parameter_explanation import TrainedColumns, explain_parameter_step
+from engine.training.step_explanation import TrainedData, explain_step, spelled_out
 from gui.kit import number_format as fmt
 from gui.kit.widget_names import named
 from gui.session.run_history import Run
 
 _CachedData = tuple[PointSet | None, bool, TrainedData]  # the points and scaling it was computed from
+_CachedColumns = tuple[PointSet | None, TrainingConfig, TrainedColumns]
 NO_RUN = Explanation("No run selected", (Section("", (Line(
     "", "Train, or pick a run in the Runs table, to see here what each step computed and why."),)),))
 
@@ -45,6 +48,7 @@ class StepDetailsView(QPlainTextEdit):
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                      | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self._data: weakref.WeakKeyDictionary[Run, _CachedData] = weakref.WeakKeyDictionary()
+        self._columns: weakref.WeakKeyDictionary[Run, _CachedColumns] = weakref.WeakKeyDictionary()
         self._shown: tuple[Any, ...] | None = None
         self._hidden_request: tuple[Run | None, int] | None = None
         self._unrendered = False  # explained while hidden, not yet put in the text
@@ -90,8 +94,12 @@ class StepDetailsView(QPlainTextEdit):
         key = (weakref.ref(run), position, record, initial, run.config, run.points, trace.stride)
         if key == self._shown:
             return False
-        data = self._trained_data(run)
-        explanation = explain_step(record, run.config, data, initial=initial, number=fmt.number)
+        if spelled_out(run.config):
+            explanation = explain_step(record, run.config, self._trained_data(run), initial=initial,
+                                       number=fmt.number)
+        else:
+            explanation = explain_parameter_step(record, run.config, self._trained_columns(run),
+                                                 initial_coefficients=trace.start_coefficients(), number=fmt.number)
         sections = explanation.sections
         if trace.stride > 1:
             sections += (Section("Timeline", (Line("", f"This run is longer than what is kept per step: the "
@@ -123,6 +131,15 @@ class StepDetailsView(QPlainTextEdit):
         data = TrainedData.of_columns(x, y, standardize)
         self._data[run] = (points, standardize, data)
         return data
+
+    def _trained_columns(self, run: Run) -> TrainedColumns:
+        """A polynomial's (or any run the line's arithmetic does not cover) training columns, once per run."""
+        cached = self._columns.get(run)
+        if cached is not None and cached[0] is run.points and cached[1] == run.config:
+            return cached[2]
+        columns = TrainedColumns.of_points(run.points, run.config)
+        self._columns[run] = (run.points, run.config, columns)
+        return columns
 
     def _render(self) -> None:
         """Put the explanation in the text. Consecutive steps of a run have the same lines with other

@@ -1,0 +1,244 @@
+"""Replay and step details for polynomial runs (and every run the line's arithmetic does not cover): each step
+keeps every coefficient, so the timeline draws the curve of that step over the one before it, the landscape
+slice's dot moves to it, and the step details spell out every parameter's gradient and update with numbers
+that match autograd's gradient at those parameters. Traces keep it through thinning and project files."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PySide6.QtCore import Qt
+
+from engine.data.features import FeatureScaling, validation_split
+from engine.data.points import PointSet
+from engine.errors import DataError
+from engine.files.project_file import Project, SavedRun, load_project, save_project
+from engine.training.config import TrainingConfig
+from engine.training.optimizers import OPTIMIZERS
+from engine.training.parameter_explanation import TrainedColumns, explain_parameter_step
+from engine.training.step_trace import StepTrace
+from engine.training.trainer import TrainingRun, train
+from tests.test_gui_model import choose, noisy_points, polynomial_settings
+from tests.test_gui_training import press_train
+
+POINTS = PointSet.from_columns(np.linspace(-2.0, 3.0, 12), 3.0 * np.sin(np.linspace(-2.0, 3.0, 12)) + 1.0)
+
+
+def traced(points: PointSet, config: TrainingConfig) -> tuple[StepTrace, tuple[float, ...]]:
+    """A run's trace as the window builds it from progress batches, and its result's coefficients."""
+    batches: list = []
+    result = train(points, config, on_progress=batches.append)
+    trace = StepTrace()
+    for batch in batches:
+        trace.extend(batch.records)
+    return trace, result.coefficients
+
+
+@pytest.mark.parametrize("path", ["fused", "autograd"])
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam", "rmsprop"])
+def test_every_step_keeps_the_polynomial_a_run_of_that_many_epochs_ends_with(path: str, optimizer: str) -> None:
+    config = TrainingConfig(degree=3, optimizer=optimizer, learning_rate=0.01, epochs=40, path=path,
+                            standardize=True, l2=0.01)
+    trace, final = traced(POINTS, config)
+    assert trace.parameter_count == 4 and len(trace) == 41
+    np.testing.assert_allclose(trace.coefficients_at(40), final, rtol=1e-12, atol=1e-12)
+    for epochs in (1, 17):
+        shorter = TrainingRun(POINTS, TrainingConfig(**{**config.to_dict(), "epochs": epochs})).advance()
+        np.testing.assert_allclose(trace.coefficients_at(epochs), shorter.coefficients, rtol=1e-12, atol=1e-12)
+    start = TrainingRun(POINTS, config).result()  # before any step
+    np.testing.assert_allclose(trace.coefficients_at(0), start.coefficients, rtol=1e-12, atol=1e-12)
+    record = trace.record(17)
+    assert record is not None and record.parameters is not None
+    assert record.parameters.coefficients_before == trace.coefficients_at(16)
+    assert len(record.parameters.state) == len(OPTIMIZERS.get(optimizer).torch_state_keys)
+
+
+def autograd_gradient(theta: np.ndarray, points: PointSet, config: TrainingConfig) -> np.ndarray:
+    """torch's own gradient of the run's loss plus its penalty at trained θ, in float64."""
+    training = points
+    if config.validation_fraction:
+        rows, _ = validation_split(len(points), config.validation_fraction, config.seed)
+        training = PointSet.from_columns(points.x[rows], points.y[rows])
+    scaling = FeatureScaling.fitted_to(training, config.degree) if config.standardize else \
+        FeatureScaling.identity(config.degree)
+    features, targets = (torch.tensor(column) for column in scaling.columns(training))
+    weights = torch.tensor(theta[:-1], requires_grad=True)
+    bias = torch.tensor(theta[-1], requires_grad=True)
+    prediction = features @ weights + bias
+    criterion = {"mse": torch.nn.MSELoss(), "mae": torch.nn.L1Loss(),
+                 "huber": torch.nn.HuberLoss(delta=config.huber_delta / scaling.scale_y)}[config.loss]
+    loss = criterion(prediction, targets) + config.l2 * weights.pow(2).sum() + config.l1 * weights.abs().sum()
+    loss.backward()
+    assert weights.grad is not None and bias.grad is not None
+    return np.append(weights.grad.numpy(), bias.grad.item())
+
+
+@pytest.mark.parametrize("settings", [
+    {"degree": 3, "optimizer": "adam"}, {"degree": 4, "loss": "mae", "l1": 0.05, "optimizer": "nesterov"},
+    {"degree": 2, "loss": "huber", "l2": 0.1, "optimizer": "adamw", "validation_fraction": 0.25},
+    {"degree": 5, "optimizer": "adagrad", "standardize": True}, {"optimizer": "rmsprop", "loss": "mae"},
+    {"degree": 3, "optimizer": "momentum", "path": "autograd", "standardize": True}])
+def test_the_step_details_spell_out_every_parameter_with_autograd_s_gradient(settings: dict) -> None:
+    config = TrainingConfig(epochs=6, learning_rate=0.05, **settings)
+    trace, _ = traced(POINTS, config)
+    columns = TrainedColumns.of_points(POINTS, config)
+    names = ["w"] if config.degree == 1 else [f"w{chr(0x2080 + j)}" for j in range(1, config.degree + 1)]
+    names.append("b")
+    for position in (1, 2, 6):
+        record = trace.record(position)
+        assert record is not None
+        explanation = explain_parameter_step(record, config, columns)
+        text, values = explanation.plain_text(), explanation.values
+        assert explanation.title == f"Step {position} · epoch {position}"
+        assert f"Optimizer: {OPTIMIZERS.get(config.optimizer).label}" in text
+        before = np.array(record.parameters.before if record.parameters else record.trained_before)
+        truth = autograd_gradient(before, POINTS, config)
+        shown = np.array([values[f"grad_{name}"] for name in names])
+        np.testing.assert_allclose(shown, truth, rtol=2e-5, atol=2e-6 * np.max(np.abs(truth)))
+        recomputed = np.array([values[f"recomputed_grad_{name}"] for name in names])
+        np.testing.assert_allclose(recomputed, truth, rtol=1e-9, atol=1e-12)
+        assert values["gradient_agreement"] < 1e-5
+        for name in names:  # the rule written out gives the update the engine made (float32 rounding apart)
+            assert values[f"step_{name}"] == pytest.approx(values[f"delta_{name}"], rel=1e-4, abs=1e-7)
+            assert f"∂L/∂{name}: " in text
+    start = explain_parameter_step(None, config, columns, initial_coefficients=trace.start_coefficients())
+    assert start.title == "Before the first step" and "in your units: y = " in start.plain_text()
+
+
+def test_a_mini_batch_step_names_its_batch_and_keeps_the_engine_s_gradient() -> None:
+    config = TrainingConfig(degree=2, batch_size=5, epochs=2, learning_rate=0.05, optimizer="adam")
+    trace, _ = traced(POINTS, config)
+    record = trace.record(2)
+    assert record is not None
+    explanation = explain_parameter_step(record, config, TrainedColumns.of_points(POINTS, config))
+    assert explanation.title == "Step 2 · epoch 1 · batch 2 of 3, 5 points"
+    assert "known only inside the training process" in explanation.plain_text()
+    assert "recomputed_grad_b" not in explanation.values
+
+
+def test_a_thinned_polynomial_trace_keeps_each_kept_step_s_coefficients() -> None:
+    config = TrainingConfig(degree=3, epochs=100, learning_rate=0.02, optimizer="momentum", standardize=True)
+    whole, _ = traced(POINTS, config)
+    thinned = StepTrace(capacity=8)
+    for start in range(0, 100, 7):  # batches of 7 steps, as progress may arrive
+        thinned.extend(whole.records().head(start + 7) if start == 0 else _slice(whole, start, start + 7))
+    assert thinned.stride > 1 and thinned.initial_coefficients == whole.initial_coefficients
+    steps = thinned.step_numbers()
+    assert steps[-1] == 100
+    for position, step in enumerate(steps.tolist()):
+        assert thinned.coefficients_at(position) == whole.coefficients_at(step)
+        if position:
+            kept, full = thinned.record(position), whole.record(step)
+            assert kept is not None and full is not None and kept.parameters == full.parameters
+
+
+def _slice(trace: StepTrace, start: int, stop: int):
+    records = trace.records()
+    stop = min(stop, len(records))
+    from dataclasses import fields
+
+    return type(records)(**{item.name: (value[start:stop] if isinstance(value := getattr(records, item.name),
+                                                                        np.ndarray) else value)
+                            for item in fields(records)})
+
+
+# --- project files ------------------------------------------------------------------------------------------
+def polynomial_project() -> tuple[Project, StepTrace]:
+    config = TrainingConfig(degree=3, optimizer="adam", epochs=12, learning_rate=0.05, standardize=True)
+    batches: list = []
+    result = train(POINTS, config, on_progress=batches.append)
+    trace = StepTrace()
+    for batch in batches:
+        trace.extend(batch.records)
+    return Project(POINTS, config, [SavedRun(config, result, None, trace=trace.records())]), trace
+
+
+def test_a_saved_polynomial_run_replays_every_coefficient_after_opening(tmp_path: Path) -> None:
+    project, trace = polynomial_project()
+    path = tmp_path / "poly.gdsproj"
+    save_project(project, path)
+    with zipfile.ZipFile(path) as archive:
+        assert "runs/0/trace_wide.npy" in archive.namelist()
+    saved = load_project(path).runs[0].trace
+    assert saved is not None and saved.wide is not None and saved.parameter_count == 4
+    np.testing.assert_array_equal(saved.wide, trace.records().wide)
+    reopened = StepTrace()
+    reopened.extend(saved)
+    for position in range(len(trace)):
+        assert reopened.coefficients_at(position) == trace.coefficients_at(position)
+    assert reopened.record(5) == trace.record(5)
+
+
+@pytest.mark.parametrize("bad, expected", [("nan", "runs[0].trace.wide[3][7]"), ("columns", "runs[0].trace.wide")])
+def test_a_bad_wide_table_is_refused_naming_the_field(tmp_path: Path, bad: str, expected: str) -> None:
+    project, _ = polynomial_project()
+    path = tmp_path / "poly.gdsproj"
+    save_project(project, path)
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    from io import BytesIO
+
+    wide = np.load(BytesIO(members["runs/0/trace_wide.npy"]))
+    if bad == "nan":
+        wide[3, 7] = np.nan
+    else:
+        wide = wide[:, :-1]
+    buffer = BytesIO()
+    np.save(buffer, wide)
+    members["runs/0/trace_wide.npy"] = buffer.getvalue()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(DataError) as caught:
+        load_project(path)
+    assert expected in str(caught.value)
+
+
+# --- the window -----------------------------------------------------------------------------------------------
+def test_the_timeline_shows_a_polynomial_step_in_the_data_plot_the_slice_and_the_step_details(
+        qtbot, window) -> None:
+    window.model.replace_points(noisy_points(), "generated")
+    polynomial_settings(window, degree=3, fraction=0.0, epochs=40)
+    press_train(qtbot, window)
+    run = window.runs.latest()
+    trace = run.trace
+    assert len(trace) == 41 and trace.parameter_count == 4
+    plot, slider = window.data_plot, window.timeline_bar.slider
+    slider.setFocus()
+    qtbot.keyClick(slider, Qt.Key.Key_Home)
+    assert plot.fit_curve.coefficients == trace.coefficients_at(0) and not plot.before_curve.isVisible()
+    for _ in range(5):
+        qtbot.keyClick(slider, Qt.Key.Key_Right)
+    assert slider.value() == 5
+    record = trace.record(5)
+    assert record is not None and record.parameters is not None
+    drawn = plot.fit_curve.drawn()
+    assert drawn is not None and plot.fit_curve.coefficients == trace.coefficients_at(5)
+    np.testing.assert_allclose(drawn[1], np.polyval(trace.coefficients_at(5)[::-1], drawn[0]), rtol=1e-9)
+    ghost = plot.before_curve.drawn()
+    assert ghost is not None
+    np.testing.assert_allclose(ghost[1], np.polyval(record.parameters.coefficients_before[::-1], ghost[0]),
+                               rtol=1e-9)
+    assert plot.before_curve.opts["pen"].style() == Qt.PenStyle.DashLine
+    assert plot.fit_curve.coefficients != run.result.coefficients  # the step's curve, not the newest
+
+    landscape = window.landscape
+    assert landscape.slice.isVisible()
+    first, second = landscape.slice.chosen()
+    x, y = landscape.slice.marker.getData()
+    assert (x[0], y[0]) == (trace.coefficients_at(5)[first], trace.coefficients_at(5)[second])
+
+    text = window.step_details.plain_text()
+    assert "Step 5 · epoch 5" in text and "∂L/∂w₃" in text and "recomputed" in text
+    assert "in your units: y = " in text and "Optimizer: Adam" in text
+    qtbot.keyClick(slider, Qt.Key.Key_End)
+    np.testing.assert_allclose(plot.fit_curve.coefficients, run.result.coefficients, rtol=1e-12, atol=1e-12)
+
+    choose(window.panel.model_controls.loss_combo, "mse")  # a line run after it: the curves go
+    window.panel.model_controls.degree_spin.setValue(1)
+    press_train(qtbot, window)
+    assert not plot.before_curve.isVisible() and plot.fit_curve.drawn() is None and plot.fit_line.isVisible()
