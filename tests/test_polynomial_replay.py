@@ -242,3 +242,45 @@ def test_the_timeline_shows_a_polynomial_step_in_the_data_plot_the_slice_and_the
     window.panel.model_controls.degree_spin.setValue(1)
     press_train(qtbot, window)
     assert not plot.before_curve.isVisible() and plot.fit_curve.drawn() is None and plot.fit_line.isVisible()
+
+
+# --- animation export ----------------------------------------------------------------------------------------
+def test_an_animation_frame_of_a_polynomial_run_draws_its_curve_at_that_step(qtbot) -> None:
+    from gui.session.run_history import Run
+    from gui.views.animation_frames import FrameRenderer, RunFilm
+
+    config = TrainingConfig(degree=3, optimizer="adam", epochs=60, learning_rate=0.05, standardize=True)
+    batches: list = []
+    train(POINTS, config, on_progress=batches.append)
+    run = Run(1, config, points=POINTS)
+    for batch in batches:
+        run.trace.extend(batch.records)
+        run.live_losses.extend(batch.losses)
+    film = RunFilm.of(run)
+    assert film is not None and film.coefficients is not None and not film.shaded
+    np.testing.assert_array_equal(film.coefficients[30], run.trace.coefficients_at(30))
+    assert (film.weights[30], film.biases[30]) == (film.coefficients[30][1], film.coefficients[30][0])
+    loss = run.loss_values()[29]
+    from gui.kit import number_format as fmt
+
+    assert film.title(30).startswith(f"{run.label} — epoch 30 · step 30 · loss {fmt.number(loss, 5)} · c₁ ")
+    renderer = FrameRenderer(film, 480, 270)
+    try:
+        first, frame = renderer.render(0), renderer.render(30)
+        green = np.array([0x2C, 0xA0, 0x2C])  # run #1's colour
+
+        def is_green(image: np.ndarray, x: float, y: float) -> bool:  # within a pixel of (x, y): antialiasing
+            near = image[round(y) - 1:round(y) + 2, round(x) - 1:round(x) + 2, :3].astype(int)
+            return bool((np.abs(near - green).sum(axis=2) < 40).any())
+
+        (low, high), (bottom, top) = renderer.data.getViewBox().viewRange()
+        samples = np.linspace(low + 0.1 * (high - low), high - 0.1 * (high - low), 9)
+        values = np.polyval(film.coefficients[30][::-1], samples)
+        inside = (values > bottom + 0.05 * (top - bottom)) & (values < top - 0.05 * (top - bottom))
+        xs, ys = renderer.data_map.to_pixels(samples[inside], values[inside])
+        assert inside.sum() >= 4
+        assert all(is_green(frame, x, y) for x, y in zip(xs, ys, strict=True))  # the curve at step 30
+        assert sum(is_green(first, x, y) for x, y in zip(xs, ys, strict=True)) < inside.sum()
+        assert renderer.landscape.getAxis("bottom").labelText == "coefficient of x, c₁"
+    finally:
+        renderer.close()

@@ -274,6 +274,19 @@ class StepTrace:
         losses = np.concatenate([[np.nan], floats[:, 0]])
         return numbers, weights, biases, losses
 
+    def coefficient_columns(self) -> np.ndarray | None:
+        """A polynomial's coefficients (user's units, constant first) at every position, [positions, P]; None
+        for a line's trace."""
+        count = self.parameter_count
+        if not count or self._latest is None:
+            return None
+        floats = self._floats.view()
+        if self._latest_is_extra():
+            floats = np.vstack([floats, self._latest[0]])
+        narrow = len(_FLOAT_COLUMNS)
+        start = self.initial_coefficients if self.initial_coefficients is not None else floats[0, narrow:narrow + count]
+        return np.vstack([np.asarray(start, dtype=np.float64), floats[:, narrow + count:narrow + 2 * count]])
+
     def records(self) -> StepRecords:
         """Every kept step (the newest included) as one StepRecords: for saving and for tests."""
         floats, ints = self._floats.view(), self._ints.view()

@@ -1,7 +1,11 @@
 """One run drawn at one timeline position, offscreen, as an RGB array: the frames of an animation export.
 
-The data plot (the points and the line at that step), the loss landscape (the path so far and a dot) and
-the loss plot (the curve with a cursor at that epoch) side by side under a title line. Its own small
+The data plot (the points and the line or polynomial at that step), the loss landscape (the path so far and
+a dot) and the loss plot (the curve with a cursor at that epoch) side by side under a title line. The
+landscape is shaded (the mean squared error over (w, b), its minimum starred) for a line trained on it
+without a penalty; for any other run the middle plot draws the path alone, of (w, b) for a line and of the
+polynomial's linear and constant coefficients in the user's units for a polynomial, and the title gives the
+epoch's loss as the run measured it. Its own small
 plots, never the window's: the window keeps training and drawing while an export renders, and each frame
 here has fixed axes so the animation does not jump. What it draws is a snapshot of the run taken when the
 export starts (`RunFilm`): a run that keeps training meanwhile changes nothing in the file.
@@ -26,6 +30,7 @@ from gui.session.run_history import Run
 from gui.views.animation_framing import data_view, landscape_view
 
 GRID_COLUMNS, GRID_ROWS = 240, 160
+CURVE_SAMPLES = 200  # a polynomial's curve across the data plot
 BANDS = 18
 PATH_PIXEL = 1.0  # the landscape path is drawn through positions this far apart along it, in pixels
 DOT_RADIUS = 5.0  # the window's dot: a 10-pixel circle
@@ -46,6 +51,8 @@ class RunFilm:
     biases: np.ndarray
     losses: np.ndarray  # per epoch
     moments: Moments
+    coefficients: np.ndarray | None = None  # a polynomial's, per timeline position [positions, P]
+    shaded: bool = True  # a line with MSE and no penalty: the (w, b) landscape and its optimum are drawn
 
     @classmethod
     def of(cls, run: Run) -> RunFilm | None:
@@ -55,11 +62,16 @@ class RunFilm:
             return None
         steps, weights, biases, _ = trace.columns()
         epochs = np.concatenate([[0], trace.records().epochs]).astype(np.int64)
+        coefficients = trace.coefficient_columns()
+        if coefficients is not None:  # the path of the polynomial's linear and constant coefficients
+            weights, biases = coefficients[:, 1].copy(), coefficients[:, 0].copy()
+        config = run.config
+        shaded = config.degree == 1 and config.loss == "mse" and config.l1 == 0.0 and config.l2 == 0.0
         x = run.points.x.copy() if run.points is not None else np.empty(0)
         y = run.points.y.copy() if run.points is not None else np.empty(0)
         losses = np.array(run.loss_values(), dtype=np.float64)
         return cls(run.label, run.color.name(), x, y, steps, epochs, weights, biases, losses,
-                   Moments.of_columns(x, y))
+                   Moments.of_columns(x, y), coefficients, shaded)
 
     @property
     def positions(self) -> int:
@@ -72,9 +84,15 @@ class RunFilm:
 
     def title(self, position: int) -> str:
         w, b = float(self.weights[position]), float(self.biases[position])
-        loss = float(self.moments.loss(w, b)) if self.moments.n else float("nan")
-        return (f"{self.label} — epoch {int(self.epochs[position])} · step {int(self.steps[position]):,} · "
-                f"loss {fmt.number(loss, 5)} · w {fmt.number(w, 5)} b {fmt.number(b, 5)}")
+        epoch = int(self.epochs[position])
+        head = f"{self.label} — epoch {epoch} · step {int(self.steps[position]):,} · "
+        if not self.shaded:  # the loss the run measured over that epoch (its own loss function)
+            loss = fmt.number(float(self.losses[epoch - 1]), 5) if 0 < epoch <= self.losses.size else "—"
+            return head + f"loss {loss} · " + (f"c₁ {fmt.number(w, 5)} c₀ {fmt.number(b, 5)}"
+                                               if self.coefficients is not None else
+                                               f"w {fmt.number(w, 5)} b {fmt.number(b, 5)}")
+        loss_here = float(self.moments.loss(w, b)) if self.moments.n else float("nan")
+        return head + f"loss {fmt.number(loss_here, 5)} · w {fmt.number(w, 5)} b {fmt.number(b, 5)}"
 
 
 class FrameRenderer:
@@ -90,7 +108,7 @@ class FrameRenderer:
 
     def __init__(self, film: RunFilm, width: int, height: int) -> None:
         self.film, self.width, self.height = film, width, height
-        self.optimum = least_squares(film.moments) if film.moments.n else None
+        self.optimum = least_squares(film.moments) if film.moments.n and film.shaded else None
         self.color = QColor(film.color)
         self._run_pen = pg.mkPen(self.color, width=2)
         self._dot_pen = pg.mkPen(self.color, width=2)
@@ -104,7 +122,9 @@ class FrameRenderer:
         self.title = self.widget.addLabel("", row=0, col=0, colspan=3, size=TITLE_SIZE,
                                           color=TITLE_COLOR)  # reserves the title's row; painted per frame
         self.data = self._plot(1, 0, "x", "y")
-        self.landscape = self._plot(1, 1, "weight w", "bias b")
+        polynomial = film.coefficients is not None
+        self.landscape = self._plot(1, 1, "coefficient of x, c₁" if polynomial else "weight w",
+                                    "constant, c₀" if polynomial else "bias b")
         losses = film.losses
         self.log_loss = bool((np.isfinite(losses) & (losses > 0)).any())  # a log axis, as the window's default
         self.loss = self._plot(1, 2, "epoch", "loss", log_y=self.log_loss)
@@ -167,6 +187,7 @@ class FrameRenderer:
                                                  brush=plot_style.POINT_BRUSH))
         x_range, y_range = data_view(film)
         self._line_x = np.array(x_range)
+        self._curve_x = np.linspace(x_range[0], x_range[1], CURVE_SAMPLES)
         if self.optimum is not None:
             self.data.plot(self._line_x, self.optimum.weight * self._line_x + self.optimum.bias,
                            pen=plot_style.GHOST_PEN)
@@ -175,7 +196,7 @@ class FrameRenderer:
     def _draw_surface(self) -> None:
         film = self.film
         (w0, w1), (b0, b1) = landscape_view(film, self.optimum)
-        if film.moments.n:
+        if film.moments.n and film.shaded:
             image = pg.ImageItem(_bands(film.moments, self.optimum, (w0, w1), (b0, b1)), axisOrder="row-major")
             image.setLookupTable(_grey_bands())
             image.setLevels((0.0, 1.0))
@@ -238,12 +259,24 @@ class FrameRenderer:
         return frame
 
     def _paint_line(self, painter: QPainter, position: int) -> None:
+        if self.film.coefficients is not None:
+            self._paint_curve(painter, self.film.coefficients[position])
+            return
         w, b = float(self.film.weights[position]), float(self.film.biases[position])
         xs, ys = self.data_map.to_pixels(self._line_x, w * self._line_x + b)
         if np.isfinite(xs).all() and np.isfinite(ys).all():
             painter.setClipRect(self.data_map.rect)
             painter.setPen(self._run_pen)
             painter.drawLine(QPointF(xs[0], ys[0]), QPointF(xs[1], ys[1]))
+
+    def _paint_curve(self, painter: QPainter, coefficients: np.ndarray) -> None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            values = np.polyval(coefficients[::-1], self._curve_x)
+        xs, ys = self.data_map.to_pixels(self._curve_x, values)
+        painter.setClipRect(self.data_map.rect)
+        painter.setPen(self._run_pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(pg.functions.arrayToQPath(xs, ys, connect="finite"))
 
     def _paint_path(self, painter: QPainter, position: int) -> None:
         """The path through every position kept so far (a pixel's travel apart) and this one, then the dot."""

@@ -23,6 +23,10 @@ class RunFilm(Protocol):
     def biases(self) -> np.ndarray: ...
     @property
     def moments(self) -> Moments: ...
+    @property
+    def coefficients(self) -> np.ndarray | None: ...
+    @property
+    def shaded(self) -> bool: ...
 
 PATH_LOSS_LIMIT = 25.0  # like the window: a diverged stretch of path does not set the landscape's frame
 PADDING = 0.12
@@ -33,7 +37,12 @@ def data_view(film: RunFilm) -> tuple[tuple[float, float], tuple[float, float]]:
     if film.x.size:
         xs, ys = film.x, film.y
         ends = np.array([xs.min(), xs.max()])
-        lines = np.concatenate([film.weights[[0, -1]][:, None] * ends + film.biases[[0, -1]][:, None]]).ravel()
+        if film.coefficients is not None:  # the first and last polynomials across the points
+            ends = np.linspace(xs.min(), xs.max(), 50)
+            with np.errstate(over="ignore", invalid="ignore"):
+                lines = np.concatenate([np.polyval(film.coefficients[i][::-1], ends) for i in (0, -1)])
+        else:
+            lines = np.concatenate([film.weights[[0, -1]][:, None] * ends + film.biases[[0, -1]][:, None]]).ravel()
         reach = 3 * max(float(np.ptp(ys)), 1e-9)
         near = np.isfinite(lines) & (lines > ys.min() - reach) & (lines < ys.max() + reach)
         ys = np.concatenate([ys, lines[near]])
@@ -49,7 +58,7 @@ def landscape_view(film: RunFilm, optimum: LeastSquaresFit | None) -> tuple[tupl
     finite = np.isfinite(w) & np.isfinite(b)
     w, b = w[finite], b[finite]
     ws, bs = [float(v) for v in w[:1]], [float(v) for v in b[:1]]
-    if w.size and film.moments.n:
+    if w.size and film.moments.n and film.shaded:  # the MSE of a line tells how far off a path ran
         losses = film.moments.loss(w, b)
         limit = max(float(losses[0]), optimum.loss if optimum else 0.0) * PATH_LOSS_LIMIT
         keep = losses <= limit if limit > 0 else np.ones(w.size, dtype=bool)
