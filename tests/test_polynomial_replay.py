@@ -284,3 +284,31 @@ def test_an_animation_frame_of_a_polynomial_run_draws_its_curve_at_that_step(qtb
         assert renderer.landscape.getAxis("bottom").labelText == "coefficient of x, c₁"
     finally:
         renderer.close()
+
+
+def test_a_race_of_polynomials_draws_every_racer_s_curve(qtbot, window) -> None:
+    from gui.views.polynomial_items import PolynomialCurve
+
+    window.model.replace_points(noisy_points(), "generated")
+    polynomial_settings(window, degree=3, fraction=0.0, epochs=1_000_000)
+    window.panel.set_pace(200.0)
+    qtbot.mouseClick(window.panel.race_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(window.data_plot.live_lines) == 3, timeout=30_000)
+    racers = [run for run, _ in window.data_plot.live_lines.values()]
+    qtbot.waitUntil(lambda: all(len(run.live_coefficients) == 4 for run in racers), timeout=30_000)
+    window._redraw_views()  # a frame
+    followed = window.selected_run()
+    assert followed in racers
+    for run in racers:
+        item = window.data_plot.live_lines[run.number][1]
+        assert isinstance(item, PolynomialCurve) and item.opts["pen"].color() == run.color
+        if run is followed:  # the fitted curve draws it, at the timeline's step
+            assert not item.isVisible()
+            assert window.data_plot.fit_curve.drawn() is not None
+        else:
+            drawn = item.drawn()
+            assert drawn is not None and item.coefficients == run.live_coefficients
+            np.testing.assert_allclose(drawn[1], np.polyval(run.live_coefficients[::-1], drawn[0]), rtol=1e-9)
+    with qtbot.waitSignal(window.trainingFinished, timeout=30_000):
+        qtbot.mouseClick(window.panel.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.data_plot.live_lines, timeout=10_000)

@@ -28,6 +28,7 @@ from gui.kit.pixel_rounding import round_to_pixel
 from gui.kit.steady_scatter import SteadyScatter
 from gui.session.points_model import PointsTableModel
 from gui.session.run_history import Run
+from gui.views.live_run_items import LiveRunItems
 from gui.views.plot_crosshair import KeyboardCrosshair
 from gui.views.points_view_box import PassiveScatter, PointsViewBox
 from gui.views.polynomial_items import PolynomialCurve, evaluate, held_out, held_out_brushes
@@ -81,9 +82,8 @@ class DataPlotWidget(pg.PlotWidget):
         self.before_curve = PolynomialCurve(plot_style.GHOST_PEN, -1.5)  # a polynomial before the step
         self.held_rows = np.empty(0, dtype=np.int64)  # drawn hollow: the validation split's rows
         self._split = (0.0, 0)
-        self.live_lines: dict[int, tuple[Run, SlopeLine]] = {}  # one line per run training now
-        self._live_drawn: dict[int, tuple[int, float, float] | None] = {}  # what each live line shows
-        self._followed: int | None = None  # the live run the fitted line already draws (the timeline's)
+        self.live = LiveRunItems(self)  # a line or curve per run training now
+        self.live_lines = self.live.items
         self.residuals = pg.PlotDataItem(pen=plot_style.RESIDUAL_PEN, connect="pairs")
         self.residuals.setZValue(-3)
         self.density = DensityImage()
@@ -234,6 +234,7 @@ class DataPlotWidget(pg.PlotWidget):
     def _refresh_curves(self, low: float, high: float) -> None:
         for curve in (self.fit_curve, self.ghost_curve, self.before_curve):
             curve.set_x_range(low, high)
+        self.live.set_x_range(low, high)
 
     # --- every run that trains now: a line each, in its colour ---------------------------------------
     def frame_start_line(self, weight: float | None, bias: float | None) -> None:
@@ -255,45 +256,19 @@ class DataPlotWidget(pg.PlotWidget):
         self.line_extent.setData(x=ends, y=weight * ends + bias)
 
     def add_live_run(self, run: Run) -> None:
-        if run.number not in self.live_lines:
-            line = SlopeLine(angle=0, pen=plot_style.shared_pen(run.color, 1.5), movable=False)
-            line.setZValue(-1.2)
-            line.setVisible(False)
-            self.addItem(line, ignoreBounds=True)
-            self.live_lines[run.number] = (run, line)
-            self._live_drawn[run.number] = None
+        self.live.add(run)
 
     def set_followed(self, run: Run | None) -> None:
-        """The live run whose line the fitted line already shows at its newest step (the timeline follows
-        it): its own live line is not drawn a second time under it."""
-        number = None if run is None else run.number
-        if number != self._followed:
-            self._followed = number
-            for entry_number in self.live_lines:
-                self._live_drawn[entry_number] = None  # drawn again at the next frame, shown or hidden
+        """The live run whose line or curve the fitted one already shows at its newest step (the timeline
+        follows it): its own live item is not drawn a second time under it."""
+        self.live.set_followed(run)
 
     def remove_live_run(self, run: Run | None = None) -> None:
-        """`run` ended (every live run when None): its own line goes; the selected run's stays drawn."""
-        for number in list(self.live_lines) if run is None else [run.number]:
-            entry = self.live_lines.pop(number, None)
-            self._live_drawn.pop(number, None)
-            if entry is not None:
-                self.removeItem(entry[1])
+        """`run` ended (every live run when None): its own item goes; the selected run's stays drawn."""
+        self.live.remove(run)
 
     def redraw_live(self) -> None:
-        """Each live run's line at its latest parameters (O(1) per run: the path keeps its latest); a line
-        whose run did not move since the last frame is not touched (moving it repaints the plot)."""
-        for number, (run, line) in self.live_lines.items():
-            latest = run.path.latest
-            if latest == self._live_drawn.get(number) and self._live_drawn.get(number) is not None:
-                continue
-            self._live_drawn[number] = latest
-            if number == self._followed or latest is None or run.config.degree > 1 \
-                    or not (math.isfinite(latest[1]) and math.isfinite(latest[2])):
-                line.setVisible(False)
-                continue
-            _place_line(line, latest[1], latest[2])
-            line.setVisible(True)
+        self.live.redraw()
 
     def live_line_of(self, run: Run) -> tuple[float, float] | None:
         """(weight, bias) drawn for a live run (tests): its own line, or the fitted line when that is the
@@ -301,11 +276,11 @@ class DataPlotWidget(pg.PlotWidget):
         entry = self.live_lines.get(run.number)
         if entry is None:
             return None
-        if run.number == self._followed:
+        if run.number == self.live.followed:
             return self.fit() if self.fit_line.isVisible() else None
-        if not entry[1].isVisible():
-            return None
         line = entry[1]
+        if not line.isVisible() or not isinstance(line, SlopeLine):  # a polynomial's curve has no (w, b)
+            return None
         return math.tan(math.radians(line.angle)), float(line.pos().y())
 
     def set_ghost(self, weight: float | None, bias: float | None) -> None:
