@@ -299,6 +299,7 @@ def test_a_race_of_polynomials_draws_every_racer_s_curve(qtbot, window) -> None:
     window._redraw_views()  # a frame
     followed = window.selected_run()
     assert followed in racers
+    assert window.landscape.slice.isVisible() and not window.landscape.note.isVisible()  # sliced while live
     for run in racers:
         item = window.data_plot.live_lines[run.number][1]
         assert isinstance(item, PolynomialCurve) and item.opts["pen"].color() == run.color

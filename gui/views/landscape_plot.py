@@ -231,7 +231,10 @@ class LandscapeWidget(QWidget):
         if self._surface_dirty:
             self._draw_surface()
         sliced = self._slice_run()
-        if sliced is not None and sliced.number in self.live_runs:
+        if sliced is not None and not self.slice.isVisible():  # its first coefficients arrived: slice it now
+            self._slice_drawn_at = time.monotonic()
+            self._update_mode()
+        elif sliced is not None and sliced.number in self.live_runs:
             self.slice.move_marker(sliced.coefficients())
             if time.monotonic() - self._slice_drawn_at > SLICE_INTERVAL_S:  # MAE/Huber cost a pass over the points
                 self._slice_drawn_at = time.monotonic()
