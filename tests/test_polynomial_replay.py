@@ -313,3 +313,26 @@ def test_a_race_of_polynomials_draws_every_racer_s_curve(qtbot, window) -> None:
     with qtbot.waitSignal(window.trainingFinished, timeout=30_000):
         qtbot.mouseClick(window.panel.stop_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.data_plot.live_lines, timeout=10_000)
+
+
+def test_the_landscape_shades_the_training_points_of_a_split_and_keeps_its_view_on_other_settings(
+        qtbot, window) -> None:
+    from engine.analysis.least_squares import Moments, least_squares
+
+    window.model.replace_points(noisy_points(), "generated")
+    x, y = window.model.x(), window.model.y()
+    window.panel.model_controls.validation_fraction_spin.setValue(0.25)
+    rows, held = validation_split(x.size, 0.25, window.panel.seed_spin.value())
+    assert held.size == 3
+    landscape = window.landscape
+    assert landscape.moments == Moments.of_columns(x[rows], y[rows])
+    fit = least_squares(Moments.of_columns(x[rows], y[rows]))
+    assert fit is not None
+    stars = landscape.optimum_marker.getData()
+    assert (stars[0][0], stars[1][0]) == pytest.approx((fit.weight, fit.bias), rel=1e-12)
+    landscape.plot.getViewBox().setRange(xRange=(0.0, 1.0), yRange=(0.0, 1.0), padding=0)
+    window.panel.model_controls.l2_spin.setValue(0.5)  # another setting, the same points: the user's view stays
+    (low, high), _ = landscape.plot.getViewBox().viewRange()
+    assert (low, high) == pytest.approx((0.0, 1.0))
+    window.panel.model_controls.validation_fraction_spin.setValue(0.0)  # every point trains again
+    assert landscape.moments == Moments.of_columns(x, y)

@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
         self.document = Document(self.model, self.session, self)
         self.notices = Notices(self)
         self.notices.statusMessage.connect(self.statusMessage)
+        self._landscape_data: tuple[np.ndarray, np.ndarray] | None = None  # the training rows it shades
 
         self.table = PointsTableView(self.model)
         self.data_plot = DataPlotWidget(self.model)
@@ -193,9 +194,7 @@ class MainWindow(QMainWindow):
         """New moments (one pass over the points): the exact answer, the surface, the stable rate, R²."""
         moments = Moments.of_columns(self.model.x(), self.model.y())
         optimum = least_squares(moments)
-        self.landscape.set_points(self.model.x(), self.model.y())
         self._update_model_overlays()
-        self.landscape.set_moments(moments)
         self.panel.set_data(moments, optimum)
         self.panel.set_points(self.model.x(), self.model.y())
         line = self.session.current_line()
@@ -205,8 +204,9 @@ class MainWindow(QMainWindow):
             self.panel.show_model(coefficients, *line)
 
     def _update_model_overlays(self) -> None:
-        """The settings' validation split drawn hollow, and the exact optimum of the model they train: the
-        least-squares line or polynomial (ridge with L2) on the training rows; none for MAE, Huber or L1."""
+        """The settings' validation split drawn hollow, the landscape over the training rows (the points the
+        run's loss is over), and the exact optimum of the model they train: the least-squares line or
+        polynomial (ridge with L2) on the training rows; none for MAE, Huber or L1."""
         fields = self.panel.model_controls.fields()
         penalised = fields["l2"] > 0 or fields["l1"] > 0
         self.landscape.set_model(fields["degree"], LOSSES.get(fields["loss"]).label, penalised,
@@ -217,6 +217,11 @@ class MainWindow(QMainWindow):
             keep = np.ones(x.size, dtype=bool)
             keep[self.data_plot.held_rows] = False
             x, y = x[keep], y[keep]
+        shaded = self._landscape_data
+        if shaded is None or not (np.array_equal(shaded[0], x) and np.array_equal(shaded[1], y)):
+            self._landscape_data = (x.copy(), y.copy())  # a new training set: shaded and framed again
+            self.landscape.set_points(x, y)
+            self.landscape.set_moments(Moments.of_columns(x, y))
         coefficients: tuple[float, ...] | None = None
         if fields["loss"] == "mse" and fields["l1"] == 0.0:
             if fields["degree"] == 1 and fields["l2"] == 0.0:  # the line the app always drew, from the moments
