@@ -336,3 +336,17 @@ def test_the_landscape_shades_the_training_points_of_a_split_and_keeps_its_view_
     assert (low, high) == pytest.approx((0.0, 1.0))
     window.panel.model_controls.validation_fraction_spin.setValue(0.0)  # every point trains again
     assert landscape.moments == Moments.of_columns(x, y)
+
+
+def test_beyond_the_recompute_limit_the_engine_s_gradient_stands_alone_and_says_why(monkeypatch) -> None:
+    from engine.training import parameter_explanation
+
+    config = TrainingConfig(degree=3, epochs=2, learning_rate=0.01, standardize=True, validation_fraction=0.25)
+    trace, _ = traced(POINTS, config)
+    monkeypatch.setattr(parameter_explanation, "GRAM_LIMIT", 5)  # 12 points: over the limit
+    columns = TrainedColumns.of_points(POINTS, config)
+    assert columns.n == 9 and columns.gram is None  # the training points are still counted, no pass made
+    explanation = explain_parameter_step(trace.record(2), config, columns)
+    assert "recomputed_grad_b" not in explanation.values
+    assert "Not recomputed here: a pass over more than 5 points" in explanation.plain_text()
+    assert "all 9 training points" in explanation.plain_text()

@@ -7,8 +7,10 @@ the gradient it used and the optimizer's state after the step. The state before 
 run backwards from those two, and the step is the optimizer's rule applied to them, written out per
 parameter with its numbers. For a full batch the gradient is recomputed in float64 from the run's own
 training points (`TrainedColumns`: the held-out points left out, the columns scaled as the run scales them)
-and stands beside the engine's: for MSE from the Gram matrix AᵀA (O(P²) a step at any number of points),
-for MAE and Huber by a pass over the points, up to RECOMPUTE_LIMIT points.
+and stands beside the engine's: for MSE from the Gram matrix AᵀA (O(P²) a step; building it is one pass,
+done up to GRAM_LIMIT points), for MAE and Huber by a pass over the points, up to RECOMPUTE_LIMIT points.
+Beyond those the panel shows the engine's gradient alone and says why: the window must not stall on a
+pass over a million points when a run is selected.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from engine.training.step_trace import ParameterStep, StepRecord
 
 Formatter = Callable[[float], str]
 RECOMPUTE_LIMIT = 20_000  # MAE and Huber recompute the gradient by a pass over at most this many points
+GRAM_LIMIT = 100_000  # MSE builds AᵀA once per run (~0.1 s at this size) up to this many points
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _DERIVATIVES = {"mse": ("(2/{m})·Σ rᵢ·{x}", "(2/{m})·Σ rᵢ"),
@@ -65,6 +68,11 @@ class TrainedColumns:
         degree = config.degree
         if points is None or len(points) == 0:
             return cls(0, np.empty((0, degree)), np.empty(0), None, config.huber_delta)
+        limit = GRAM_LIMIT if config.loss == "mse" else RECOMPUTE_LIMIT
+        if len(points) > limit:  # not recomputed: only how many points train
+            held_count = min(len(points) - 1, int(config.validation_fraction * len(points)))
+            return cls(len(points) - max(held_count, 0), np.empty((0, degree)), np.empty(0), None,
+                       config.huber_delta)
         training = points
         if config.validation_fraction > 0.0:
             rows, held = validation_split(len(points), config.validation_fraction, config.seed)
@@ -74,9 +82,7 @@ class TrainedColumns:
         features, targets = scaling.columns(training)
         design = np.hstack([features, np.ones((features.shape[0], 1))])
         gram = (design.T @ design, design.T @ targets) if config.loss == "mse" else None
-        small = features.shape[0] <= RECOMPUTE_LIMIT
-        return cls(features.shape[0], features if small else np.empty((0, degree)),
-                   targets if small else np.empty(0), gram, config.huber_delta / scaling.scale_y)
+        return cls(features.shape[0], features, targets, gram, config.huber_delta / scaling.scale_y)
 
     def gradient(self, theta: np.ndarray, config: TrainingConfig) -> np.ndarray | None:
         """∂L/∂θ of the full batch at trained θ = [w₁…w_D, b], penalties included; None where it is not
@@ -234,6 +240,10 @@ def _gradient_lines(step: ParameterStep, names: list[str], config: TrainingConfi
     elif not full:
         lines.append(Line("", "Which points were in this mini-batch is known only inside the training process, "
                               "so the gradient is the one the engine computed on them."))
+    elif columns is not None and columns.n:
+        limit = GRAM_LIMIT if config.loss == "mse" else RECOMPUTE_LIMIT
+        lines.append(Line("", f"Not recomputed here: a pass over more than {limit:,} points would stall the "
+                              "window."))
     return tuple(lines)
 
 
