@@ -231,6 +231,10 @@ def test_the_timeline_shows_a_polynomial_step_in_the_data_plot_the_slice_and_the
     first, second = landscape.slice.chosen()
     x, y = landscape.slice.marker.getData()
     assert (x[0], y[0]) == (trace.coefficients_at(5)[first], trace.coefficients_at(5)[second])
+    landscape.slice.second_combo.setCurrentIndex(3)  # another slice: the dot stays at the step shown
+    first, second = landscape.slice.chosen()
+    x, y = landscape.slice.marker.getData()
+    assert second == 3 and (x[0], y[0]) == (trace.coefficients_at(5)[first], trace.coefficients_at(5)[3])
 
     text = window.step_details.plain_text()
     assert "Step 5 · epoch 5" in text and "∂L/∂w₃" in text and "recomputed" in text
@@ -350,3 +354,26 @@ def test_beyond_the_recompute_limit_the_engine_s_gradient_stands_alone_and_says_
     assert "recomputed_grad_b" not in explanation.values
     assert "Not recomputed here: a pass over more than 5 points" in explanation.plain_text()
     assert "all 9 training points" in explanation.plain_text()
+
+
+def test_the_short_last_batch_of_an_epoch_is_named_by_its_place() -> None:
+    points = PointSet.from_columns(POINTS.x[:10], POINTS.y[:10])
+    config = TrainingConfig(degree=2, batch_size=4, epochs=3, learning_rate=0.01, optimizer="momentum")
+    trace, _ = traced(points, config)
+    columns = TrainedColumns.of_points(points, config)
+    titles = [explain_parameter_step(trace.record(position), config, columns).title for position in range(1, 10)]
+    assert titles[2] == "Step 3 · epoch 1 · batch 3 of 3, 2 points"
+    assert titles[8] == "Step 9 · epoch 3 · batch 3 of 3, 2 points"
+    assert titles[3] == "Step 4 · epoch 2 · batch 1 of 3, 4 points"
+
+
+def test_a_line_shown_after_a_polynomial_step_leaves_no_dashed_curve_behind(qtbot, window) -> None:
+    plot = window.data_plot
+    green = window.runs.start_run(TrainingConfig()).color
+    plot.set_curve((1.0, 2.0, 3.0), green, (0.5, 1.5, 2.5))
+    assert plot.before_curve.drawn() is not None
+    plot.set_curve((1.0, 2.0, 3.5), green)  # the newest curve of a run whose steps are not all kept
+    assert plot.before_curve.drawn() is None
+    plot.set_curve((1.0, 2.0, 3.0), green, (0.5, 1.5, 2.5))
+    plot.show_model((1.0, 2.0), 2.0, 1.0, green)  # a line's result
+    assert plot.before_curve.drawn() is None and plot.fit_curve.drawn() is None and plot.fit_line.isVisible()

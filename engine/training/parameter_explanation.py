@@ -146,8 +146,9 @@ def explain_parameter_step(record: StepRecord | None, config: TrainingConfig, co
     elif n == 0:
         batch = f"{record.batch_size:,} points (the run's points are not known here)"
     else:
-        per_epoch = -(-n // record.batch_size) if config.batch_size else 1
-        index = record.step - (record.epoch - 1) * per_epoch
+        size = config.batch_size or n
+        per_epoch = -(-n // size) if size < n else 1  # the trainer's slicing: the last batch may be smaller
+        index = (record.step - 1) % per_epoch + 1
         title += f" · batch {index:,} of {per_epoch:,}, {record.batch_size:,} points"
         batch = (f"batch {index:,} of {per_epoch:,} of epoch {record.epoch:,}: {record.batch_size:,} of the {n:,} "
                  f"training points, in the order of that epoch's seeded shuffle (seed {config.seed})")

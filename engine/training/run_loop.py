@@ -168,7 +168,8 @@ class RunLoop:
         self.pending = 0
         records, epoch_rows = self._records(rows)
         broken = ~np.isfinite(records.losses) | ~np.isfinite(records.after).all(axis=1)
-        if records.wide is not None:  # any coefficient of a polynomial, not only the first weight and bias
+        if records.wide is not None:  # any coefficient of a polynomial (or its optimizer state), not only the
+            # first weight and bias: a project keeps only finite steps, and replay draws every coefficient
             broken |= ~np.isfinite(records.wide).all(axis=1)
         bad = np.flatnonzero(broken)
         if bad.size:

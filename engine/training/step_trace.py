@@ -3,8 +3,9 @@
 The trainer sends `StepRecords` (a batch of consecutive steps, numpy only) inside its progress batches;
 the window keeps them per run in a `StepTrace`. A trace keeps every step exactly up to `capacity` steps
 (131,072 by default, so a 100,000-step run is kept whole); beyond that it drops every other kept step and
-doubles its stride, so a run of any length stays within `capacity` records (about 20 MB at 152 bytes
-each) while the newest step is always kept.
+doubles its stride, so a run of any length stays within `capacity` records (about 20 MB for a line at
+152 bytes each; a polynomial's wide block adds up to 616 bytes a step, below) while the newest step is
+always kept.
 
 Timeline positions: position 0 is the run before its first step (the initial parameters); position i ≥ 1
 is the i-th kept step, showing the parameters after it. With stride 1 a position is the step number.

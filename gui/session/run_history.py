@@ -28,8 +28,9 @@ from engine.training.step_trace import StepTrace
 from gui.kit import number_format as fmt
 
 MAX_SHOWN = 8
-# Every step of every run is kept for replay (≤ 20 MB a run); past this in all, the oldest runs keep every
-# 2nd, 4th, … step down to SHRUNK_TRACE_STEPS, so a long session never holds gigabytes of traces.
+# Every step of every run is kept for replay (≤ 20 MB a line run, ≤ 101 MB a degree-10 Adam run); past
+# this in all, the finished runs, oldest first, keep every 2nd, 4th, … step down to SHRUNK_TRACE_STEPS,
+# so a long session never holds gigabytes of traces.
 TRACE_BUDGET_BYTES = 512 * 1024 * 1024
 SHRUNK_TRACE_STEPS = 4096
 MIN_ELAPSED_S = 1e-9  # no run is shorter: steps/s over less is noise (or, over 1e-320 s, infinite)

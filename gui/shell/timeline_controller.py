@@ -136,9 +136,8 @@ class TimelineController(QObject):
         if coefficients is None:
             self.data_plot.set_curve(run.coefficients() or None, run.color)
             return
-        self.data_plot.set_curve(coefficients, run.color)
         before = record.parameters.coefficients_before if record is not None and record.parameters else None
-        self.data_plot.set_before_curve(before, run.color)
+        self.data_plot.set_curve(coefficients, run.color, before)
 
     # --- runs coming and going -----------------------------------------------------------------------
     def run_started(self, run: Run) -> None:

@@ -3,7 +3,7 @@
 The data plot (the points and the line or polynomial at that step), the loss landscape (the path so far and
 a dot) and the loss plot (the curve with a cursor at that epoch) side by side under a title line. The
 landscape is shaded (the mean squared error over (w, b), its minimum starred) for a line trained on it
-without a penalty; for any other run the middle plot draws the path alone, of (w, b) for a line and of the
+without a penalty or a split; for any other run the middle plot draws the path alone, of (w, b) for a line and of the
 polynomial's linear and constant coefficients in the user's units for a polynomial, and the title gives the
 epoch's loss as the run measured it. Its own small
 plots, never the window's: the window keeps training and drawing while an export renders, and each frame
@@ -66,7 +66,8 @@ class RunFilm:
         if coefficients is not None:  # the path of the polynomial's linear and constant coefficients
             weights, biases = coefficients[:, 1].copy(), coefficients[:, 0].copy()
         config = run.config
-        shaded = config.degree == 1 and config.loss == "mse" and config.l1 == 0.0 and config.l2 == 0.0
+        shaded = (config.degree == 1 and config.loss == "mse" and config.l1 == 0.0 and config.l2 == 0.0
+                  and config.validation_fraction == 0.0)  # else the run's loss is not the MSE over every point
         x = run.points.x.copy() if run.points is not None else np.empty(0)
         y = run.points.y.copy() if run.points is not None else np.empty(0)
         losses = np.array(run.loss_values(), dtype=np.float64)

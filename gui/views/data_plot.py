@@ -187,22 +187,21 @@ class DataPlotWidget(pg.PlotWidget):
         return self._fit
 
     # --- polynomials and the validation split ------------------------------------------------------
-    def set_curve(self, coefficients: tuple[float, ...] | None, color: QColor | None = None) -> None:
-        """Show the polynomial (constant term first) instead of a line; None hides it."""
+    def set_curve(self, coefficients: tuple[float, ...] | None, color: QColor | None = None,
+                  before: tuple[float, ...] | None = None) -> None:
+        """Show the polynomial (constant term first) instead of a line, over `before` (the curve before the
+        timeline's step, dashed and faint; None: none); None hides them."""
         pen = plot_style.FIT_PEN if color is None else plot_style.shared_pen(color, 2.0)
         self.fit_curve.set_coefficients(coefficients, pen)
-        if self.fit_curve.coefficients is not None:
+        shown = self.fit_curve.coefficients is not None
+        faint = QColor(color if color is not None else pen.color())
+        faint.setAlpha(150)
+        self.before_curve.set_coefficients(before if shown else None,
+                                           plot_style.shared_pen(faint, 2.0, Qt.PenStyle.DashLine))
+        if shown:
             self.set_fit(None, None)
             self.set_before_line(None, None)
-        else:
-            self.before_curve.set_coefficients(None)
         self._refresh_residuals()
-
-    def set_before_curve(self, coefficients: tuple[float, ...] | None, color: QColor) -> None:
-        """The polynomial before the timeline's step, dashed and faint under the curve after it (None hides)."""
-        faint = QColor(color)
-        faint.setAlpha(150)
-        self.before_curve.set_coefficients(coefficients, plot_style.shared_pen(faint, 2.0, Qt.PenStyle.DashLine))
 
     def show_model(self, coefficients: tuple[float, ...], weight: float, bias: float,
                    color: QColor | None = None) -> None:

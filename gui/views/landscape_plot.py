@@ -231,11 +231,11 @@ class LandscapeWidget(QWidget):
         if self._surface_dirty:
             self._draw_surface()
         sliced = self._slice_run()
-        if sliced is not None and not self.slice.isVisible():  # its first coefficients arrived: slice it now
+        if sliced is not None and self.slice.isHidden():  # its first coefficients arrived: slice it now
             self._slice_drawn_at = time.monotonic()
             self._update_mode()
-        elif sliced is not None and sliced.number in self.live_runs:
-            self.slice.move_marker(sliced.coefficients())
+        elif sliced is not None and sliced.number in self.live_runs and sliced is not self.selected:
+            self.slice.move_marker(sliced.coefficients())  # (the timeline moves the dot of the run it shows)
             if time.monotonic() - self._slice_drawn_at > SLICE_INTERVAL_S:  # MAE/Huber cost a pass over the points
                 self._slice_drawn_at = time.monotonic()
                 self.slice.show_run_of(sliced.config, sliced.coefficients(), self.sample)

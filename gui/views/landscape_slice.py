@@ -64,6 +64,7 @@ class LandscapeSlice(QWidget):
         self.sample = Sample(np.empty(0), np.empty(0), 0)
         self._firsts, self._seconds, self._losses = np.empty(0), np.empty(0), np.empty((0, 0))
         self._previous = (1, 0)
+        self.marked: tuple[float, ...] = ()  # where the dot is: the timeline's step (the newest by default)
         self.first_combo.currentIndexChanged.connect(self._on_combo_changed)
         self.second_combo.currentIndexChanged.connect(self._on_combo_changed)
 
@@ -88,8 +89,10 @@ class LandscapeSlice(QWidget):
         self.show_run(coefficients, objective, sample, exact)
 
     def move_marker(self, coefficients: tuple[float, ...]) -> None:
-        """A live run moved: the dot follows (the shading is redrawn by the caller now and then)."""
+        """The dot to the timeline's step, or a live run's newest (the shading is redrawn by the caller now
+        and then); a redraw keeps it there."""
         if len(coefficients) == len(self.coefficients):
+            self.marked = tuple(coefficients)
             first, second = self.chosen()
             self.marker.setData([coefficients[first]], [coefficients[second]])
 
@@ -123,7 +126,8 @@ class LandscapeSlice(QWidget):
             (a0, a1), (c0, c1) = (self._firsts[0], self._firsts[-1]), (self._seconds[0], self._seconds[-1])
             step_a, step_c = (a1 - a0) / (SLICE_CELLS - 1), (c1 - c0) / (SLICE_CELLS - 1)
             self.image.setRect(QRectF(a0 - step_a / 2, c0 - step_c / 2, (a1 - a0) + step_a, (c1 - c0) + step_c))
-        self.marker.setData([self.coefficients[first]], [self.coefficients[second]])
+        dot = self.marked if len(self.marked) == len(self.coefficients) else self.coefficients
+        self.marker.setData([dot[first]], [dot[second]])
         names = coefficient_name(first), coefficient_name(second)
         item.setLabel("bottom", names[0])
         item.setLabel("left", names[1])

@@ -38,12 +38,14 @@ class PolynomialCurve(pg.PlotDataItem):
         self.coefficients: tuple[float, ...] | None = None
         self._x_range: tuple[float, float] = (0.0, 1.0)
         self._drawn: tuple[tuple[float, ...], tuple[float, float]] | None = None
+        self._pen_given: QPen = pen  # pyqtgraph keeps a copy: compare with what was handed in, not with it
 
     def set_coefficients(self, coefficients: Sequence[float] | None, pen: QPen | None = None) -> None:
         finite = coefficients is not None and len(coefficients) > 0 \
             and all(math.isfinite(value) for value in coefficients)
         self.coefficients = tuple(float(value) for value in coefficients) if finite and coefficients else None
-        if pen is not None and pen is not self.opts["pen"]:
+        if pen is not None and pen is not self._pen_given:  # setPen repaints: only for another pen
+            self._pen_given = pen
             self.setPen(pen)
         self._redraw()
 
