@@ -143,9 +143,10 @@ class StepDetailsView(QPlainTextEdit):
         cursor.beginEditBlock()
         block = self.document().firstBlock()
         for number, (old, new) in enumerate(zip(self._lines, lines, strict=True)):
-            if old != new:
-                cursor.setPosition(block.position())
-                cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor)
+            if old != new:  # the block's span by position: movePosition(EndOfBlock) lays the old line out first
+                start = block.position()
+                cursor.setPosition(start)
+                cursor.setPosition(start + block.length() - 1, QTextCursor.MoveMode.KeepAnchor)
                 cursor.insertText(new, self._heading if number in headings else self._plain)
             block = block.next()
         cursor.endEditBlock()
