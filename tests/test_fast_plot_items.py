@@ -6,12 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QLineF, Qt
+from PySide6.QtCore import QLineF, QPointF, Qt
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QGraphicsLineItem
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsLineItem
 
+from gui.kit.cursor_line import CursorLine
 from gui.kit.pixel_lines import PixelLineItem, SlopeLine
 from gui.kit.steady_scatter import SteadyScatter
+from gui.views.landscape_paths import PositionDots
 
 
 def _plot(qtbot) -> pg.PlotWidget:
@@ -107,3 +109,59 @@ def test_a_wide_pixel_line_is_bounded_by_its_stroke_on_a_plot_of_large_units(qtb
     assert on_screen.top() <= min(line.y1(), line.y2()) - 6.25 / 2
     assert on_screen.bottom() >= max(line.y1(), line.y2()) + 6.25 / 2
     assert on_screen.left() <= min(line.x1(), line.x2()) - 6.25 / 2
+
+
+def test_a_cursor_line_moved_every_frame_is_drawn_and_bounded_as_pyqtgraphs_line(qtbot) -> None:
+    """The loss plot's step cursor keeps its bounds while it moves sideways: after each move, and after a zoom,
+    it must bound and draw exactly what a new InfiniteLine at that place would."""
+    widget = _plot(qtbot)
+    pen = pg.mkPen(QColor(40, 40, 40), width=1, style=Qt.PenStyle.DashLine)
+    cursor = CursorLine(pen=pen, movable=False)
+    widget.addItem(cursor)
+    for x in (0.0, 0.5, 1.25, 3.0, 4.75, 2.0):
+        cursor.setPos(x)
+        if x == 3.0:
+            widget.setYRange(-30.0, 2.0, padding=0)  # a zoom: the line's length and the pixel size change
+            qtbot.wait(10)
+        reference = pg.InfiniteLine(pos=x, angle=90, pen=pen, movable=False)
+        widget.addItem(reference)
+        assert cursor.value() == x and cursor.pos().x() == x
+        assert cursor.sceneBoundingRect() == reference.sceneBoundingRect()
+        assert cursor._endPoints == reference._endPoints
+        widget.removeItem(reference)
+    drawn = _pixels(widget)
+    widget.removeItem(cursor)
+    reference = pg.InfiniteLine(pos=2.0, angle=90, pen=pen, movable=False)
+    assert (np.abs(_drawn(widget, reference) - drawn).sum(axis=2) > 60).sum() == 0
+
+
+def test_position_dots_show_each_spot_where_and_as_given_and_no_more(qtbot) -> None:
+    widget = _plot(qtbot)
+    dots = PositionDots(widget.getPlotItem().getViewBox(), 6)
+    ring, filled = (pg.mkPen(QColor(200, 30, 30), width=2), pg.mkBrush("w")), (pg.mkPen("k", width=1.5),
+                                                                              pg.mkBrush(QColor(30, 30, 200)))
+    spots = [{"pos": (1.0, 2.0), "pen": ring[0], "brush": ring[1], "size": 9},
+             {"pos": (3.0, 7.5), "pen": filled[0], "brush": filled[1], "size": 13}]
+    for step in range(3):  # the live dot moves every frame
+        spots[1] = {**spots[1], "pos": (3.0 + step / 4, 7.5 - step)}
+        dots.setData(spots)
+        xs, ys = dots.getData()
+        assert list(zip(xs, ys, strict=True)) == [spot["pos"] for spot in spots]
+    def shown() -> list[QGraphicsEllipseItem]:
+        return sorted((item for item in widget.scene().items()
+                       if isinstance(item, QGraphicsEllipseItem) and item.isVisible()), key=lambda item: item.zValue())
+
+    assert len(shown()) == 2
+    qtbot.wait(10)  # the scene indexes moved items as events are handled
+    pixels = _pixels(widget)[..., ::-1]  # RGB (a 32-bit image's bytes are B, G, R in memory)
+    view_box = widget.getPlotItem().getViewBox()
+    for spot, rim in zip(spots, ((200, 30, 30), (0, 0, 0)), strict=True):
+        centre = widget.mapFromScene(view_box.mapViewToScene(QPointF(*spot["pos"])))
+        around = pixels[centre.y() - spot["size"]:centre.y() + spot["size"], centre.x() - spot["size"]:
+                        centre.x() + spot["size"]]
+        assert (np.abs(around - np.array(rim)).sum(axis=2) < 60).sum() >= spot["size"], "its rim is drawn there"
+    fill = widget.mapFromScene(view_box.mapViewToScene(QPointF(*spots[1]["pos"])))
+    assert np.abs(pixels[fill.y(), fill.x()] - np.array([30, 30, 200])).sum() < 60, "the live dot is filled"
+    dots.setData(spots[:1])
+    assert len(shown()) == 1
+    assert dots.getData()[0].tolist() == [1.0]

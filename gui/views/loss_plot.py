@@ -20,6 +20,7 @@ from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from gui.kit import number_format, plot_style
+from gui.kit.cursor_line import CursorLine
 from gui.kit.decimated_curve import DecimatedCurve
 from gui.kit.widget_names import named
 from gui.session.run_history import Run, RunHistoryModel
@@ -76,7 +77,7 @@ class LossPlotWidget(QWidget):
         self.live_runs: dict[int, Run] = {}  # every run training now (a race trains three at once)
         self._live_totals: dict[int, int] = {}
         self.selected: Run | None = None  # the timeline's run: drawn bold, even when it is an older one
-        self.step_cursor = pg.InfiniteLine(angle=90, pen=CURSOR_PEN, movable=False)
+        self.step_cursor = CursorLine(pen=CURSOR_PEN, movable=False)  # moves every frame while a run plays
         self.step_cursor.setVisible(False)
         self.step_cursor.setZValue(5)
         item.addItem(self.step_cursor, ignoreBounds=True)
