@@ -26,7 +26,7 @@ DEFAULT_PACE = 250.0  # steps per second when the window has no pace control
 
 
 class StepShower(Protocol):
-    def show_step(self, run: Run | None, position: int) -> None: ...
+    def show_step(self, run: Run | None, position: int, *, ticking: bool = False) -> None: ...
 
 
 class TimelineController(QObject):
@@ -125,7 +125,7 @@ class TimelineController(QObject):
                 record.step if record is not None else 0, trace.steps_run, record.epoch if record else 0,
                 trace.stride, run.number in self._live), ticking=ticking)
         if self.step_details is not None:
-            self.step_details.show_step(run, position)
+            self.step_details.show_step(run, position, ticking=ticking)
         self.positionShown.emit(run, position)
 
     # --- runs coming and going -----------------------------------------------------------------------
