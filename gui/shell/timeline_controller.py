@@ -93,7 +93,7 @@ class TimelineController(QObject):
 
     def show_position(self, position: int, *, ticking: bool = False) -> None:
         """Show the selected run at timeline `position` (clamped to its trace) in every view. `ticking`: one
-        of a frame's worth of moves (following a live run, a replay), whose label text may lag 0.1 s."""
+        of a frame's worth of moves (following a live run, a replay), whose label text may lag 0.25 s."""
         run = self._run
         if run is None:
             return
