@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QLineF, QPointF, Qt
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsLineItem
 
@@ -165,3 +165,35 @@ def test_position_dots_show_each_spot_where_and_as_given_and_no_more(qtbot) -> N
     dots.setData(spots[:1])
     assert len(shown()) == 1
     assert dots.getData()[0].tolist() == [1.0]
+
+
+@pytest.mark.parametrize(("weight", "bias"), [(2.0, 0.0), (-0.7, 4.0), (0.0, 3.0), (25.0, -2.0), (-1e4, 1.0)])
+def test_a_slope_line_bounds_what_pyqtgraphs_line_bounds_as_it_moves_and_the_view_zooms(qtbot, weight: float,
+                                                                                         bias: float) -> None:
+    """Its bounds (and the ends it paints between) are worked out without pyqtgraph's Python transforms: they
+    must equal pyqtgraph's own, for every slope, after a move and after a zoom."""
+    widget = _plot(qtbot)
+    pen = pg.mkPen(QColor(200, 30, 30), width=2)
+    line = SlopeLine(pos=(0.0, 0.0), angle=0.0, pen=pen, movable=False)
+    widget.addItem(line)
+
+    def assert_as_pyqtgraph() -> None:
+        line._boundingRect = None
+        fast, ends = QRectF(line.boundingRect()), line._endPoints
+        reference = pg.InfiniteLine._computeBoundingRect(line)  # pyqtgraph's computation, on the same line
+        for mine, theirs in ((fast.left(), reference.left()), (fast.right(), reference.right()),
+                             (fast.top(), reference.top()), (fast.bottom(), reference.bottom()),
+                             (ends[0], line._endPoints[0]), (ends[1], line._endPoints[1])):
+            assert mine == pytest.approx(theirs, rel=1e-9, abs=1e-12)
+        assert fast.height() > 0, "a stroke's width across the line"
+
+    line.setPos(QPointF(0.0, bias))
+    line.setAngle(float(np.degrees(np.arctan(weight))))
+    assert_as_pyqtgraph()
+    widget.setXRange(-20.0, 3.0, padding=0)
+    widget.setYRange(-0.5, 0.25, padding=0)
+    qtbot.wait(10)
+    assert_as_pyqtgraph()
+    line.setPos(QPointF(0.0, bias + 1.5))
+    line.setAngle(float(np.degrees(np.arctan(weight / 3))))
+    assert_as_pyqtgraph()
