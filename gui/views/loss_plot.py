@@ -33,6 +33,10 @@ FEW_POINTS = 30  # curves this short draw a dot per epoch
 # the painter, and a 5,000-point path took a millisecond to stroke every frame while a run played.
 PEAKS_PER_PIXEL = 1.0
 LEGEND_SPACING_PX = 12  # between the legend's columns
+# While a run trains on the log axis, a falling loss moves the axis this many decades further than it needs:
+# a loss converging geometrically crosses a decade every few tenths of a second, and each new range lays the
+# axis out again (~5 ms in one frame). The range is fitted tightly again when the run ends.
+LIVE_LOG_ROOM = 2
 _SMALLEST_LOSS = float(np.finfo(np.float64).tiny)  # where a zero is drawn on a log axis at the very least
 
 
@@ -299,8 +303,15 @@ class LossPlotWidget(QWidget):
             self._x_range = total
             item.enableAutoRange(x=False)
             item.setXRange(0, total, padding=0.02)
-        wanted = self._log_range(data) if self.log_scale.isChecked() else _linear_range(data)
-        if wanted is not None and wanted != self._y_range:
+        log = self.log_scale.isChecked()
+        wanted = self._log_range(data) if log else _linear_range(data)
+        current = self._y_range
+        if wanted is not None and log and self.live_runs and current is not None:
+            if current[0] <= wanted[0] and wanted[1] <= current[1]:
+                return  # still inside the view: a live run's axis changes only when its losses leave it
+            if wanted[0] < current[0]:  # falling: room for LIVE_LOG_ROOM more decades
+                wanted = (wanted[0] - LIVE_LOG_ROOM, wanted[1])
+        if wanted is not None and wanted != current:
             self._y_range = wanted
             item.enableAutoRange(y=False)
             item.setYRange(*wanted, padding=0.02)
