@@ -197,3 +197,22 @@ def test_a_slope_line_bounds_what_pyqtgraphs_line_bounds_as_it_moves_and_the_vie
     line.setPos(QPointF(0.0, bias + 1.5))
     line.setAngle(float(np.degrees(np.arctan(weight / 3))))
     assert_as_pyqtgraph()
+
+
+def test_a_moving_slope_line_left_out_of_the_range_does_not_make_the_view_range_itself_again(qtbot) -> None:
+    """The data plot's lines move every frame and are added without their bounds: pyqtgraph's ViewBox would
+    otherwise work its auto-range out again at every paint. A line that counts in the range still tells it."""
+    widget = _plot(qtbot)
+    view_box = widget.getPlotItem().getViewBox()
+    ignored, counted = SlopeLine(pos=(0.0, 1.0), angle=30.0), SlopeLine(pos=(0.0, 2.0), angle=10.0)
+    view_box.addItem(ignored, ignoreBounds=True)
+    view_box.addItem(counted)
+    view_box.enableAutoRange()
+    qtbot.wait(10)
+    view_box.updateAutoRange()
+    assert not view_box._autoRangeNeedsUpdate
+    ignored.setPos(QPointF(0.0, 3.0))
+    ignored.setAngle(45.0)
+    assert not view_box._autoRangeNeedsUpdate
+    counted.setPos(QPointF(0.0, 4.0))
+    assert view_box._autoRangeNeedsUpdate

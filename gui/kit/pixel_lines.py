@@ -42,6 +42,14 @@ class SlopeLine(pg.InfiniteLine):
         stroke_in_pixels(painter, self.currentPen, QPointF(left, 0.0), QPointF(right, 0.0),
                          antialias=self.angle % 180 not in (0, 90))
 
+    def informViewBoundsChanged(self) -> None:
+        """Only a view that counts this line in its range hears that it moved: the data plot adds its lines
+        without their bounds, and pyqtgraph's ViewBox otherwise worked its whole auto-range out again at the
+        next paint, every frame a line moved."""
+        view_box = self.getViewBox()
+        if view_box is not None and self in getattr(view_box, "addedItems", [self]):
+            super().informViewBoundsChanged()
+
     def _computeBoundingRect(self) -> QRectF:
         view_box, view = self.getViewBox(), self.getViewWidget()
         group = getattr(view_box, "childGroup", None)
