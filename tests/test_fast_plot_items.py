@@ -6,12 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QLineF, Qt
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QGraphicsLineItem
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsLineItem
 
+from gui.kit.cursor_line import CursorLine
 from gui.kit.pixel_lines import PixelLineItem, SlopeLine
 from gui.kit.steady_scatter import SteadyScatter
+from gui.views.landscape_paths import PositionDots
 
 
 def _plot(qtbot) -> pg.PlotWidget:
@@ -107,3 +109,110 @@ def test_a_wide_pixel_line_is_bounded_by_its_stroke_on_a_plot_of_large_units(qtb
     assert on_screen.top() <= min(line.y1(), line.y2()) - 6.25 / 2
     assert on_screen.bottom() >= max(line.y1(), line.y2()) + 6.25 / 2
     assert on_screen.left() <= min(line.x1(), line.x2()) - 6.25 / 2
+
+
+def test_a_cursor_line_moved_every_frame_is_drawn_and_bounded_as_pyqtgraphs_line(qtbot) -> None:
+    """The loss plot's step cursor keeps its bounds while it moves sideways: after each move, and after a zoom,
+    it must bound and draw exactly what a new InfiniteLine at that place would."""
+    widget = _plot(qtbot)
+    pen = pg.mkPen(QColor(40, 40, 40), width=1, style=Qt.PenStyle.DashLine)
+    cursor = CursorLine(pen=pen, movable=False)
+    widget.addItem(cursor)
+    for x in (0.0, 0.5, 1.25, 3.0, 4.75, 2.0):
+        cursor.setPos(x)
+        if x == 3.0:
+            widget.setYRange(-30.0, 2.0, padding=0)  # a zoom: the line's length and the pixel size change
+            qtbot.wait(10)
+        reference = pg.InfiniteLine(pos=x, angle=90, pen=pen, movable=False)
+        widget.addItem(reference)
+        assert cursor.value() == x and cursor.pos().x() == x
+        assert cursor.sceneBoundingRect() == reference.sceneBoundingRect()
+        assert cursor._endPoints == reference._endPoints
+        widget.removeItem(reference)
+    drawn = _pixels(widget)
+    widget.removeItem(cursor)
+    reference = pg.InfiniteLine(pos=2.0, angle=90, pen=pen, movable=False)
+    assert (np.abs(_drawn(widget, reference) - drawn).sum(axis=2) > 60).sum() == 0
+
+
+def test_position_dots_show_each_spot_where_and_as_given_and_no_more(qtbot) -> None:
+    widget = _plot(qtbot)
+    dots = PositionDots(widget.getPlotItem().getViewBox(), 6)
+    ring, filled = (pg.mkPen(QColor(200, 30, 30), width=2), pg.mkBrush("w")), (pg.mkPen("k", width=1.5),
+                                                                              pg.mkBrush(QColor(30, 30, 200)))
+    spots = [{"pos": (1.0, 2.0), "pen": ring[0], "brush": ring[1], "size": 9},
+             {"pos": (3.0, 7.5), "pen": filled[0], "brush": filled[1], "size": 13}]
+    for step in range(3):  # the live dot moves every frame
+        spots[1] = {**spots[1], "pos": (3.0 + step / 4, 7.5 - step)}
+        dots.setData(spots)
+        xs, ys = dots.getData()
+        assert list(zip(xs, ys, strict=True)) == [spot["pos"] for spot in spots]
+    def shown() -> list[QGraphicsEllipseItem]:
+        return sorted((item for item in widget.scene().items()
+                       if isinstance(item, QGraphicsEllipseItem) and item.isVisible()), key=lambda item: item.zValue())
+
+    assert len(shown()) == 2
+    qtbot.wait(10)  # the scene indexes moved items as events are handled
+    pixels = _pixels(widget)[..., ::-1]  # RGB (a 32-bit image's bytes are B, G, R in memory)
+    view_box = widget.getPlotItem().getViewBox()
+    for spot, rim in zip(spots, ((200, 30, 30), (0, 0, 0)), strict=True):
+        centre = widget.mapFromScene(view_box.mapViewToScene(QPointF(*spot["pos"])))
+        around = pixels[centre.y() - spot["size"]:centre.y() + spot["size"], centre.x() - spot["size"]:
+                        centre.x() + spot["size"]]
+        assert (np.abs(around - np.array(rim)).sum(axis=2) < 60).sum() >= spot["size"], "its rim is drawn there"
+    fill = widget.mapFromScene(view_box.mapViewToScene(QPointF(*spots[1]["pos"])))
+    assert np.abs(pixels[fill.y(), fill.x()] - np.array([30, 30, 200])).sum() < 60, "the live dot is filled"
+    dots.setData(spots[:1])
+    assert len(shown()) == 1
+    assert dots.getData()[0].tolist() == [1.0]
+
+
+@pytest.mark.parametrize(("weight", "bias"), [(2.0, 0.0), (-0.7, 4.0), (0.0, 3.0), (25.0, -2.0), (-1e4, 1.0)])
+def test_a_slope_line_bounds_what_pyqtgraphs_line_bounds_as_it_moves_and_the_view_zooms(qtbot, weight: float,
+                                                                                         bias: float) -> None:
+    """Its bounds (and the ends it paints between) are worked out without pyqtgraph's Python transforms: they
+    must equal pyqtgraph's own, for every slope, after a move and after a zoom."""
+    widget = _plot(qtbot)
+    pen = pg.mkPen(QColor(200, 30, 30), width=2)
+    line = SlopeLine(pos=(0.0, 0.0), angle=0.0, pen=pen, movable=False)
+    widget.addItem(line)
+
+    def assert_as_pyqtgraph() -> None:
+        line._boundingRect = None
+        fast, ends = QRectF(line.boundingRect()), line._endPoints
+        reference = pg.InfiniteLine._computeBoundingRect(line)  # pyqtgraph's computation, on the same line
+        for mine, theirs in ((fast.left(), reference.left()), (fast.right(), reference.right()),
+                             (fast.top(), reference.top()), (fast.bottom(), reference.bottom()),
+                             (ends[0], line._endPoints[0]), (ends[1], line._endPoints[1])):
+            assert mine == pytest.approx(theirs, rel=1e-9, abs=1e-12)
+        assert fast.height() > 0, "a stroke's width across the line"
+
+    line.setPos(QPointF(0.0, bias))
+    line.setAngle(float(np.degrees(np.arctan(weight))))
+    assert_as_pyqtgraph()
+    widget.setXRange(-20.0, 3.0, padding=0)
+    widget.setYRange(-0.5, 0.25, padding=0)
+    qtbot.wait(10)
+    assert_as_pyqtgraph()
+    line.setPos(QPointF(0.0, bias + 1.5))
+    line.setAngle(float(np.degrees(np.arctan(weight / 3))))
+    assert_as_pyqtgraph()
+
+
+def test_a_moving_slope_line_left_out_of_the_range_does_not_make_the_view_range_itself_again(qtbot) -> None:
+    """The data plot's lines move every frame and are added without their bounds: pyqtgraph's ViewBox would
+    otherwise work its auto-range out again at every paint. A line that counts in the range still tells it."""
+    widget = _plot(qtbot)
+    view_box = widget.getPlotItem().getViewBox()
+    ignored, counted = SlopeLine(pos=(0.0, 1.0), angle=30.0), SlopeLine(pos=(0.0, 2.0), angle=10.0)
+    view_box.addItem(ignored, ignoreBounds=True)
+    view_box.addItem(counted)
+    view_box.enableAutoRange()
+    qtbot.wait(10)
+    view_box.updateAutoRange()
+    assert not view_box._autoRangeNeedsUpdate
+    ignored.setPos(QPointF(0.0, 3.0))
+    ignored.setAngle(45.0)
+    assert not view_box._autoRangeNeedsUpdate
+    counted.setPos(QPointF(0.0, 4.0))
+    assert view_box._autoRangeNeedsUpdate

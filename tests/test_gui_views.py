@@ -331,9 +331,9 @@ def test_while_a_run_trains_every_figure_in_the_panel_is_its_own(qtbot, window) 
     shown: list[tuple[str, str, str, str]] = []
 
     def on_frame() -> None:
-        """Connected after the window's own redraw. The panel updates about ten times a second; a frame that
+        """Connected after the window's own redraw. The panel updates about four times a second; a frame that
         updated it with figures must show the newest batch's, all of one line. (The run's first frames may
-        still show the cleared panel: its figures wait for the ten-a-second update.)"""
+        still show the cleared panel: its figures wait for the four-a-second update.)"""
         texts = panel_texts(window.panel)
         if newest and texts[0] != NO_LINE and (not shown or texts != shown[-1]):
             live.append((*newest[-1], texts))

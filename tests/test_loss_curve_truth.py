@@ -4,6 +4,7 @@ after it, and in a reopened project."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -167,3 +168,36 @@ def test_decimation_keeps_the_extremes_and_the_newest_loss(values: list[float], 
     assert y.min() == losses.min() and y.max() == losses.max()
     assert (np.diff(x) > 0).all() and np.isin(x, np.arange(1, losses.size + 1)).all()
     np.testing.assert_array_equal(y, losses[x.astype(int) - 1], err_msg="every drawn point is an epoch's loss")
+
+
+def test_a_falling_live_loss_keeps_its_axis_for_several_decades_and_ends_fitted_tightly(qtbot) -> None:
+    """A loss converging geometrically crosses a decade every few tenths of a second; each new range lays the
+    axis out again. While the run trains the view makes room below the loss, so it changes only every few
+    decades, and every frame still shows every loss; once the run ends the view fits the losses again."""
+    from gui.session.run_history import RunHistoryModel
+    from gui.views.loss_plot import LIVE_LOG_ROOM, LossPlotWidget
+
+    runs = RunHistoryModel()
+    plot = LossPlotWidget(runs)
+    qtbot.addWidget(plot)
+    run = runs.start_run(TrainingConfig(epochs=3000))
+    plot.start_run(run, 3000)
+    losses = 10.0 * 0.9 ** np.arange(3000)  # a decade every ~22 epochs
+    ranges = []
+    for start in range(0, 600, 2):  # frames of two epochs: down to ~1e-26
+        run.live_losses.extend(losses[start:start + 2])
+        plot.redraw()
+        ranges.append(tuple(plot.plot.getPlotItem().getViewBox().viewRange()[1]))
+        low, high = y_view(plot)
+        assert low <= losses[:start + 2].min() and losses[:start + 2].max() <= high, f"frame {len(ranges)}"
+    decades = np.log10(losses[0]) - np.log10(losses[599])
+    changes = sum(1 for before, after in itertools.pairwise(ranges) if before != after)
+    assert changes <= decades / (LIVE_LOG_ROOM + 1) + 2, f"{changes} new ranges for {decades:.0f} decades"
+    history = losses[:600]
+    result = TrainingResult(weight=2.0, bias=0.0, final_loss=float(history[-1]), loss_history=history,
+                            epochs_run=history.size, stop_reason="completed", device="cpu", elapsed_s=0.1)
+    runs.finish_run(run, result)
+    plot.finish_run(run)
+    bottom, top = plot.plot.getPlotItem().getViewBox().viewRange()[1]
+    span = np.ceil(np.log10(history.max())) - np.floor(np.log10(history.min()))
+    assert (top - bottom) == pytest.approx(span * 1.04, rel=0.01), "fitted to whole decades (2 % padding each side)"

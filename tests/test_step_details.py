@@ -427,3 +427,37 @@ def test_a_step_beyond_the_line_s_mse_is_spelled_out_per_parameter(settings: dic
     assert explanation.values["grad_b"] == record.gradient[1]
     assert ("∂L/∂w₃" in text) == (config.degree == 3) and "in your units: y = " in text
     assert "What Step does" in explain_step(None, config, data).plain_text()
+
+
+def test_while_the_timeline_ticks_the_text_follows_every_other_frame_and_ends_on_the_newest_step(
+        qtbot, panel, monkeypatch) -> None:
+    """A run playing asks for a new step every frame (~16.7 ms): the text shows one every other frame, and
+    the newest step asked for is always the one left on screen."""
+    from gui.views import step_details
+    from gui.views.step_details import FLUSH_MS
+
+    now = [1000.0]
+    monkeypatch.setattr(step_details, "_clock", lambda: now[0])
+    run = seed_run(steps=12)
+    shown = []
+    for position in range(1, 13):
+        panel.show_step(run, position, ticking=True)
+        shown.append(panel.toPlainText().split("\n", 1)[0])
+        now[0] += 1 / 60
+    assert shown == [shown[0], shown[0], shown[2], shown[2], shown[4], shown[4], shown[6], shown[6], shown[8],
+                     shown[8], shown[10], shown[10]] and "Step 11 " in shown[10], shown
+    qtbot.waitUntil(lambda: "Step 12 " in panel.toPlainText(), timeout=FLUSH_MS * 10)  # the last one shows
+    assert panel.toPlainText() == panel.explanation.plain_text()
+    panel.show_step(run, 5, ticking=True)  # held back (no time passed)
+    panel.show_step(run, 3)  # the user's own move shows at once, and the held step is dropped
+    assert "Step 3 " in panel.toPlainText()
+    qtbot.wait(FLUSH_MS * 2)
+    assert "Step 3 " in panel.toPlainText()
+
+
+def test_the_text_read_while_a_step_is_held_back_is_the_newest_steps(qtbot, panel) -> None:
+    run = seed_run(steps=6)
+    panel.show_step(run, 1, ticking=True)
+    panel.show_step(run, 2, ticking=True)  # within the interval: held back
+    assert "Step 2 " in panel.plain_text()  # the clipboard and the tests read the newest step
+    assert "Step 2 " in panel.toPlainText()

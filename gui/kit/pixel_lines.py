@@ -10,6 +10,8 @@ device coordinates, so a reset transform does not move it.
 
 from __future__ import annotations
 
+import math
+
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QPainter, QPainterPath, QPen
@@ -29,12 +31,61 @@ def stroke_in_pixels(painter: QPainter, pen: QPen, start: QPointF, end: QPointF,
 
 class SlopeLine(pg.InfiniteLine):
     """pyqtgraph's InfiniteLine (position, angle, pen, bounds all as there), painted in pixels. It has no
-    markers (the app adds none)."""
+    markers (the app adds none).
+
+    Its bounds are worked out as pyqtgraph's are, with Qt's transforms instead of pyqtgraph's Python ones:
+    the fitted line moves every frame while a run plays, and each move made pyqtgraph map the view into the
+    line's coordinates and find a pixel's size across it in Python (~0.2 ms a line, two lines a frame)."""
 
     def paint(self, painter: QPainter, *args: object) -> None:
         left, right = self._endPoints
         stroke_in_pixels(painter, self.currentPen, QPointF(left, 0.0), QPointF(right, 0.0),
                          antialias=self.angle % 180 not in (0, 90))
+
+    def informViewBoundsChanged(self) -> None:
+        """Only a view that counts this line in its range hears that it moved: the data plot adds its lines
+        without their bounds, and pyqtgraph's ViewBox otherwise worked its whole auto-range out again at the
+        next paint, every frame a line moved."""
+        view_box = self.getViewBox()
+        if view_box is not None and self in getattr(view_box, "addedItems", [self]):
+            super().informViewBoundsChanged()
+
+    def _computeBoundingRect(self) -> QRectF:
+        view_box, view = self.getViewBox(), self.getViewWidget()
+        group = getattr(view_box, "childGroup", None)
+        if group is None or view is None or self.parentItem() is not group:
+            return super()._computeBoundingRect()  # not directly in a ViewBox: pyqtgraph's general way
+        to_group, invertible = self.itemTransform(group)
+        from_group, inverse_exists = to_group.inverted()
+        if not (invertible and inverse_exists):
+            return super()._computeBoundingRect()
+        seen = from_group.mapRect(view_box.viewRect()).normalized()  # pyqtgraph's viewRect()
+        # pyqtgraph's pixelVectors(direction=(1, 0))[1].y(): a pixel across the line, in the line's units
+        device = self.deviceTransform(view.viewportTransform())
+        along_x, along_y = device.m11(), device.m12()  # where (1, 0) goes, translation left out
+        length = math.hypot(along_x, along_y)
+        determinant = device.m11() * device.m22() - device.m21() * device.m12()
+        across = 0.0
+        if length > 0 and determinant != 0:
+            normal_x, normal_y = along_y / length, -along_x / length  # QLineF.normalVector of the unit vector
+            across = (-device.m12() * normal_x + device.m11() * normal_y) / determinant
+        half = (self._maxMarkerSize + max(self.pen.width() / 2, self.hoverPen.width() / 2) + 1) * across
+        rect = QRectF(seen)
+        rect.setBottom(-half)
+        rect.setTop(half)
+        length = rect.width()
+        left, right = rect.left() + length * self.span[0], rect.left() + length * self.span[1]
+        rect.setLeft(left)
+        rect.setRight(right)
+        rect = rect.normalized()
+        size = view_box.size()
+        if self._bounds != rect or self._lastViewSize != size:  # type: ignore[has-type]
+            self._bounds = rect
+            self._lastViewSize = size
+            self.prepareGeometryChange()
+        self._endPoints = (left, right)
+        self._lastViewRect = seen
+        return self._bounds
 
 
 class PixelLineItem(QGraphicsLineItem):

@@ -52,7 +52,7 @@ from gui.views.timeline_bar import TimelineBar
 from gui.views.training_panel import TrainingPanel
 
 FRAME_INTERVAL_MS = 16
-PANEL_INTERVAL_S = 0.1
+PANEL_INTERVAL_S = 0.25  # the panel's live figures: each update lays the panel out again (~2-3 ms in one frame)
 
 
 class MainWindow(QMainWindow):

@@ -27,7 +27,7 @@ DEFAULT_PACE = 250.0  # steps per second when the window has no pace control
 
 
 class StepShower(Protocol):
-    def show_step(self, run: Run | None, position: int) -> None: ...
+    def show_step(self, run: Run | None, position: int, *, ticking: bool = False) -> None: ...
 
 
 class TimelineController(QObject):
@@ -94,7 +94,7 @@ class TimelineController(QObject):
 
     def show_position(self, position: int, *, ticking: bool = False) -> None:
         """Show the selected run at timeline `position` (clamped to its trace) in every view. `ticking`: one
-        of a frame's worth of moves (following a live run, a replay), whose label text may lag 0.1 s."""
+        of a frame's worth of moves (following a live run, a replay), whose label text may lag 0.25 s."""
         run = self._run
         if run is None:
             return
@@ -126,7 +126,7 @@ class TimelineController(QObject):
                 record.step if record is not None else 0, trace.steps_run, record.epoch if record else 0,
                 trace.stride, run.number in self._live), ticking=ticking)
         if self.step_details is not None:
-            self.step_details.show_step(run, position)
+            self.step_details.show_step(run, position, ticking=ticking)
         self.positionShown.emit(run, position)
 
     def _show_polynomial(self, run: Run, position: int, record: StepRecord | None) -> None:

@@ -5,10 +5,9 @@ line as a faint ghost, and optionally the residuals.
 Click empty space to add a point there; drag a point to move it; click a point to select it, then
 Delete (or right-click ▸ Delete point) removes it. Without a mouse: focus the plot (Tab), move the
 crosshair with the arrow keys (Shift for small steps), Enter adds a point there, Delete removes the point
-under it. All edits go to the points model, and the plot redraws from the model, so the table and the
-plot always agree. Above DENSITY_THRESHOLD points a density image replaces the scatter (a million
-markers take seconds to paint; the image takes milliseconds).
-"""
+under it. All edits go to the points model, and the plot redraws from the model, so the table and the plot
+always agree. Above DENSITY_THRESHOLD points a density image replaces the scatter (a million markers take
+seconds to paint; the image takes milliseconds)."""
 
 from __future__ import annotations
 
@@ -307,7 +306,8 @@ class DataPlotWidget(pg.PlotWidget):
         x, y = self.model.x(), self.model.y()
         curve = self.fit_curve.coefficients
         if not self.show_residuals or (self._fit is None and curve is None) or x.size > RESIDUAL_LIMIT:
-            self.residuals.setData([], [])
+            if self.residuals.xData is not None and len(self.residuals.xData):  # not every frame: it re-ranges
+                self.residuals.setData([], [])
             self.residuals.setVisible(False)
             return
         predicted = evaluate(curve, x) if curve is not None else self._fit[0] * x + self._fit[1]  # type: ignore[index]

@@ -1,12 +1,14 @@
-"""How the landscape draws the runs: each run's dot style and its path thinned to what the screen shows."""
+"""How the landscape draws the runs: each run's dot and its path thinned to what the screen shows."""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
 from gui.kit import plot_style
 from gui.session.run_history import Run
@@ -55,3 +57,57 @@ def last_finite(run: Run) -> tuple[float, float] | None:
     w, b = path_arrays(run)
     finite = np.flatnonzero(np.isfinite(w) & np.isfinite(b))
     return (float(w[finite[-1]]), float(b[finite[-1]])) if finite.size else None
+
+
+class PositionDots:
+    """The shown runs' dots: one round item per dot, moved with setPos, restyled only when its style changes.
+    They were one ScatterPlotItem, given all its spots again whenever the live dot moved (every frame while a
+    run plays): restyling, bounding and painting it cost about a millisecond a frame."""
+
+    def __init__(self, view_box: pg.ViewBox, z: float) -> None:
+        self._view_box, self._z = view_box, z
+        self._dots: list[_Dot] = []
+        self.data: list[dict[str, Any]] = []  # the spots shown, in order: pos, pen, brush, size (tests read it)
+
+    def setData(self, spots: list[dict[str, Any]]) -> None:
+        """Show `spots` (dicts with pos, pen, brush and size in pixels); a later spot is drawn over an earlier."""
+        while len(self._dots) < len(spots):
+            dot = _Dot()
+            self._view_box.addItem(dot, ignoreBounds=True)
+            self._dots.append(dot)
+        for index, dot in enumerate(self._dots):
+            if index < len(spots):
+                dot.show_spot(spots[index], self._z + index / 1000)
+            else:
+                dot.setVisible(False)
+        self.data = list(spots)
+
+    def getData(self) -> tuple[np.ndarray, np.ndarray]:
+        """The dots' x and y, as a ScatterPlotItem gives them."""
+        return (np.array([spot["pos"][0] for spot in self.data], dtype=float),
+                np.array([spot["pos"][1] for spot in self.data], dtype=float))
+
+
+class _Dot(QGraphicsEllipseItem):
+    """A round marker of a fixed size in pixels at a point in data coordinates."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self._style: tuple[QPen, QBrush, float] | None = None
+        self._at: tuple[float, float] | None = None
+
+    def show_spot(self, spot: dict[str, Any], z: float) -> None:
+        pen, brush, size = spot["pen"], spot["brush"], float(spot["size"])
+        if self._style is None or self._style[0] is not pen or self._style[1] is not brush or self._style[2] != size:
+            self._style = (pen, brush, size)
+            self.setRect(-size / 2, -size / 2, size, size)
+            self.setPen(pen)
+            self.setBrush(brush)
+        at = (float(spot["pos"][0]), float(spot["pos"][1]))
+        if at != self._at:
+            self._at = at
+            self.setPos(*at)
+        if self.zValue() != z:
+            self.setZValue(z)
+        self.setVisible(True)

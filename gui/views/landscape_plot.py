@@ -28,7 +28,7 @@ from gui.kit.fixed_lines import FixedLinesLabel
 from gui.kit.steady_scatter import SteadyScatter
 from gui.kit.widget_names import named
 from gui.session.run_history import Run, RunHistoryModel
-from gui.views.landscape_paths import dot_style, last_finite, on_screen_path, path_arrays
+from gui.views.landscape_paths import PositionDots, dot_style, last_finite, on_screen_path, path_arrays
 from gui.views.landscape_shading import banded, dark_grey_bands, grey_bands, objective_text, sample_text
 from gui.views.landscape_slice import LandscapeSlice
 from gui.views.step_arrows import StepOverlay
@@ -66,12 +66,10 @@ class LandscapeWidget(QWidget):
                                                  brush=plot_style.OPTIMUM_BRUSH)
         self.optimum_marker.setZValue(5)
         item.addItem(self.optimum_marker)
-        self.position_marker = pg.ScatterPlotItem(symbol="o", size=9)  # where each shown run is (or ended)
         # Still while a run plays: kept as pixmaps rather than painted again every frame.
         for still in (self.image, self.optimum_marker):
             still.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.position_marker.setZValue(6)
-        item.addItem(self.position_marker)
+        self.position_marker = PositionDots(item.getViewBox(), 6)  # where each shown run is (or ended)
         self.paths: dict[int, pg.PlotDataItem] = {}
         # Two lines, always: a narrow landscape wraps the text instead of cutting it, and the plot above
         # never changes height as the mouse moves.
@@ -315,7 +313,7 @@ class LandscapeWidget(QWidget):
                 spots.append({"pos": position, "pen": pen, "brush": brush,
                               "size": LIVE_DOT_SIZE if live else END_DOT_SIZE})
                 key.append((position, live, run.color.rgba()))
-        if key != self._dots_drawn:  # restyling a scatter costs most of a millisecond: only on a change
+        if key != self._dots_drawn:  # only on a change
             self._dots_drawn = key
             self.position_marker.setData(spots)
 

@@ -20,6 +20,7 @@ from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from gui.kit import number_format, plot_style
+from gui.kit.cursor_line import CursorLine
 from gui.kit.decimated_curve import DecimatedCurve
 from gui.kit.widget_names import named
 from gui.session.run_history import Run, RunHistoryModel
@@ -32,6 +33,10 @@ FEW_POINTS = 30  # curves this short draw a dot per epoch
 # the painter, and a 5,000-point path took a millisecond to stroke every frame while a run played.
 PEAKS_PER_PIXEL = 1.0
 LEGEND_SPACING_PX = 12  # between the legend's columns
+# While a run trains on the log axis, a falling loss moves the axis this many decades further than it needs:
+# a loss converging geometrically crosses a decade every few tenths of a second, and each new range lays the
+# axis out again (~5 ms in one frame). The range is fitted tightly again when the run ends.
+LIVE_LOG_ROOM = 2
 _SMALLEST_LOSS = float(np.finfo(np.float64).tiny)  # where a zero is drawn on a log axis at the very least
 
 
@@ -76,7 +81,7 @@ class LossPlotWidget(QWidget):
         self.live_runs: dict[int, Run] = {}  # every run training now (a race trains three at once)
         self._live_totals: dict[int, int] = {}
         self.selected: Run | None = None  # the timeline's run: drawn bold, even when it is an older one
-        self.step_cursor = pg.InfiniteLine(angle=90, pen=CURSOR_PEN, movable=False)
+        self.step_cursor = CursorLine(pen=CURSOR_PEN, movable=False)  # moves every frame while a run plays
         self.step_cursor.setVisible(False)
         self.step_cursor.setZValue(5)
         item.addItem(self.step_cursor, ignoreBounds=True)
@@ -298,8 +303,15 @@ class LossPlotWidget(QWidget):
             self._x_range = total
             item.enableAutoRange(x=False)
             item.setXRange(0, total, padding=0.02)
-        wanted = self._log_range(data) if self.log_scale.isChecked() else _linear_range(data)
-        if wanted is not None and wanted != self._y_range:
+        log = self.log_scale.isChecked()
+        wanted = self._log_range(data) if log else _linear_range(data)
+        current = self._y_range
+        if wanted is not None and log and self.live_runs and current is not None:
+            if current[0] <= wanted[0] and wanted[1] <= current[1]:
+                return  # still inside the view: a live run's axis changes only when its losses leave it
+            if wanted[0] < current[0]:  # falling: room for LIVE_LOG_ROOM more decades
+                wanted = (wanted[0] - LIVE_LOG_ROOM, wanted[1])
+        if wanted is not None and wanted != current:
             self._y_range = wanted
             item.enableAutoRange(y=False)
             item.setYRange(*wanted, padding=0.02)

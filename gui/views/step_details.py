@@ -1,21 +1,27 @@
 """The step details panel: the arithmetic of the step at the timeline position, as text a person reads
 and can select and copy.
 
-It is updated up to 60 times a second while a run plays, so everything that costs a pass over the points
-(the moments, the scaler) is computed once per run and cached by the Run object, and showing the same step
-again does nothing. It is a QPlainTextEdit, not a QTextBrowser: a QTextEdit lays out its whole document on
+It is asked for a new step up to 60 times a second while a run plays, so everything that costs a pass over
+the points (the moments, the scaler) is computed once per run and cached by the Run object, and showing the
+same step again does nothing. While the timeline ticks (a live run followed, a replay) the text follows at
+most every TICKING_INTERVAL_S, every other frame: nobody reads numbers that change 60 times a second, and
+the text cost more of a frame than any plot (explaining, replacing and painting ~30 lines, ~2 ms). The
+newest step is always shown within FLUSH_MS, and every plot still moves every frame.
+
+It is a QPlainTextEdit, not a QTextBrowser: a QTextEdit lays out its whole document on
 every change (5-20 ms for this page as HTML tables, about 2 ms as plain text), a QPlainTextEdit only the
 lines in view (about 1 ms); the headings are made bold in place.
 """
 
 from __future__ import annotations
 
+import time
 import weakref
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QFont, QShowEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextDocumentLayout, QPlainTextEdit, QWidget
 
@@ -28,6 +34,9 @@ from gui.kit import number_format as fmt
 from gui.kit.widget_names import named
 from gui.session.run_history import Run
 
+TICKING_INTERVAL_S = 0.03  # at 60 frames a second: every other frame; at 30 or fewer: every frame
+FLUSH_MS = 40  # a step held back while ticking is shown this long after the ticks stop
+_clock = time.monotonic  # seconds (tests step it by hand)
 _CachedData = tuple[PointSet | None, bool, TrainedData]  # the points and scaling it was computed from
 _CachedColumns = tuple[PointSet | None, TrainingConfig, TrainedColumns]
 NO_RUN = Explanation("No run selected", (Section("", (Line(
@@ -51,6 +60,11 @@ class StepDetailsView(QPlainTextEdit):
         self._columns: weakref.WeakKeyDictionary[Run, _CachedColumns] = weakref.WeakKeyDictionary()
         self._shown: tuple[Any, ...] | None = None
         self._hidden_request: tuple[Run | None, int] | None = None
+        self._held_request: tuple[Run | None, int] | None = None  # held back while ticking, shown soon
+        self._shown_at = 0.0
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.timeout.connect(self._flush_held)
         self._unrendered = False  # explained while hidden, not yet put in the text
         self._explanation = NO_RUN
         self._heading = QTextCharFormat()
@@ -62,6 +76,8 @@ class StepDetailsView(QPlainTextEdit):
 
     @property
     def explanation(self) -> Explanation:
+        """The explanation of the newest step asked for (one held back while ticking is shown first)."""
+        self._flush_held()
         self._flush_hidden()
         return self._explanation
 
@@ -69,15 +85,31 @@ class StepDetailsView(QPlainTextEdit):
         """What the panel shows, as plain text (for the clipboard and for tests)."""
         return self.explanation.plain_text()
 
-    def show_step(self, run: Run | None, position: int) -> None:
+    def show_step(self, run: Run | None, position: int, *, ticking: bool = False) -> None:
         """Show `run`'s step at timeline `position` (clamped to the trace); None shows the empty state.
-        While the panel is hidden (presentation mode, a collapsed splitter) only the request is kept."""
+        While the panel is hidden (presentation mode, a collapsed splitter) only the request is kept.
+        `ticking`: one of a frame's worth of moves, shown at most every TICKING_INTERVAL_S (the newest
+        always, within FLUSH_MS)."""
         if not self.isVisible():
+            self._held_request = None
             self._hidden_request = (run, position)
             return
         self._hidden_request = None
+        if ticking and _clock() - self._shown_at < TICKING_INTERVAL_S:
+            self._held_request = (run, position)
+            self._flush_timer.start(FLUSH_MS)
+            return
+        self._held_request = None
+        self._flush_timer.stop()
+        self._shown_at = _clock()
         if self._explain(run, position) or self._unrendered:
             self._render()
+
+    def _flush_held(self) -> None:
+        """The step held back while ticking, shown now (the ticks stopped, or someone reads the text)."""
+        request, self._held_request = self._held_request, None
+        if request is not None:
+            self.show_step(*request)
 
     def _explain(self, run: Run | None, position: int) -> bool:
         """Work out the explanation of `run`'s step at `position`; False when it is the one already held."""
@@ -160,9 +192,10 @@ class StepDetailsView(QPlainTextEdit):
         cursor.beginEditBlock()
         block = self.document().firstBlock()
         for number, (old, new) in enumerate(zip(self._lines, lines, strict=True)):
-            if old != new:
-                cursor.setPosition(block.position())
-                cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor)
+            if old != new:  # the block's span by position: movePosition(EndOfBlock) lays the old line out first
+                start = block.position()
+                cursor.setPosition(start)
+                cursor.setPosition(start + block.length() - 1, QTextCursor.MoveMode.KeepAnchor)
                 cursor.insertText(new, self._heading if number in headings else self._plain)
             block = block.next()
         cursor.endEditBlock()

@@ -17,7 +17,8 @@ from gui.kit.fixed_lines import FixedLinesLabel
 from gui.kit.widget_names import named
 
 NO_RUN_TEXT = "No run selected: train, or pick a run in the Runs table."
-TICKING_TEXT_INTERVAL_S = 0.1  # while a run plays: the label's text at most ten times a second
+TICKING_TEXT_INTERVAL_S = 0.25  # while a run plays: the label's text at most four times a second
+TICKING_FLUSH_MS = 60  # the newest ticking text, shown this long after the interval if no tick shows it
 
 
 class TimelineBar(QWidget):
@@ -52,7 +53,7 @@ class TimelineBar(QWidget):
         layout.addWidget(self.slider, 1)
         layout.addWidget(self.label, 1)
         self._programmatic = False
-        self._text = NO_RUN_TEXT  # the newest text; the label may show it up to 0.1 s later while ticking
+        self._text = NO_RUN_TEXT  # the newest text; the label may show it up to 0.25 s later while ticking
         self._text_shown_at = 0.0
         self._text_timer = QTimer(self)
         self._text_timer.setSingleShot(True)
@@ -92,20 +93,21 @@ class TimelineBar(QWidget):
         """Show `text` now; `ticking`: one of many a second (a run playing), shown at most every
         TICKING_TEXT_INTERVAL_S and the last one always. Each new text makes Qt lay the whole window out
         again (a word-wrapped QLabel asks for its height anew): about 1 ms, too much for every frame, and
-        nobody reads a step number that changes 60 times a second."""
+        nobody reads a step number that changes 60 times a second. A held text is shown by the first tick
+        after the interval, inside that frame; the timer shows it only when the ticks stop (a timer firing
+        between two frames made a layout and a paint of their own there)."""
         self._text = text
         if ticking:
-            if self._text_timer.isActive():
-                return
             wait_s = self._text_shown_at + TICKING_TEXT_INTERVAL_S - time.monotonic()
             if wait_s > 0:
-                self._text_timer.start(max(1, round(wait_s * 1000)))
+                if not self._text_timer.isActive():
+                    self._text_timer.start(round(wait_s * 1000) + TICKING_FLUSH_MS)
                 return
         self._text_timer.stop()
         self._show_text()
 
     def text(self) -> str:
-        """The newest text (the label shows it at once, or within 0.1 s while a run plays)."""
+        """The newest text (the label shows it at once, or within 0.25 s while a run plays)."""
         return self._text
 
     def _show_text(self) -> None:
