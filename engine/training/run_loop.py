@@ -67,10 +67,8 @@ class RunUnits:
         offset = np.array(self.coefficients(np.zeros(count)), dtype=np.float64)
         # The linear part from a scaling without y's mean: no offset to subtract, so nothing cancels.
         linear = self if self.scaling is None else dataclasses.replace(
-            self, scaling=dataclasses.replace(self.scaling, mean_y=0.0))
+            self, scaling=dataclasses.replace(self.scaling, mean_y=0.0))  # unscaled: the offset is 0 already
         columns = [np.array(linear.coefficients(np.eye(count)[j]), dtype=np.float64) for j in range(count)]
-        if self.scaling is None:
-            columns = [column - offset for column in columns]  # offset is 0 here: nothing to cancel
         return np.column_stack(columns), offset
 
     @property
@@ -206,8 +204,8 @@ class RunLoop:
             steps=steps, epochs=epochs, batch_sizes=sizes, losses=losses, before=before, after=after,
             trained_before=trained_before, trained_after=trained_after.copy(), gradients=gradients.copy(),
             states=rows[:, STATE_START:STATE_STOP].copy(), learning_rates=self._rates(epochs),
-            wide=self._wide(rows[:, ROW_WIDTH:]), parameter_count=self.units.degree + 1 if self.coefficient_map
-            is not None else 0)
+            wide=self._wide(rows[:, ROW_WIDTH:]),
+            parameter_count=0 if self.coefficient_map is None else self.units.degree + 1)
         self._sse_rows = rows[:, 0]
         self._validation_rows = rows[:, VALIDATION_COLUMN] * self.units.loss_factor
         return records, np.flatnonzero(index_in_epoch == self.steps_per_epoch - 1)
