@@ -11,6 +11,18 @@ from xml.sax.saxutils import escape
 
 Rows = Sequence[Sequence[float | int | str | None]]
 
+# A small table of people as the import tests read it: line/row 1 the header, 6 an empty cell, 7 text where a
+# number belongs.
+PEOPLE = [
+    ["name", "age", "height_cm", "weight_kg"],
+    ["Ann", 30, 170.5, 65],
+    ["Bob", 31, 182, 80],
+    ["Cy", 32, 175, 72],
+    ["Di", 33, 160, 55],
+    ["Ed", 34, 190, None],
+    ["Flo", 35, "n/a", 60],
+]
+
 
 def _column(index: int) -> str:
     letters = ""

@@ -10,20 +10,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QPlainTextEdit, QPushButton, QTableView
 
 from gui.shell.import_dialog import ImportDialog
-from tests.spreadsheet_files import write_ods, write_xlsx
+from tests.spreadsheet_files import PEOPLE, write_ods, write_xlsx
 
 SEED = ([1.0, 2.0, 3.0, 4.0], [2.0, 4.0, 6.0, 8.0])
-PEOPLE = [
-    ["name", "age", "height_cm", "weight_kg"],
-    ["Ann", 30, 170.5, 65],
-    ["Bob", 31, 182, 80],
-    ["Cy", 32, 175, 72],
-    ["Di", 33, 160, 55],
-    ["Ed", 34, 190, None],  # line/row 6: an empty cell
-    ["Flo", 35, "n/a", 60],  # line/row 7: text where a number belongs
-]
-
-
 def people_csv(folder: Path) -> Path:
     path = folder / "people.csv"
     path.write_text("".join(",".join("" if c is None else str(c) for c in row) + "\n" for row in PEOPLE),

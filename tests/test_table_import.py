@@ -10,17 +10,7 @@ from engine.data.spreadsheet import list_sheets
 from engine.data.table_files import import_points, is_spreadsheet, open_table
 from engine.data.table_import import TextTable
 from engine.errors import DataError
-from tests.spreadsheet_files import write_ods, write_xls, write_xlsx
-
-PEOPLE = [
-    ["name", "age", "height_cm", "weight_kg"],
-    ["Ann", 30, 170.5, 65],
-    ["Bob", 31, 182, 80],
-    ["Cy", 32, 175, 72],
-    ["Di", 33, 160, 55],
-    ["Ed", 34, 190, None],  # row 6: an empty cell
-    ["Flo", 35, "n/a", 60],  # row 7: text where a number belongs
-]
+from tests.spreadsheet_files import PEOPLE, write_ods, write_xls, write_xlsx
 
 
 def people_text(separator: str) -> str:

@@ -161,27 +161,13 @@ class Table(ABC):
 
     def values(self, x: int, y: int) -> tuple[np.ndarray, np.ndarray, list[SkippedRow], int]:
         """The usable rows' x and y, the skipped rows (at most MAX_SKIPPED_KEPT) and how many were skipped."""
-        xs: list[float] = []
-        ys: list[float] = []
-        skipped: list[SkippedRow] = []
-        count = 0
-        names = (self.headers[x], self.headers[y])
+        rows = _RowCollector(self.headers[x], self.headers[y])
         for line, cells in self.rows():
-            reason: SkippedRow | None
             if isinstance(cells, str):
-                reason = SkippedRow(line, "", cells)
+                rows.skip(SkippedRow(line, "", cells))
             else:
-                pair = [cells[index] if index < len(cells) else "empty" for index in (x, y)]
-                reason = next((SkippedRow(line, name, cell) for name, cell in zip(names, pair, strict=True)
-                               if isinstance(cell, str)), None)
-                if reason is None:
-                    xs.append(float(pair[0]))
-                    ys.append(float(pair[1]))
-                    continue
-            count += 1
-            if len(skipped) < MAX_SKIPPED_KEPT:
-                skipped.append(reason)
-        return np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64), skipped, count
+                rows.add(line, [cells[index] if index < len(cells) else "empty" for index in (x, y)])
+        return rows.result()
 
 
 class TextTable(Table):
@@ -323,29 +309,15 @@ class TextTable(Table):
     def _strict_values(self, x: int, y: int, lines: Iterator[tuple[int, str]] | None = None
                        ) -> tuple[np.ndarray, np.ndarray, list[SkippedRow], int]:
         """Line by line: only the two chosen fields are read; every skipped line is named."""
-        xs: list[float] = []
-        ys: list[float] = []
-        skipped: list[SkippedRow] = []
-        count = 0
+        rows = _RowCollector(self.headers[x], self.headers[y])
         width = len(self.headers)
-        names = (self.headers[x], self.headers[y])
         for number, content in self.lines() if lines is None else lines:
             fields = self._fields(content)
-            reason: SkippedRow | None = None
             if len(fields) > width and any(fields[width:]):  # a trailing separator is not a value
-                reason = SkippedRow(number, "", f"{len(fields)} values where the header has {width}")
+                rows.skip(SkippedRow(number, "", f"{len(fields)} values where the header has {width}"))
             else:
-                pair = [number_from_text(fields[i]) if i < len(fields) else "empty" for i in (x, y)]
-                reason = next((SkippedRow(number, name, cell) for name, cell in zip(names, pair, strict=True)
-                               if isinstance(cell, str)), None)
-                if reason is None:
-                    xs.append(float(pair[0]))
-                    ys.append(float(pair[1]))
-                    continue
-            count += 1
-            if len(skipped) < MAX_SKIPPED_KEPT:
-                skipped.append(reason)
-        return np.array(xs, dtype=np.float64), np.array(ys, dtype=np.float64), skipped, count
+                rows.add(number, [number_from_text(fields[i]) if i < len(fields) else "empty" for i in (x, y)])
+        return rows.result()
 
     def _fast_values(self) -> np.ndarray | None:
         """numpy's C parser over plain all-numeric text, once (the dialog asks again at each choice of
@@ -367,6 +339,36 @@ class TextTable(Table):
         except ValueError:
             return None
         return values if values.size and values.shape[1] == len(self.headers) else None
+
+
+class _RowCollector:
+    """The usable rows' x and y and the skipped rows with their reasons (at most MAX_SKIPPED_KEPT kept; the
+    count goes on), as a table's rows are read one by one."""
+
+    def __init__(self, x_name: str, y_name: str) -> None:
+        self.names = (x_name, y_name)
+        self.xs: list[float] = []
+        self.ys: list[float] = []
+        self.skipped: list[SkippedRow] = []
+        self.count = 0
+
+    def add(self, line: int, pair: list[Cell]) -> None:
+        """Row `line`'s (x, y) cells: numbers are kept, the first that is a reason (a str) skips the row."""
+        reason = next((SkippedRow(line, name, cell) for name, cell in zip(self.names, pair, strict=True)
+                       if isinstance(cell, str)), None)
+        if reason is None:
+            self.xs.append(float(pair[0]))
+            self.ys.append(float(pair[1]))
+        else:
+            self.skip(reason)
+
+    def skip(self, reason: SkippedRow) -> None:
+        self.count += 1
+        if len(self.skipped) < MAX_SKIPPED_KEPT:
+            self.skipped.append(reason)
+
+    def result(self) -> tuple[np.ndarray, np.ndarray, list[SkippedRow], int]:
+        return np.array(self.xs, dtype=np.float64), np.array(self.ys, dtype=np.float64), self.skipped, self.count
 
 
 def _all_trainable(values: np.ndarray) -> bool:
