@@ -9,7 +9,8 @@ import math
 from dataclasses import replace
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QColor
 
 from engine.data.points import PointSet
 from gui.kit import number_format as fmt
@@ -62,9 +63,17 @@ def test_the_starting_line_is_inside_the_data_plot(qtbot, window) -> None:
 def test_a_single_step_shows_a_dot_on_the_loss_plot(qtbot, window) -> None:
     one = trained_run(window.runs, 1)
     curve = window.loss_plot.curves[one.number][0]
-    x, y = curve.scatter.getData()
-    assert curve.opts["symbol"] == "o" and curve.scatter.isVisible() and len(x) == 1
+    x, y = curve.getData()
+    assert curve.opts["symbol"] == "o" and curve.isVisible() and len(x) == 1
     assert y[0] == pytest.approx(math.log10(one.loss_values()[0]))
+    plot = window.loss_plot.plot
+    qtbot.waitUntil(lambda: plot.isVisible() and plot.width() > 100)
+    image = plot.grab().toImage()
+    centre = plot.mapFromScene(curve.mapToScene(QPointF(float(x[0]), float(y[0]))))
+    colour = QColor(one.color)
+    near = [QColor(image.pixel(centre.x() + dx, centre.y() + dy)) for dx in range(-2, 3) for dy in range(-2, 3)]
+    assert any(abs(pixel.red() - colour.red()) + abs(pixel.green() - colour.green())
+               + abs(pixel.blue() - colour.blue()) < 40 for pixel in near), "the dot is painted in the run's colour"
     long = trained_run(window.runs, 200)
     assert window.loss_plot.curves[long.number][0].opts["symbol"] is None, "a long curve is a line only"
 

@@ -61,6 +61,8 @@ class DecimatedCurve:
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """x (epochs) and y to draw, in order of x."""
         min_x, min_y, max_x, max_y = (column.view() for column in self._columns)
+        if self.block == 1:  # each value its own block (min = max, no tail): the values themselves
+            return min_x.copy(), min_y.copy()
         min_first = min_x <= max_x
         xs = np.column_stack([np.where(min_first, min_x, max_x), np.where(min_first, max_x, min_x)]).reshape(-1)
         ys = np.column_stack([np.where(min_first, min_y, max_y), np.where(min_first, max_y, min_y)]).reshape(-1)

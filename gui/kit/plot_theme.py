@@ -17,6 +17,7 @@ from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsLineItem
 
 from gui.kit import plot_style
+from gui.kit.fast_curve import FastCurve
 
 NEUTRAL_SATURATION = 0.2  # at most this saturated, a colour is a grey ink that the theme mirrors
 _TABLES_ATTRIBUTE = "_theme_lookup_tables"
@@ -99,7 +100,7 @@ def _restyle_ink(item: object, dark: bool) -> None:
     """A line's grey pen (and an arrow head's grey fill) mirrored for the theme."""
     if isinstance(item, pg.PlotCurveItem) and isinstance(item.parentItem(), pg.PlotDataItem):
         return  # drawn with its parent's pen, restyled through the parent
-    if isinstance(item, (pg.PlotDataItem, pg.PlotCurveItem)):
+    if isinstance(item, (pg.PlotDataItem, pg.PlotCurveItem, FastCurve)):
         pen = item.opts.get("pen")
         if isinstance(pen, QPen) and (themed := _themed_pen(pen, dark)) is not None:
             item.setPen(themed)

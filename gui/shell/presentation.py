@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QFont, QPen
 from PySide6.QtWidgets import QDockWidget, QGraphicsLineItem, QGraphicsTextItem, QMainWindow, QWidget
 
 from gui.kit import plot_style
+from gui.kit.fast_curve import FastCurve
 
 FONT_SCALE = 1.5
 LINE_SCALE = 2.5
@@ -165,7 +166,7 @@ def _pen_of(item: object) -> QPen | None:
     """The line pen of the items that draw lines (a curve inside a PlotDataItem follows its parent's)."""
     if isinstance(item, pg.PlotCurveItem) and isinstance(item.parentItem(), pg.PlotDataItem):
         return None
-    if isinstance(item, (pg.PlotDataItem, pg.PlotCurveItem, pg.ArrowItem)):
+    if isinstance(item, (pg.PlotDataItem, pg.PlotCurveItem, pg.ArrowItem, FastCurve)):
         pen = item.opts.get("pen")
     elif isinstance(item, pg.InfiniteLine):
         pen = item.pen
@@ -188,7 +189,7 @@ def _set_pen(item: object, pen: QPen) -> None:
         item.setStyle(pen=pen)
     elif isinstance(item, QGraphicsLineItem):  # a step arrow's `set_pen` restyles its legend swatch too
         getattr(item, "set_pen", item.setPen)(pen)
-    elif isinstance(item, (pg.PlotDataItem, pg.PlotCurveItem, pg.InfiniteLine)):
+    elif isinstance(item, (pg.PlotDataItem, pg.PlotCurveItem, pg.InfiniteLine, FastCurve)):
         item.setPen(pen)
 
 

@@ -24,6 +24,7 @@ from engine.analysis.loss_surface import Objective, Sample, line_loss_grid, samp
 from engine.training.losses import LOSSES
 from gui.kit import number_format as fmt
 from gui.kit import plot_style, plot_theme
+from gui.kit.fast_curve import FastCurve
 from gui.kit.fixed_lines import FixedLinesLabel
 from gui.kit.steady_scatter import SteadyScatter
 from gui.kit.widget_names import named
@@ -70,7 +71,7 @@ class LandscapeWidget(QWidget):
         for still in (self.image, self.optimum_marker):
             still.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.position_marker = PositionDots(item.getViewBox(), 6)  # where each shown run is (or ended)
-        self.paths: dict[int, pg.PlotDataItem] = {}
+        self.paths: dict[int, FastCurve] = {}
         # Two lines, always: a narrow landscape wraps the text instead of cutting it, and the plot above
         # never changes height as the mouse moves.
         self.hover_label = named(FixedLinesLabel("Hover over the landscape to read w, b and the loss.", 2),
@@ -200,7 +201,8 @@ class LandscapeWidget(QWidget):
             self.plot.removeItem(self.paths.pop(number))
         for number, run in shown.items():
             if number not in self.paths:
-                self.paths[number] = self.plot.getPlotItem().plot(name=run.label)
+                self.paths[number] = path = FastCurve(run.label)
+                self.plot.getPlotItem().addItem(path)
                 self._draw_path(run)
             self.paths[number].setPen(plot_style.run_pen(run.color, current=self.is_bold(run)))
         self._draw_position()

@@ -22,16 +22,13 @@ from PySide6.QtWidgets import QCheckBox, QGraphicsItem, QHBoxLayout, QPushButton
 from gui.kit import number_format, plot_style
 from gui.kit.cursor_line import CursorLine
 from gui.kit.decimated_curve import DecimatedCurve
+from gui.kit.fast_curve import FastCurve
 from gui.kit.widget_names import named
 from gui.session.run_history import Run, RunHistoryModel
 from gui.views.learning_rate_plot import LearningRatePlot
 
 CURSOR_PEN = pg.mkPen(QColor(40, 40, 40, 170), width=1, style=Qt.PenStyle.DashLine)  # the timeline's step
 FEW_POINTS = 30  # curves this short draw a dot per epoch
-# Peak downsampling keeps each block's lowest and highest loss; one block per pixel column draws the curve's
-# full vertical extent in every column. pyqtgraph's default (five per pixel) handed ten points a pixel to
-# the painter, and a 5,000-point path took a millisecond to stroke every frame while a run played.
-PEAKS_PER_PIXEL = 1.0
 LEGEND_SPACING_PX = 12  # between the legend's columns
 # While a run trains on the log axis, a falling loss moves the axis this many decades further than it needs:
 # a loss converging geometrically crosses a decade every few tenths of a second, and each new range lays the
@@ -66,18 +63,18 @@ class LossPlotWidget(QWidget):
         item.showGrid(x=False, y=False)  # a grid is drawn by the axes and made each axis repaint cost ~8 ms
         item.setClipToView(True)
         plot_style.cache_axes(item)
-        # At most a few points per pixel column reach the painter (peaks kept): a 100,000-epoch curve repainted
-        # every frame while a run plays otherwise costs milliseconds. The data handed over stays whole.
-        item.setDownsampling(auto=True, mode="peak")
         # Under the epoch axis, outside the curves: inside the plot it covered them on a small window.
         self.legend = pg.LegendItem(labelTextSize="8pt", horSpacing=LEGEND_SPACING_PX, verSpacing=-5)
-        item.legend = self.legend  # curves made with a name join it
+        item.legend = self.legend  # pyqtgraph's own items made with a name join it (each curve is added by name)
         item.layout.addItem(self.legend, 4, 0, 1, 3)  # the whole width, axis included
         item.getViewBox().sigResized.connect(lambda *_: self._fit_legend())
         self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # its text: a pixmap per frame
-        self.curves: dict[int, tuple[pg.PlotDataItem, DecimatedCurve]] = {}
+        # Each curve draws at most four points per pixel column (a column's first, lowest, highest and last
+        # loss: FastCurve's peaks): a 100,000-epoch curve repainted every frame while a run plays otherwise
+        # costs milliseconds. The data handed over stays whole.
+        self.curves: dict[int, tuple[FastCurve, DecimatedCurve]] = {}
         # A run with a validation split: its held-out loss per epoch, dashed in the same colour.
-        self.validation: dict[int, tuple[pg.PlotDataItem, DecimatedCurve]] = {}
+        self.validation: dict[int, tuple[FastCurve, DecimatedCurve]] = {}
         self.live_runs: dict[int, Run] = {}  # every run training now (a race trains three at once)
         self._live_totals: dict[int, int] = {}
         self.selected: Run | None = None  # the timeline's run: drawn bold, even when it is an older one
@@ -212,7 +209,7 @@ class LossPlotWidget(QWidget):
         for number, run in shown.items():
             if number not in self.curves:
                 data = DecimatedCurve() if number in self.live_runs else DecimatedCurve.of(run.loss_values())
-                curve = self.plot.getPlotItem().plot(name=run.label, autoDownsampleFactor=PEAKS_PER_PIXEL)
+                curve = self._add_curve(run.label)
                 self.curves[number] = (curve, data)
                 self._set_curve(curve, data)
             curve, _ = self.curves[number]
@@ -220,7 +217,7 @@ class LossPlotWidget(QWidget):
             curve.setPen(plot_style.run_pen(run.color, current=bold))
             curve.setZValue(1 if bold else 0)
             if curve.opts["symbol"] is not None:
-                _mark_points(curve, True, force=True)  # the dots take the pen's new colour
+                _mark_points(curve, True)  # the dots take the pen's new colour
             self._sync_validation(run, bold)
         self._name_loss({run.config.loss for run in shown.values()})
         self._y_range = None
@@ -241,8 +238,7 @@ class LossPlotWidget(QWidget):
             return
         if run.number not in self.validation:
             data = DecimatedCurve() if run.number in self.live_runs else DecimatedCurve.of(values)
-            curve = self.plot.getPlotItem().plot(name=f"#{run.number} validation",
-                                                 autoDownsampleFactor=PEAKS_PER_PIXEL)
+            curve = self._add_curve(f"#{run.number} validation")
             self.validation[run.number] = (curve, data)
             self._set_curve(curve, data)
         curve = self.validation[run.number][0]
@@ -287,7 +283,13 @@ class LossPlotWidget(QWidget):
         entry = self.validation.get(run.number)
         return None if entry is None else entry[1].arrays()
 
-    def _set_curve(self, curve: pg.PlotDataItem, data: DecimatedCurve) -> None:
+    def _add_curve(self, name: str) -> FastCurve:
+        curve = FastCurve(name, peaks=True)
+        self.plot.getPlotItem().addItem(curve)  # it takes the plot's log mode
+        self.legend.addItem(curve, name)
+        return curve
+
+    def _set_curve(self, curve: FastCurve, data: DecimatedCurve) -> None:
         x, y = data.arrays()
         curve.setData(x, self._shown(y))
         _mark_points(curve, x.size <= FEW_POINTS)
@@ -345,19 +347,16 @@ class LossPlotWidget(QWidget):
         return losses
 
 
-def _mark_points(curve: pg.PlotDataItem, marked: bool, *, force: bool = False) -> None:
-    """A dot on each point of a short curve: one Step gives one point, which a line alone never shows."""
-    if not force and marked == (curve.opts["symbol"] is not None):
+def _mark_points(curve: FastCurve, marked: bool) -> None:
+    """A dot on each point of a short curve, opaque in the curve's colour: one Step gives one point, which a
+    line alone never shows."""
+    pen = curve.opts["pen"]
+    if not marked or not isinstance(pen, QPen):
+        curve.set_dots(None)
         return
-    if not marked:
-        curve.setSymbol(None)
-        return
-    colour = QColor(curve.opts["pen"].color() if isinstance(curve.opts["pen"], QPen) else QColor("#333333"))
+    colour = QColor(pen.color())
     colour.setAlpha(255)
-    curve.setSymbolPen(None)
-    curve.setSymbolBrush(colour)
-    curve.setSymbolSize(6)
-    curve.setSymbol("o")
+    curve.set_dots(colour)
 
 
 _LOSS_NAMES = {"mse": "MSE", "mae": "MAE", "huber": "Huber"}
