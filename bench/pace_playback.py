@@ -50,6 +50,7 @@ from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 from engine.data.points import PointSet  # noqa: E402
 from engine.training.config import TrainingConfig  # noqa: E402
 from engine.training.results import ProgressBatch  # noqa: E402
+from gui.app import freeze_startup_objects  # noqa: E402
 from gui.session.run_history import Run  # noqa: E402
 from gui.shell.main_window import MainWindow  # noqa: E402
 
@@ -162,6 +163,7 @@ def build_window(app: QApplication, settings_path: Path) -> MainWindow:
         app.processEvents()
         time.sleep(0.01)
     window.model.reset_points(PointSet.seed())
+    freeze_startup_objects()  # as run_app does: a collection otherwise walks every startup object
     return window
 
 

@@ -461,3 +461,42 @@ def test_the_text_read_while_a_step_is_held_back_is_the_newest_steps(qtbot, pane
     panel.show_step(run, 2, ticking=True)  # within the interval: held back
     assert "Step 2 " in panel.plain_text()  # the clipboard and the tests read the newest step
     assert "Step 2 " in panel.toPlainText()
+
+
+def test_while_a_race_plays_the_text_follows_every_third_frame_and_every_other_once_it_ends(
+        qtbot, window, monkeypatch) -> None:
+    """A race draws three runs in every frame: the followed racer's text changes every third frame (20 a
+    second), a run alone every other frame again once the race is over."""
+    from gui.views import step_details
+    from tests.timeline_runs import feed, result_of, start_race, step_records
+
+    now = [1000.0]
+    monkeypatch.setattr(step_details, "_clock", lambda: now[0])
+    points = PointSet.seed()
+    racers = start_race(window, points)
+    fed = {run.number: step_records(run.config, points, 12)[0] for run in racers}
+
+    def play(frames: range) -> list[str]:
+        shown = []
+        for frame in frames:
+            for run in racers:  # each racer's next step arrives
+                feed(run, _step(fed[run.number], frame))
+            window.timeline.on_frame()
+            shown.append(window.step_details.toPlainText().split("\n", 1)[0])
+            now[0] += 1 / 60
+        return shown
+
+    shown = play(range(1, 10))
+    assert window.timeline.selected_run() is racers[-1]
+    changes = [index for index in range(1, len(shown)) if shown[index] != shown[index - 1]]
+    assert changes == [3, 6], shown
+    for run in racers:
+        window.runs.finish_run(run, result_of(run))
+    assert window.step_details.ticking_interval_s == step_details.TICKING_INTERVAL_S
+
+
+def _step(records: StepRecords, step: int) -> StepRecords:
+    """The records' step `step` (1-based) alone."""
+    values = {name: getattr(records, name) for name in records.__dataclass_fields__}
+    return StepRecords(**{name: value[step - 1:step] if isinstance(value, np.ndarray) else value
+                          for name, value in values.items()})

@@ -33,9 +33,10 @@ THREAD_WAIT_S = 2.0
 class TrainingChild:
     """A spawned training process, its shared stop/pause flags, its pipe, a reader QThread and a writer."""
 
-    def __init__(self, context: Any, generation: int, on_message: Callable[[int, object], None],
+    def __init__(self, context: Any, generation: int, on_replies: Callable[[int, object], None],
                  on_closed: Callable[[int], None], heard: Callable[[], None]) -> None:
-        """`on_message` and `on_closed` must be slots of a QObject in the GUI thread (queued there)."""
+        """`on_replies` (generation, a list of replies) and `on_closed` must be slots of a QObject in the GUI
+        thread (queued there)."""
         self.generation = generation
         parent_end, child_end = context.Pipe()
         self.flags = context.RawArray(FLAGS_TYPECODE, FLAG_COUNT)
@@ -50,7 +51,7 @@ class TrainingChild:
         reader = PipeReader(parent_end, generation, heard)
         reader.moveToThread(thread)
         thread.started.connect(reader.run)
-        reader.message.connect(on_message)
+        reader.replies.connect(on_replies)
         reader.closed.connect(on_closed)
         # Direct: QThread.quit is thread-safe, and a queued call would wait for a GUI thread that may be
         # blocked in end()'s wait().

@@ -256,7 +256,7 @@ class TrainingRunner(QObject):
         if self._child is None:
             self._generation += 1
             self._ready = False
-            self._child = TrainingChild(self._context, self._generation, self._on_message, self._on_closed,
+            self._child = TrainingChild(self._context, self._generation, self._on_replies, self._on_closed,
                                         self.watch.heard)
             self.watch.watch()
         return self._child
@@ -275,6 +275,11 @@ class TrainingRunner(QObject):
         if not ended:
             self._lingering.append(child)
         return ended
+
+    def _on_replies(self, generation: int, replies: object) -> None:
+        """The replies that arrived together, in order."""
+        for message in replies if isinstance(replies, list) else [replies]:
+            self._on_message(generation, message)
 
     def _on_message(self, generation: int, message: object) -> None:
         """Turn one reply into a signal; replies of a replaced child or of a run already ended are dropped."""

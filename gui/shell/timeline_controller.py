@@ -21,12 +21,15 @@ from gui.views.data_plot import DataPlotWidget
 from gui.views.landscape_plot import LandscapeWidget
 from gui.views.loss_plot import LossPlotWidget
 from gui.views.runs_table import RunsPanel
+from gui.views.step_details import RACE_TICKING_INTERVAL_S, TICKING_INTERVAL_S
 from gui.views.timeline_bar import NO_RUN_TEXT, TimelineBar, position_text
 
 DEFAULT_PACE = 250.0  # steps per second when the window has no pace control
 
 
 class StepShower(Protocol):
+    ticking_interval_s: float  # how often ticking moves are shown
+
     def show_step(self, run: Run | None, position: int, *, ticking: bool = False) -> None: ...
 
 
@@ -143,10 +146,12 @@ class TimelineController(QObject):
     def run_started(self, run: Run) -> None:
         """A new run (or a continued one) selects itself and is followed."""
         self._live.add(run.number)
+        self._pace_details()
         self.select(run)
 
     def run_finished(self, run: Run) -> None:
         self._live.discard(run.number)
+        self._pace_details()
         self._update_followed()
         if run is self._run:
             self.on_frame()
@@ -155,6 +160,12 @@ class TimelineController(QObject):
             else:
                 self.show_position(self._position)  # the label no longer says "training"
         self._update_controls()
+
+    def _pace_details(self) -> None:
+        """A race draws three runs in every frame: its step details follow every third frame, not every other."""
+        if self.step_details is not None:
+            self.step_details.ticking_interval_s = RACE_TICKING_INTERVAL_S if len(self._live) > 1 \
+                else TICKING_INTERVAL_S
 
     def on_frame(self) -> None:
         """Called from the frame timer: the selected live run grew; follow it or keep the step shown."""

@@ -5,8 +5,9 @@ It is asked for a new step up to 60 times a second while a run plays, so everyth
 the points (the moments, the scaler) is computed once per run and cached by the Run object, and showing the
 same step again does nothing. While the timeline ticks (a live run followed, a replay) the text follows at
 most every TICKING_INTERVAL_S, every other frame: nobody reads numbers that change 60 times a second, and
-the text cost more of a frame than any plot (explaining, replacing and painting ~30 lines, ~2 ms). The
-newest step is always shown within FLUSH_MS, and every plot still moves every frame.
+the text cost more of a frame than any plot (explaining, replacing and painting ~30 lines, ~2 ms). While a
+race plays (three runs drawn in every frame) every third frame (RACE_TICKING_INTERVAL_S). The newest step is
+always shown within FLUSH_MS, and every plot still moves every frame.
 
 It is a QPlainTextEdit, not a QTextBrowser: a QTextEdit lays out its whole document on
 every change (5-20 ms for this page as HTML tables, about 2 ms as plain text), a QPlainTextEdit only the
@@ -35,6 +36,7 @@ from gui.kit.widget_names import named
 from gui.session.run_history import Run
 
 TICKING_INTERVAL_S = 0.03  # at 60 frames a second: every other frame; at 30 or fewer: every frame
+RACE_TICKING_INTERVAL_S = 0.045  # at 60 frames a second: every third frame (20 a second)
 FLUSH_MS = 40  # a step held back while ticking is shown this long after the ticks stop
 _clock = time.monotonic  # seconds (tests step it by hand)
 _CachedData = tuple[PointSet | None, bool, TrainedData]  # the points and scaling it was computed from
@@ -62,6 +64,7 @@ class StepDetailsView(QPlainTextEdit):
         self._hidden_request: tuple[Run | None, int] | None = None
         self._held_request: tuple[Run | None, int] | None = None  # held back while ticking, shown soon
         self._shown_at = 0.0
+        self.ticking_interval_s = TICKING_INTERVAL_S  # RACE_TICKING_INTERVAL_S while a race plays
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.timeout.connect(self._flush_held)
@@ -88,14 +91,14 @@ class StepDetailsView(QPlainTextEdit):
     def show_step(self, run: Run | None, position: int, *, ticking: bool = False) -> None:
         """Show `run`'s step at timeline `position` (clamped to the trace); None shows the empty state.
         While the panel is hidden (presentation mode, a collapsed splitter) only the request is kept.
-        `ticking`: one of a frame's worth of moves, shown at most every TICKING_INTERVAL_S (the newest
+        `ticking`: one of a frame's worth of moves, shown at most every `ticking_interval_s` (the newest
         always, within FLUSH_MS)."""
         if not self.isVisible():
             self._held_request = None
             self._hidden_request = (run, position)
             return
         self._hidden_request = None
-        if ticking and _clock() - self._shown_at < TICKING_INTERVAL_S:
+        if ticking and _clock() - self._shown_at < self.ticking_interval_s:
             self._held_request = (run, position)
             self._flush_timer.start(FLUSH_MS)
             return
