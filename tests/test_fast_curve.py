@@ -152,3 +152,34 @@ def test_column_peaks_keep_every_columns_lowest_and_highest_in_order(ys: list[fl
         mine, theirs = kept_y[np.floor(kept_x) == column], y[np.floor(x) == column]
         assert mine.min() == theirs.min() and mine.max() == theirs.max(), f"column {column}"
         assert mine.size <= 4
+
+
+def test_a_fast_curve_kept_on_screen_draws_its_new_data_and_the_new_view(qtbot) -> None:
+    """It keeps its pixels between paints: new data, dots and a zoom must each be drawn, never the old."""
+    widget = _plot(qtbot)
+    pen = pg.mkPen(RED, width=1)
+    kept = FastCurve(pen=pen)
+    x = np.linspace(0.0, 4.0, 50)
+    kept.setData(x, 1 + x)
+    widget.addItem(kept)
+    first = _pixels(widget)
+
+    def fresh(y: np.ndarray, dots: bool = False) -> np.ndarray:
+        widget.removeItem(kept)
+        try:
+            item = FastCurve(pen=pen)
+            item.setData(x, y)
+            if dots:
+                item.set_dots(QColor(RED))
+            return _drawn(widget, item)
+        finally:
+            widget.addItem(kept)
+
+    kept.setData(x, 9 - x)
+    assert _differing(first, _pixels(widget)).sum() > 100
+    assert not _differing(_pixels(widget), fresh(9 - x)).any(), "the new data, not the old pixels"
+    kept.set_dots(QColor(RED))
+    assert not _differing(_pixels(widget), fresh(9 - x, dots=True)).any(), "the dots"
+    widget.setYRange(0.0, 20.0, padding=0)
+    qtbot.wait(10)
+    assert not _differing(_pixels(widget), fresh(9 - x, dots=True)).any(), "the zoomed view"
