@@ -151,35 +151,49 @@ def test_column_peaks_keep_every_columns_lowest_and_highest_in_order(ys: list[fl
     for column in np.unique(np.floor(x)):
         mine, theirs = kept_y[np.floor(kept_x) == column], y[np.floor(x) == column]
         assert mine.min() == theirs.min() and mine.max() == theirs.max(), f"column {column}"
-        assert mine.size <= 4
+        if kept_x.size < x.size:  # reduced (not when columns hold four points or fewer on average)
+            assert mine.size <= 4
 
 
 def test_a_fast_curve_kept_on_screen_draws_its_new_data_and_the_new_view(qtbot) -> None:
-    """It keeps its pixels between paints: new data, dots and a zoom must each be drawn, never the old."""
-    widget = _plot(qtbot)
+    """It keeps its pixels between paints: new data, dots and a zoom must each be drawn, never the old. The
+    references are drawn by new items on a second plot, so the kept item is never re-added (which would clear
+    what it keeps)."""
+    widget, reference = _plot(qtbot), _plot(qtbot)
     pen = pg.mkPen(RED, width=1)
     kept = FastCurve(pen=pen)
     x = np.linspace(0.0, 4.0, 50)
     kept.setData(x, 1 + x)
     widget.addItem(kept)
     first = _pixels(widget)
+    assert not _differing(first, _pixels(widget)).any(), "painted again from what it keeps"
 
     def fresh(y: np.ndarray, dots: bool = False) -> np.ndarray:
-        widget.removeItem(kept)
-        try:
-            item = FastCurve(pen=pen)
-            item.setData(x, y)
-            if dots:
-                item.set_dots(QColor(RED))
-            return _drawn(widget, item)
-        finally:
-            widget.addItem(kept)
+        item = FastCurve(pen=pen)
+        item.setData(x, y)
+        if dots:
+            item.set_dots(QColor(RED))
+        return _drawn(reference, item)
 
     kept.setData(x, 9 - x)
     assert _differing(first, _pixels(widget)).sum() > 100
     assert not _differing(_pixels(widget), fresh(9 - x)).any(), "the new data, not the old pixels"
     kept.set_dots(QColor(RED))
     assert not _differing(_pixels(widget), fresh(9 - x, dots=True)).any(), "the dots"
-    widget.setYRange(0.0, 20.0, padding=0)
+    for plot in (widget, reference):
+        plot.setYRange(0.0, 20.0, padding=0)
     qtbot.wait(10)
     assert not _differing(_pixels(widget), fresh(9 - x, dots=True)).any(), "the zoomed view"
+
+
+def test_an_auto_ranged_view_follows_a_growing_fast_curve(qtbot) -> None:
+    """A user who turns auto-range on (the plot's "A" button) sees the whole curve as it grows."""
+    widget = _plot(qtbot)
+    curve = FastCurve(pen=pg.mkPen(RED))
+    widget.addItem(curve)
+    widget.enableAutoRange()
+    for count in (20, 40, 80):
+        curve.setData(np.arange(count, dtype=float), np.linspace(0.0, 1.0, count))
+        qtbot.waitUntil(lambda last=count - 1: widget.getPlotItem().getViewBox().viewRange()[0][1] >= last,
+                        timeout=2_000)
+    assert widget.getPlotItem().listDataItems() == [curve], "a data item of the plot (its CSV export lists it)"

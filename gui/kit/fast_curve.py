@@ -10,8 +10,11 @@ points: ~0.5 ms a frame, set and painted, against ~3 ms. The pixels are kept unt
 changes, as pyqtgraph keeps its downsampled path: scrubbing the timeline repaints the loss plot (its cursor)
 over a 100,000-epoch curve at every move.
 
-It answers what pyqtgraph's PlotItem, ViewBox and LegendItem ask of a data item: `opts` (pen, symbol, size,
-brush, antialias: what a legend sample draws), `setLogMode`, `dataBounds`, `pixelPadding`, `name`.
+It answers what pyqtgraph's PlotItem, ViewBox, LegendItem and exporters ask of a data item: it implements
+"plotData" (a PlotItem lists it, names it in its legend, exports it as CSV), `opts` (pen, symbol, size, brush,
+antialias: what a legend sample draws), `setLogMode`, `dataBounds`, `pixelPadding`, `name`, and it tells its
+ViewBox when its bounds change (an auto-ranged view follows it). The PlotItem menu's display modes (FFT,
+downsampling, clipping) are not a run curve's business and leave it as it is.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPolygonF, QTransform
 
 DOT_SIZE = 6.0  # pixels across a dot of a short curve
@@ -46,6 +49,9 @@ class FastCurve(pg.GraphicsObject):
         self._painted: tuple[tuple[float, ...], list[QPolygonF], tuple[list[float], list[float]]] | None = None
 
     # --- what pyqtgraph asks ---------------------------------------------------------------------------
+    def implements(self, interface: str | None = None) -> bool | list[str]:
+        return ["plotData"] if interface is None else interface == "plotData"
+
     def name(self) -> str | None:
         name = self.opts["name"]
         return None if name is None else str(name)
@@ -72,12 +78,28 @@ class FastCurve(pg.GraphicsObject):
     def pixelPadding(self) -> float:
         return self._pad_pixels()
 
+    def setAlpha(self, alpha: float, auto: bool) -> None:
+        """The PlotItem menu's transparency, as PlotDataItem takes it."""
+        self.setOpacity(alpha)
+
+    def setDownsampling(self, *args: object) -> None:
+        """A loss curve draws its peaks per pixel column whatever the PlotItem menu says."""
+
+    def setClipToView(self, clip: bool) -> None:
+        """Points off the view cost nothing to draw: Qt clips them."""
+
+    def setFftMode(self, fft: bool) -> None:
+        """A run's losses are not a signal to transform."""
+
+    def clear(self) -> None:
+        self.setData(np.empty(0), np.empty(0))
+
     # --- data and looks --------------------------------------------------------------------------------
     def setData(self, x: np.ndarray, y: np.ndarray) -> None:
-        self.xData = np.asarray(x, dtype=np.float64)
-        self.yData = np.asarray(y, dtype=np.float64)
-        if self.xData.shape != self.yData.shape:
-            raise ValueError(f"x has {self.xData.size} values, y {self.yData.size}")
+        xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        if xs.shape != ys.shape or xs.ndim != 1:
+            raise ValueError(f"x {xs.shape} and y {ys.shape} must be two 1-D arrays of one length")
+        self.xData, self.yData = xs, ys
         self._map()
 
     def getData(self) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -120,7 +142,8 @@ class FastCurve(pg.GraphicsObject):
 
     def viewTransformChanged(self) -> None:
         """A pan or zoom: the pixel padding is another size in data units."""
-        self._geometry_changed()
+        super().viewTransformChanged()
+        self._geometry_changed(bounds_moved=False)
 
     def _pixel_size(self) -> tuple[float, float]:
         view_box = self.getViewBox()
@@ -154,11 +177,15 @@ class FastCurve(pg.GraphicsObject):
             self._data_rect = None
         self._geometry_changed()
 
-    def _geometry_changed(self) -> None:
+    def _geometry_changed(self, *, bounds_moved: bool = True) -> None:
+        """`bounds_moved`: the data's bounds (or the padding around them) changed: an auto-ranged view
+        frames again."""
         self.prepareGeometryChange()
         self._bounds = None
         self._painted = None
         self.update()
+        if bounds_moved:
+            self.informViewBoundsChanged()
 
     # --- painting ------------------------------------------------------------------------------------
     def paint(self, painter: QPainter, *args: object) -> None:
@@ -168,17 +195,19 @@ class FastCurve(pg.GraphicsObject):
         transform = painter.transform()
         polygons, dots = self._on_screen(transform)
         painter.resetTransform()
+        export = self._exportOpts if isinstance(self._exportOpts, dict) else {}  # pyqtgraph's image export
         try:
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, bool(self.opts["antialias"]))
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, bool(export.get("antialias",
+                                                                                     self.opts["antialias"])))
             pen = self.opts["pen"]
             if isinstance(pen, QPen):
                 painter.setPen(pen)
                 for polygon in polygons:
                     painter.drawPolyline(polygon)
             if self.opts["symbol"] is not None and isinstance(self.opts["brush"], QBrush):
-                painter.setPen(QPen(QColor(0, 0, 0, 0)))
+                painter.setPen(Qt.PenStyle.NoPen)
                 painter.setBrush(self.opts["brush"])
-                radius = DOT_SIZE / 2
+                radius = DOT_SIZE / 2 * float(export.get("resolutionScale", 1.0))  # as a scatter's dots
                 for dot_x, dot_y in zip(*dots, strict=True):
                     painter.drawEllipse(QPointF(dot_x, dot_y), radius, radius)
         finally:

@@ -52,13 +52,19 @@ class PipeReader(QObject):
                     replies.append(self.connection.recv())
             except (EOFError, OSError):
                 closed = True  # after the replies read before it
-            if replies:
-                self.heard()
-                replies = [reply for reply in replies if not isinstance(reply, Heartbeat)]
-                if replies:
-                    self.replies.emit(self.generation, replies)
+            except Exception:
+                self._hand_on(replies)  # what was read before a reply that could not be
+                raise
+            self._hand_on(replies)
         self.ended = True
         self.closed.emit(self.generation)
+
+    def _hand_on(self, replies: list[object]) -> None:
+        if replies:
+            self.heard()
+            replies = [reply for reply in replies if not isinstance(reply, Heartbeat)]
+            if replies:
+                self.replies.emit(self.generation, replies)
 
 
 class PipeWriter:

@@ -277,9 +277,16 @@ class TrainingRunner(QObject):
         return ended
 
     def _on_replies(self, generation: int, replies: object) -> None:
-        """The replies that arrived together, in order."""
+        """The replies that arrived together, in order. One that fails does not take the others with it (a run's
+        result may follow): the first failure is raised once all have been handled."""
+        failure: Exception | None = None
         for message in replies if isinstance(replies, list) else [replies]:
-            self._on_message(generation, message)
+            try:
+                self._on_message(generation, message)
+            except Exception as error:  # noqa: BLE001 - raised again below
+                failure = failure or error
+        if failure is not None:
+            raise failure
 
     def _on_message(self, generation: int, message: object) -> None:
         """Turn one reply into a signal; replies of a replaced child or of a run already ended are dropped."""

@@ -65,7 +65,7 @@ class LossPlotWidget(QWidget):
         plot_style.cache_axes(item)
         # Under the epoch axis, outside the curves: inside the plot it covered them on a small window.
         self.legend = pg.LegendItem(labelTextSize="8pt", horSpacing=LEGEND_SPACING_PX, verSpacing=-5)
-        item.legend = self.legend  # pyqtgraph's own items made with a name join it (each curve is added by name)
+        item.legend = self.legend  # curves added with a name join it
         item.layout.addItem(self.legend, 4, 0, 1, 3)  # the whole width, axis included
         item.getViewBox().sigResized.connect(lambda *_: self._fit_legend())
         self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # its text: a pixmap per frame
@@ -285,8 +285,7 @@ class LossPlotWidget(QWidget):
 
     def _add_curve(self, name: str) -> FastCurve:
         curve = FastCurve(name, peaks=True)
-        self.plot.getPlotItem().addItem(curve)  # it takes the plot's log mode
-        self.legend.addItem(curve, name)
+        self.plot.getPlotItem().addItem(curve)  # it takes the plot's log mode and joins the legend by name
         return curve
 
     def _set_curve(self, curve: FastCurve, data: DecimatedCurve) -> None:
