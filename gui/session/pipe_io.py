@@ -67,6 +67,19 @@ class PipeReader(QObject):
                 self.replies.emit(self.generation, replies)
 
 
+def hand_each(replies: object, handle: Callable[[object], None]) -> None:
+    """Each of the replies that arrived together to `handle`, in order (in the GUI thread). One that fails does
+    not take the others with it (a run's result may follow): the first failure is raised once all are handled."""
+    failure: Exception | None = None
+    for reply in replies if isinstance(replies, list) else [replies]:
+        try:
+            handle(reply)
+        except Exception as error:  # noqa: BLE001 - raised again below
+            failure = failure or error
+    if failure is not None:
+        raise failure
+
+
 class PipeWriter:
     """Sends what the window queues, in order, from a thread of its own. A send that fails (the child is
     gone) ends the thread; the reader reports the child's end."""

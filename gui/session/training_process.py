@@ -1,11 +1,10 @@
 """Training off the GUI thread and out of the GUI's interpreter.
 
 The engine runs in a child process (engine/process/training_server.py, started by training_child.py):
-pyqtgraph paints in Python while holding the interpreter lock, and an in-process training thread measured
-8x slower while the plots streamed. Replies arrive as queued signals from a reader thread; the engine
-already batches progress (~30 batches a second), so the GUI gets batches, not epochs. The child is started
-once, in the background, and reused: it imports torch and warms the training path before the first
-Train, and it reports the machine's devices.
+pyqtgraph paints in Python holding the interpreter lock, and an in-process training thread measured 8x
+slower while the plots streamed. Replies come from a reader thread as queued signals, those that arrived
+together in one; the engine batches progress, so the GUI gets batches, not epochs. The child is started
+once, in the background, and reused: it imports torch, warms the training path and reports the devices.
 
 A job is one TrainRequest (one run, or a race's runs in lockstep) or one ContinueRequest (Continue and
 Step advance runs the child still holds); it ends when every run in it has answered. The pace and the
@@ -46,6 +45,7 @@ from engine.training.config import TrainingConfig
 from engine.training.loss_history import GrowingBuffer
 from engine.training.results import ProgressBatch, TrainingResult
 from gui.session.lost_work import PendingExport, lost_exports_message, result_so_far
+from gui.session.pipe_io import hand_each
 from gui.session.process_watch import ProcessWatch
 from gui.session.training_child import TrainingChild
 
@@ -226,8 +226,7 @@ class TrainingRunner(QObject):
         self._resend_exports()
 
     def shutdown(self) -> bool:
-        """Stop any run, end the child and its threads, and wait for them (closing the window). Bounded:
-        a stopped or hung child is killed."""
+        """Stop any run, end the child and its threads, wait for them (closing the window); a hung child is killed."""
         if self._child is None:
             return not self.is_alive()
         self.stop()
@@ -277,16 +276,7 @@ class TrainingRunner(QObject):
         return ended
 
     def _on_replies(self, generation: int, replies: object) -> None:
-        """The replies that arrived together, in order. One that fails does not take the others with it (a run's
-        result may follow): the first failure is raised once all have been handled."""
-        failure: Exception | None = None
-        for message in replies if isinstance(replies, list) else [replies]:
-            try:
-                self._on_message(generation, message)
-            except Exception as error:  # noqa: BLE001 - raised again below
-                failure = failure or error
-        if failure is not None:
-            raise failure
+        hand_each(replies, lambda message: self._on_message(generation, message))
 
     def _on_message(self, generation: int, message: object) -> None:
         """Turn one reply into a signal; replies of a replaced child or of a run already ended are dropped."""
