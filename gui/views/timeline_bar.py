@@ -11,9 +11,10 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSlider, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from gui.kit.fixed_lines import FixedLinesLabel
+from gui.kit.steady_slider import SteadySlider
 from gui.kit.widget_names import named
 
 NO_RUN_TEXT = "No run selected: train, or pick a run in the Runs table."
@@ -28,7 +29,7 @@ class TimelineBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("timelineBar")
-        self.slider = named(QSlider(Qt.Orientation.Horizontal), "timelineSlider",
+        self.slider = named(SteadySlider(Qt.Orientation.Horizontal), "timelineSlider",
                             "The selected run, step by step: drag, or use the arrow keys, Page Up/Down, Home and "
                             "End (End follows a live run again)", "Timeline")
         self.slider.setRange(0, 0)
