@@ -26,8 +26,8 @@ MAX_REPLIES_PER_CALL = 32  # a flood of replies still reaches the window in call
 
 
 class PipeReader(QObject):
-    """The worker: lives in a QThread, emits each reply with the child's generation, so the runner can
-    drop what a child it has already replaced still had in flight."""
+    """The worker: lives in a QThread, emits the replies (those that arrived together in one list) with the
+    child's generation, so the runner can drop what a child it has already replaced still had in flight."""
 
     # generation, the replies that had arrived when it looked (in order): a race's racers flush together,
     # and one queued call for their three batches costs the GUI thread a third of three calls.
