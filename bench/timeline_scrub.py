@@ -18,23 +18,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QEvent, QObject, QSettings  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from engine.data.points import PointSet  # noqa: E402
 from gui.shell.main_window import MainWindow  # noqa: E402
-from tests.timeline_runs import config_of, feed, result_of, step_records  # noqa: E402
-
-
-class PaintCounter(QObject):
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            self.count += 1
-        return False
+from tests.timeline_runs import PaintCounter, config_of, feed, result_of, step_records  # noqa: E402
 
 
 def main() -> None:

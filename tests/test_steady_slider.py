@@ -3,22 +3,12 @@ with the same range and value draws."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QSlider
 
 from gui.kit.steady_slider import SteadySlider
-
-
-class PaintCounter(QObject):
-    def __init__(self) -> None:
-        super().__init__()
-        self.paints = 0
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            self.paints += 1
-        return False
+from tests.timeline_runs import PaintCounter
 
 
 def _image(slider: QSlider) -> QImage:
@@ -41,24 +31,24 @@ def test_a_slider_following_a_growing_run_repaints_only_when_its_handle_moves(qt
     steady.setRange(0, 100)
     steady.setValue(100)
     qtbot.wait(20)
-    counter.paints = 0
+    counter.count = 0
     for last in range(101, 400):  # a live run followed: the range grows, the value keeps to the end
         steady.setRange(0, last)
         steady.setValue(last)
         qtbot.wait(1)
     qtbot.wait(20)
-    assert counter.paints <= 2, f"{counter.paints} paints for a handle that never moved"
+    assert counter.count <= 2, f"{counter.count} paints for a handle that never moved"
     for slider in (steady, plain):
         slider.setRange(0, 399)
         slider.setValue(399)
     qtbot.wait(20)
     assert _image(steady) == _image(plain)
-    painted = counter.paints
+    painted = counter.count
     for value in (200, 0, 57):  # the user (or a replay) moves it: drawn where a plain slider draws it
         for slider in (steady, plain):
             slider.setValue(value)
-        qtbot.waitUntil(lambda before=painted: counter.paints > before, timeout=1_000)
-        painted = counter.paints
+        qtbot.waitUntil(lambda before=painted: counter.count > before, timeout=1_000)
+        painted = counter.count
         assert _image(steady) == _image(plain), f"value {value}"
     steady.resize(200, 24)
     plain.resize(200, 24)

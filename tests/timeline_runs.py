@@ -5,6 +5,7 @@ session would fill them from progress batches."""
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import QEvent, QObject
 
 from engine.data.points import PointSet
 from engine.data.scaling import Standardizer
@@ -98,3 +99,16 @@ def start_race(window, points: PointSet) -> list[Run]:
     for run in racers:
         window.session.runStarted.emit(run)
     return racers
+
+
+class PaintCounter(QObject):
+    """Counts the paint events of the widgets it is installed on (a scrub's plot paints, a slider's)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+        return False
