@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from gui.kit.fast_curve import FastCurve, column_peaks
+from gui.kit.curve_pixels import column_peaks
+from gui.kit.fast_curve import FastCurve
 from tests.test_fast_plot_items import _drawn, _pixels, _plot
 
 RED = QColor(200, 30, 30)

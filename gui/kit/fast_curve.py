@@ -10,6 +10,12 @@ points: ~0.5 ms a frame, set and painted, against ~3 ms. The pixels are kept unt
 changes, as pyqtgraph keeps its downsampled path: scrubbing the timeline repaints the loss plot (its cursor)
 over a 100,000-epoch curve at every move.
 
+A live curve grows at its end while its view stays put (a loss plot spans the run's epochs from the start, a
+landscape widens only when a path leaves it). Then only the pixels of its new end are repainted: its bounds
+hold the whole view, so they do not move as the curve grows, and new data marks dirty only the box around
+the drawn points that changed (gui/kit/curve_pixels.py). Repainting the whole curve, the image under it, the grid and
+the other curves in every frame was most of what a race's loss plot and landscape cost.
+
 It answers what pyqtgraph's PlotItem, ViewBox, LegendItem and exporters ask of a data item: it implements
 "plotData" (a PlotItem lists it, names it in its legend, exports it as CSV), `opts` (pen, symbol, size, brush,
 antialias: what a legend sample draws), `setLogMode`, `dataBounds`, `pixelPadding`, `name`, and it tells its
@@ -23,10 +29,15 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from pyqtgraph.graphicsItems.LegendItem import ItemSample
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPolygonF, QTransform
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QTransform
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
+
+from gui.kit.curve_pixels import CurvePixels, Key, parts_within
 
 DOT_SIZE = 6.0  # pixels across a dot of a short curve
+_LONG_LINE = 256  # points: a repaint of part of a longer loss curve strokes only that part
 
 
 class FastCurve(pg.GraphicsObject):
@@ -35,6 +46,7 @@ class FastCurve(pg.GraphicsObject):
 
     def __init__(self, name: str | None = None, pen: QPen | None = None, *, peaks: bool = False) -> None:
         super().__init__()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)  # paint is told what is exposed
         self.opts: dict[str, object] = {"name": name, "pen": pen if pen is not None else pg.mkPen("#333333"),
                                         "symbol": None, "size": DOT_SIZE, "brush": None,
                                         "antialias": pg.getConfigOption("antialias")}
@@ -45,8 +57,8 @@ class FastCurve(pg.GraphicsObject):
         self._log = (False, False)
         self._data_rect: QRectF | None = None  # the shown finite points' box; None: none
         self._bounds: QRectF | None = None  # kept until the data, the pen or the view changes
-        # The pixels last painted: the transform they were mapped with, the polylines, the dots' x and y.
-        self._painted: tuple[tuple[float, ...], list[QPolygonF], tuple[list[float], list[float]]] | None = None
+        self._painted: CurvePixels | None = None  # the pixels painted (or due), kept until the data or view changes
+        self._pixel: tuple[float, float] | None = None  # the view's pixel size in data units, kept until it changes
 
     # --- what pyqtgraph asks ---------------------------------------------------------------------------
     def implements(self, interface: str | None = None) -> bool | list[str]:
@@ -96,11 +108,12 @@ class FastCurve(pg.GraphicsObject):
 
     # --- data and looks --------------------------------------------------------------------------------
     def setData(self, x: np.ndarray, y: np.ndarray) -> None:
-        xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        xs, ys = np.array(x, dtype=np.float64), np.array(y, dtype=np.float64)  # copies: compared with the next
         if xs.shape != ys.shape or xs.ndim != 1:
             raise ValueError(f"x {xs.shape} and y {ys.shape} must be two 1-D arrays of one length")
+        first = _first_change(self.xData, self.yData, xs, ys)
         self.xData, self.yData = xs, ys
-        self._map()
+        self._map(first)
 
     def getData(self) -> tuple[np.ndarray | None, np.ndarray | None]:
         """x and y as drawn: after the log mapping of a log axis (as PlotDataItem.getData)."""
@@ -114,43 +127,61 @@ class FastCurve(pg.GraphicsObject):
     def setPen(self, pen: QPen) -> None:
         if pen is not self.opts["pen"]:
             self.opts["pen"] = pen
-            self._geometry_changed()
+            self._restyled()
 
     def set_dots(self, colour: QColor | None) -> None:
         """A dot in `colour` on each point (a curve of one point shows nothing else); None: a line only."""
         if colour is None:
             if self.opts["symbol"] is not None:
                 self.opts.update(symbol=None, brush=None)
-                self._geometry_changed()
+                self._restyled()
             return
         brush = self.opts["brush"]
         if self.opts["symbol"] is None or not isinstance(brush, QBrush) or brush.color() != colour:
             self.opts.update(symbol="o", brush=QBrush(colour))
-            self._geometry_changed()
+            self._restyled()
+
+    def _restyled(self) -> None:
+        """Another pen or dots: the curve and its legend sample (which draws them) are painted again. The
+        legend did not hear of it, and its samples kept a run's dots after the curve lost them."""
+        self._geometry_changed()
+        scene = self.scene()
+        for item in scene.items() if scene is not None else []:
+            if isinstance(item, ItemSample) and item.item is self:
+                item.update()
 
     # --- geometry ------------------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
         if self._bounds is None:
-            rect = self._data_rect
-            if rect is None:
-                self._bounds = QRectF()
-            else:
-                pixel_x, pixel_y = self._pixel_size()
-                pad = self._pad_pixels()
-                self._bounds = rect.adjusted(-pad * pixel_x, -pad * pixel_y, pad * pixel_x, pad * pixel_y)
+            self._bounds = self._wanted_bounds()
         return QRectF(self._bounds)
+
+    def _wanted_bounds(self) -> QRectF:
+        """The data's box and the view's, padded by the stroke: a curve growing inside its view keeps them."""
+        rect = self._data_rect
+        if rect is None:
+            return QRectF()
+        view_box = self.getViewBox()
+        if view_box is not None:
+            view = view_box.viewRect()
+            rect = _box(np.array([view.left(), view.right()]), np.array([view.top(), view.bottom()]), rect)
+            assert rect is not None
+        pixel_x, pixel_y = self._pixel_size()
+        pad = self._pad_pixels()
+        return rect.adjusted(-pad * pixel_x, -pad * pixel_y, pad * pixel_x, pad * pixel_y)
 
     def viewTransformChanged(self) -> None:
         """A pan or zoom: the pixel padding is another size in data units."""
         super().viewTransformChanged()
+        self._pixel = None
         self._geometry_changed(bounds_moved=False)
 
     def _pixel_size(self) -> tuple[float, float]:
-        view_box = self.getViewBox()
-        if view_box is None:
-            return 0.0, 0.0
-        width, height = view_box.viewPixelSize()
-        return (abs(width), abs(height)) if math.isfinite(width) and math.isfinite(height) else (0.0, 0.0)
+        if self._pixel is None:
+            view_box = self.getViewBox()
+            width, height = view_box.viewPixelSize() if view_box is not None else (0.0, 0.0)
+            self._pixel = (abs(width), abs(height)) if math.isfinite(width) and math.isfinite(height) else (0.0, 0.0)
+        return self._pixel
 
     def _pad_pixels(self) -> float:
         pen = self.opts["pen"]
@@ -158,24 +189,45 @@ class FastCurve(pg.GraphicsObject):
         dots = DOT_SIZE / 2 if self.opts["symbol"] is not None else 0.0
         return max(width / 2, dots) + 2.0  # room for antialiasing and square caps
 
-    def _map(self) -> None:
+    def _map(self, first: int | None = None) -> None:
+        """The data as shown (log mapped) and its box. `first`: the data before this index is what it was
+        (None: all of it may have changed); where the view and the bounds stay as they are, only the pixels
+        the change touches are painted again."""
         x, y = (self.xData, self.yData) if self.xData is not None else (np.empty(0), np.empty(0))
         assert y is not None
+        old_x, old_y = self._shown
+        if first is None or first > old_x.size:
+            first = None
+        head = 0 if first is None else first  # the shown points before it are kept
         with np.errstate(divide="ignore", invalid="ignore"):
-            shown_x = np.log10(np.where(x > 0, x, np.nan)) if self._log[0] else x
-            shown_y = np.log10(np.where(y > 0, y, np.nan)) if self._log[1] else y
-        self._shown = (shown_x, shown_y)
-        finite = np.isfinite(shown_x) & np.isfinite(shown_y)
-        if finite.all() and shown_x.size:
-            fx, fy = shown_x, shown_y
-        else:
-            fx, fy = shown_x[finite], shown_y[finite]
-        if fx.size:
-            left, right, low, high = float(fx.min()), float(fx.max()), float(fy.min()), float(fy.max())
-            self._data_rect = QRectF(left, low, right - left, high - low)
-        else:
-            self._data_rect = None
-        self._geometry_changed()
+            new_x = np.log10(np.where(x[head:] > 0, x[head:], np.nan)) if self._log[0] else x[head:]
+            new_y = np.log10(np.where(y[head:] > 0, y[head:], np.nan)) if self._log[1] else y[head:]
+        self._shown = (np.concatenate([old_x[:head], new_x]), np.concatenate([old_y[:head], new_y])) if head \
+            else (new_x, new_y)
+        grown = self._data_rect is not None and first is not None and first == old_x.size
+        self._data_rect = _box(*((new_x, new_y) if grown else self._shown), self._data_rect if grown else None)
+        if first is None or not self._redraw_changed(first):
+            self._geometry_changed()
+
+    def _redraw_changed(self, first: int) -> bool:
+        """Mark dirty only the pixels the changed points touch; False where that cannot be worked out from
+        them alone (never painted, the view changed since, the bounds move, dots, see CurvePixels.grown)."""
+        old = self._painted
+        if old is None or self._bounds is None or self.opts["symbol"] is not None \
+                or self._wanted_bounds() != self._bounds:
+            return False
+        grown = old.grown(*self._shown, first)
+        if grown is None:
+            return False
+        self._painted, box = grown
+        if box is not None:
+            inverse, invertible = _transform(old.key).inverted()
+            if not invertible:
+                return False
+            pad = self._pad_pixels() + 1.0
+            self.update(inverse.mapRect(box.adjusted(-pad, -pad, pad, pad)))
+        self.informViewBoundsChanged()
+        return True
 
     def _geometry_changed(self, *, bounds_moved: bool = True) -> None:
         """`bounds_moved`: the data's bounds (or the padding around them) changed: an auto-ranged view
@@ -188,18 +240,27 @@ class FastCurve(pg.GraphicsObject):
             self.informViewBoundsChanged()
 
     # --- painting ------------------------------------------------------------------------------------
-    def paint(self, painter: QPainter, *args: object) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem | None = None, *args: object) -> None:
         x, _ = self._shown
         if x.size == 0:
             return
         transform = painter.transform()
-        polygons, dots = self._on_screen(transform)
+        pixels = self._on_screen(transform)
+        polygons = pixels.polygons
+        exposed = option.exposedRect if isinstance(option, QStyleOptionGraphicsItem) else QRectF()
+        pen = self.opts["pen"]
+        if not exposed.isNull() and isinstance(pen, QPen) and pen.style() == Qt.PenStyle.SolidLine:
+            # A repaint of part of the view (a growing curve's end) strokes only the part of a long loss curve
+            # there: Qt clips the stroke anyway, but outlines a wide pen's whole polyline first (~0.3 ms for
+            # 1,300 points). The part ends on points beyond a cap's reach; a dashed pen would restart its dashes.
+            reach = self._pad_pixels() + max(pen.widthF(), 1.0)
+            area = transform.mapRect(exposed)
+            polygons = parts_within(pixels, area.left() - reach, area.right() + reach, _LONG_LINE)
         painter.resetTransform()
         export = self._exportOpts if isinstance(self._exportOpts, dict) else {}  # pyqtgraph's image export
         try:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, bool(export.get("antialias",
                                                                                      self.opts["antialias"])))
-            pen = self.opts["pen"]
             if isinstance(pen, QPen):
                 painter.setPen(pen)
                 for polygon in polygons:
@@ -208,75 +269,48 @@ class FastCurve(pg.GraphicsObject):
                 painter.setPen(Qt.PenStyle.NoPen)
                 painter.setBrush(self.opts["brush"])
                 radius = DOT_SIZE / 2 * float(export.get("resolutionScale", 1.0))  # as a scatter's dots
-                for dot_x, dot_y in zip(*dots, strict=True):
+                finite = np.isfinite(pixels.px) & np.isfinite(pixels.py)
+                for dot_x, dot_y in zip(pixels.px[finite].tolist(), pixels.py[finite].tolist(), strict=True):
                     painter.drawEllipse(QPointF(dot_x, dot_y), radius, radius)
         finally:
             painter.setTransform(transform)
 
-    def _on_screen(self, transform: QTransform) -> tuple[list[QPolygonF], tuple[list[float], list[float]]]:
-        """The polylines and the dots in pixels, kept until the data or the view changes: a repaint for
-        something else (the loss plot's cursor moving over a 100,000-epoch curve while the timeline is
-        scrubbed) only draws them again."""
-        key = (transform.m11(), transform.m12(), transform.m21(), transform.m22(), transform.dx(), transform.dy())
-        if self._painted is not None and self._painted[0] == key:
-            return self._painted[1], self._painted[2]
-        x, y = self._shown
-        with np.errstate(invalid="ignore", over="ignore"):  # inf × 0 of an axis-aligned transform: NaN, a break
-            px = x * key[0] + y * key[2] + key[4]
-            py = x * key[1] + y * key[3] + key[5]
-        finite = np.isfinite(px) & np.isfinite(py)
-        polygons = []
-        for start, stop in _finite_runs(finite):
-            lx, ly = px[start:stop], py[start:stop]
-            if self.peaks and lx.size > 64:
-                lx, ly = column_peaks(lx, ly)
-            if lx.size >= 2:
-                polygons.append(_polygon(lx, ly))
-        dots = (px[finite].tolist(), py[finite].tolist()) if self.opts["symbol"] is not None else ([], [])
-        self._painted = (key, polygons, dots)
-        return polygons, dots
+    def _on_screen(self, transform: QTransform) -> CurvePixels:
+        """The polylines in pixels, kept until the data or the view changes: a repaint for something else
+        (the loss plot's cursor moving over a 100,000-epoch curve while the timeline is scrubbed) only draws
+        them again."""
+        key: Key = (transform.m11(), transform.m12(), transform.m21(), transform.m22(), transform.dx(),
+                    transform.dy())
+        if self._painted is None or self._painted.key != key:
+            self._painted = CurvePixels.of(*self._shown, key, peaks=self.peaks)
+        return self._painted
 
 
-def column_peaks(px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Points whose x only grows, in pixels: where several share a pixel column, that column's first, lowest,
-    highest and last y (lowest and highest in the order they came), so every spike and every dip is drawn and
-    the line joins the next column where it really goes on."""
-    columns = np.floor(px)
-    starts = np.flatnonzero(np.r_[True, columns[1:] != columns[:-1]])
-    if starts.size * 4 >= px.size:
-        return px, py
-    stops = np.r_[starts[1:], px.size]
-    low_at = starts + _arg_reduce(py, starts, np.minimum)
-    high_at = starts + _arg_reduce(py, starts, np.maximum)
-    first_extreme = np.minimum(low_at, high_at)
-    second_extreme = np.maximum(low_at, high_at)
-    picks = np.column_stack([starts, first_extreme, second_extreme, stops - 1]).reshape(-1)
-    keep = np.r_[True, picks[1:] != picks[:-1]]
-    picks = picks[keep]
-    return px[picks], py[picks]
+def _first_change(old_x: np.ndarray | None, old_y: np.ndarray | None, x: np.ndarray, y: np.ndarray) -> int | None:
+    """The index of the first point that is not what it was (the old length when the old points all stay);
+    None when there were no old points."""
+    if old_x is None or old_y is None or old_x.size == 0:
+        return None
+    common = min(old_x.size, x.size)
+    same = (old_x[:common] == x[:common]) & (old_y[:common] == y[:common])
+    return common if same.all() else int(np.argmin(same))
 
 
-def _arg_reduce(values: np.ndarray, starts: np.ndarray, ufunc: np.ufunc) -> np.ndarray:
-    """Per segment (from each start to the next), the offset of its first value equal to ufunc's reduction."""
-    extremes = ufunc.reduceat(values, starts)
-    counts = np.diff(np.r_[starts, values.size])
-    segment = np.repeat(np.arange(starts.size), counts)
-    hits = values == extremes[segment]
-    first_hit = np.minimum.reduceat(np.where(hits, np.arange(values.size), values.size), starts)
-    return first_hit - starts
+def _box(x: np.ndarray, y: np.ndarray, around: QRectF | None) -> QRectF | None:
+    """The box of the finite points (x, y) and of `around`; None when there is neither. (Not QRectF.united:
+    it drops a box of one point, whose width and height are 0.)"""
+    finite = np.isfinite(x) & np.isfinite(y)
+    if not finite.all():
+        x, y = x[finite], y[finite]
+    if x.size == 0:
+        return around
+    left, right, low, high = float(x.min()), float(x.max()), float(y.min()), float(y.max())
+    if around is not None:
+        left, right = min(left, around.left()), max(right, around.right())
+        low, high = min(low, around.top()), max(high, around.bottom())
+    return QRectF(left, low, right - left, high - low)
 
 
-def _finite_runs(finite: np.ndarray) -> list[tuple[int, int]]:
-    """(start, stop) of each stretch of finite points: a line breaks at a NaN or an infinity."""
-    if finite.all():
-        return [(0, finite.size)]
-    edges = np.flatnonzero(np.diff(np.r_[0, finite.astype(np.int8), 0]))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
-
-
-def _polygon(px: np.ndarray, py: np.ndarray) -> QPolygonF:
-    polygon = pg.functions.create_qpolygonf(px.size)
-    points = pg.functions.ndarray_from_qpolygonf(polygon)
-    points[:, 0] = px
-    points[:, 1] = py
-    return polygon
+def _transform(key: Key) -> QTransform:
+    m11, m12, m21, m22, dx, dy = key
+    return QTransform(m11, m12, m21, m22, dx, dy)
