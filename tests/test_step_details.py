@@ -11,6 +11,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from PySide6.QtWidgets import QApplication
 from torch import nn
 
 from engine.data.points import PointSet
@@ -442,6 +443,7 @@ def test_while_the_timeline_ticks_the_text_follows_every_other_frame_and_ends_on
     shown = []
     for position in range(1, 13):
         panel.show_step(run, position, ticking=True)
+        QApplication.processEvents()  # the rest of the frame: a due step is explained after its paints
         shown.append(panel.toPlainText().split("\n", 1)[0])
         now[0] += 1 / 60
     assert shown == [shown[0], shown[0], shown[2], shown[2], shown[4], shown[4], shown[6], shown[6], shown[8],
@@ -482,6 +484,7 @@ def test_while_a_race_plays_the_text_follows_every_third_frame_and_every_other_o
             for run in racers:  # each racer's next step arrives
                 feed(run, _step(fed[run.number], frame))
             window.timeline.on_frame()
+            QApplication.processEvents()
             shown.append(window.step_details.toPlainText().split("\n", 1)[0])
             now[0] += 1 / 60
         return shown

@@ -7,7 +7,9 @@ same step again does nothing. While the timeline ticks (a live run followed, a r
 most every TICKING_INTERVAL_S, every other frame: nobody reads numbers that change 60 times a second, and
 the text cost more of a frame than any plot (explaining, replacing and painting ~30 lines, ~2 ms). While a
 race plays (three runs drawn in every frame) every third frame (RACE_TICKING_INTERVAL_S). The newest step is
-always shown within FLUSH_MS, and every plot still moves every frame.
+always shown within FLUSH_MS, and every plot still moves every frame. A ticking step is explained once the
+frame's plots have painted (a zero timer): explained in the frame timer's tick, it made every third frame of
+a race start painting ~1.5 ms later than the others, and the frame intervals uneven.
 
 It is a QPlainTextEdit, not a QTextBrowser: a QTextEdit lays out its whole document on
 every change (5-20 ms for this page as HTML tables, about 2 ms as plain text), a QPlainTextEdit only the
@@ -68,6 +70,10 @@ class StepDetailsView(QPlainTextEdit):
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.timeout.connect(self._flush_held)
+        self._after_paints = QTimer(self)  # interval 0: runs once the events queued before it are handled
+        self._after_paints.setSingleShot(True)
+        self._after_paints.setInterval(0)
+        self._after_paints.timeout.connect(self._show_due_step)
         self._unrendered = False  # explained while hidden, not yet put in the text
         self._explanation = NO_RUN
         self._heading = QTextCharFormat()
@@ -98,14 +104,31 @@ class StepDetailsView(QPlainTextEdit):
             self._hidden_request = (run, position)
             return
         self._hidden_request = None
-        if ticking and _clock() - self._shown_at < self.ticking_interval_s:
+        if ticking:
             self._held_request = (run, position)
-            self._flush_timer.start(FLUSH_MS)
+            if _clock() - self._shown_at < self.ticking_interval_s:
+                self._flush_timer.start(FLUSH_MS)
+            else:  # due: shown after this frame's paints
+                self._shown_at = _clock()
+                self._flush_timer.stop()
+                self._after_paints.start()
             return
         self._held_request = None
         self._flush_timer.stop()
+        self._after_paints.stop()
         self._shown_at = _clock()
         if self._explain(run, position) or self._unrendered:
+            self._render()
+
+    def _show_due_step(self) -> None:
+        """The ticking step that was due, now that the frame's plots have painted (its time is when it was
+        asked for: the text keeps its every-other-frame rhythm)."""
+        request, self._held_request = self._held_request, None
+        if request is None:
+            return
+        if not self.isVisible():
+            self._hidden_request = request
+        elif self._explain(*request) or self._unrendered:
             self._render()
 
     def _flush_held(self) -> None:
