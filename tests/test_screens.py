@@ -128,3 +128,26 @@ def test_many_runs_lay_the_legend_out_in_rows_under_the_axis(qtbot, window) -> N
     assert view_box.height() >= 40, "the curves keep room to be read"
     path = ARTIFACTS / "loss-legend-8-runs-1024x768.png"
     assert window.grab().save(str(path)) and path.stat().st_size > 10_000
+
+
+def test_on_a_short_window_the_legend_steps_aside_for_the_curves_and_comes_back(qtbot, window) -> None:
+    """Five runs' legend rows under the axis would leave the loss curves a sliver on a 960×640 window: the
+    legend hides there, and shows again when the window grows."""
+    from gui.views.loss_plot import CURVES_ROOM_PX
+    from tests.timeline_runs import trained_run
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    for learning_rate in (0.01, 0.02, 0.03, 0.05, 0.08):
+        trained_run(window.runs, 30, learning_rate=learning_rate)
+    window.runs.show_only(list(window.runs.runs))
+    legend, view_box = window.loss_plot.legend, window.loss_plot.plot.getPlotItem().getViewBox()
+    for size, shown in (((960, 640), False), ((1280, 800), True), ((960, 640), False)):
+        window.resize(*size)
+        qtbot.waitUntil(lambda size=size: window.size().toTuple() == size)
+        qtbot.wait(50)
+        assert legend.isVisible() == shown, (size, view_box.height())
+        assert view_box.height() >= CURVES_ROOM_PX, (size, view_box.height(), "the curves keep room to be read")
+        if shown:
+            _assert_legend_outside_the_curves(window)
+    path = ARTIFACTS / "loss-legend-aside-960x640.png"
+    assert window.grab().save(str(path)) and path.stat().st_size > 10_000

@@ -30,6 +30,8 @@ from gui.views.learning_rate_plot import LearningRatePlot
 CURSOR_PEN = pg.mkPen(QColor(40, 40, 40, 170), width=1, style=Qt.PenStyle.DashLine)  # the timeline's step
 FEW_POINTS = 30  # curves this short draw a dot per epoch
 LEGEND_SPACING_PX = 12  # between the legend's columns
+CURVES_ROOM_PX = 40  # the least height left for the curves: in a plot shorter than that and its legend, the
+# legend steps aside (the Runs table names the runs in the same colours)
 # While a run trains on the log axis, a falling loss moves the axis this many decades further than it needs:
 # a loss converging geometrically crosses a decade every few tenths of a second, and each new range lays the
 # axis out again (~5 ms in one frame). The range is fitted tightly again when the run ends.
@@ -65,6 +67,7 @@ class LossPlotWidget(QWidget):
         plot_style.cache_axes(item)
         # Under the epoch axis, outside the curves: inside the plot it covered them on a small window.
         self.legend = pg.LegendItem(labelTextSize="8pt", horSpacing=LEGEND_SPACING_PX, verSpacing=-5)
+        self._legend_row_height = 16.0  # measured while the legend shows: what its rows would take if shown again
         item.legend = self.legend  # curves added with a name join it
         item.layout.addItem(self.legend, 4, 0, 1, 3)  # the whole width, axis included
         item.getViewBox().sigResized.connect(lambda *_: self._fit_legend())
@@ -247,7 +250,7 @@ class LossPlotWidget(QWidget):
 
     def _fit_legend(self) -> None:
         """As many legend columns as fit across the plot: many runs make a few rows under the axis, not a
-        column taller than the plot."""
+        column taller than the plot. No legend where its rows would leave the curves under CURVES_ROOM_PX."""
         entries = self.legend.items
         if not entries:
             return
@@ -256,6 +259,16 @@ class LossPlotWidget(QWidget):
         columns = max(1, min(len(entries), int(across // (widest + 2 * LEGEND_SPACING_PX))))
         if columns != self.legend.columnCount:
             self.legend.setColumnCount(columns)
+        # A short window: the rows would squeeze the curves to a sliver, so the legend is hidden (a hidden item
+        # takes no room in the plot's layout) until the plot is tall enough for both again.
+        rows = -(-len(entries) // columns)
+        curves = self.plot.getPlotItem().getViewBox().height()
+        if self.legend.isVisible():
+            self._legend_row_height = self.legend.height() / rows
+            if curves < CURVES_ROOM_PX:
+                self.legend.setVisible(False)
+        elif curves - rows * self._legend_row_height >= CURVES_ROOM_PX + 4:  # a few pixels' margin: no flicker
+            self.legend.setVisible(True)
 
     def set_selected(self, run: Run | None) -> None:
         """The run the timeline shows stands out; an older one picked in the Runs table alone."""
