@@ -75,6 +75,11 @@ class DecimatedCurve:
         return xs, ys
 
     def _add_blocks(self, first_x: int, values: np.ndarray) -> None:
+        if self.block == 1:  # each value its own block, its min and its max (a live curve's few new epochs)
+            xs = np.arange(first_x, first_x + values.size, dtype=np.float64)
+            for column, new in zip(self._columns, (xs, values, xs, values), strict=True):
+                column.extend(new)
+            return
         blocks = values.reshape(-1, self.block)
         rows = np.arange(blocks.shape[0])
         starts = first_x + rows * self.block

@@ -38,6 +38,7 @@ from gui.kit.curve_pixels import CurvePixels, Key, parts_within
 
 DOT_SIZE = 6.0  # pixels across a dot of a short curve
 _LONG_LINE = 256  # points: a repaint of part of a longer loss curve strokes only that part
+_FEW_POINTS = 32
 
 
 class FastCurve(pg.GraphicsObject):
@@ -55,7 +56,7 @@ class FastCurve(pg.GraphicsObject):
         self.yData: np.ndarray | None = None
         self._shown: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0))  # after log mapping
         self._log = (False, False)
-        self._data_rect: QRectF | None = None  # the shown finite points' box; None: none
+        self._data_rect: QRectF | None = None  # a box holding the shown finite points; None: none
         self._bounds: QRectF | None = None  # kept until the data, the pen or the view changes
         self._painted: CurvePixels | None = None  # the pixels painted (or due), kept until the data or view changes
         self._pixel: tuple[float, float] | None = None  # the view's pixel size in data units, kept until it changes
@@ -162,10 +163,11 @@ class FastCurve(pg.GraphicsObject):
         if rect is None:
             return QRectF()
         view_box = self.getViewBox()
-        if view_box is not None:
+        if view_box is not None:  # (not QRectF.united: it drops the box of a single point)
             view = view_box.viewRect()
-            rect = _box(np.array([view.left(), view.right()]), np.array([view.top(), view.bottom()]), rect)
-            assert rect is not None
+            left, right = min(rect.left(), view.left()), max(rect.right(), view.right())
+            top, bottom = min(rect.top(), view.top()), max(rect.bottom(), view.bottom())
+            rect = QRectF(left, top, right - left, bottom - top)
         pixel_x, pixel_y = self._pixel_size()
         pad = self._pad_pixels()
         return rect.adjusted(-pad * pixel_x, -pad * pixel_y, pad * pixel_x, pad * pixel_y)
@@ -204,7 +206,8 @@ class FastCurve(pg.GraphicsObject):
             new_y = np.log10(np.where(y[head:] > 0, y[head:], np.nan)) if self._log[1] else y[head:]
         self._shown = (np.concatenate([old_x[:head], new_x]), np.concatenate([old_y[:head], new_y])) if head \
             else (new_x, new_y)
-        grown = self._data_rect is not None and first is not None and first == old_x.size
+        # Grown: the old box and the new points' (a replaced point may leave the box a little large: bounds).
+        grown = self._data_rect is not None and first is not None
         self._data_rect = _box(*((new_x, new_y) if grown else self._shown), self._data_rect if grown else None)
         if first is None or not self._redraw_changed(first):
             self._geometry_changed()
@@ -299,12 +302,19 @@ def _first_change(old_x: np.ndarray | None, old_y: np.ndarray | None, x: np.ndar
 def _box(x: np.ndarray, y: np.ndarray, around: QRectF | None) -> QRectF | None:
     """The box of the finite points (x, y) and of `around`; None when there is neither. (Not QRectF.united:
     it drops a box of one point, whose width and height are 0.)"""
-    finite = np.isfinite(x) & np.isfinite(y)
-    if not finite.all():
-        x, y = x[finite], y[finite]
-    if x.size == 0:
-        return around
-    left, right, low, high = float(x.min()), float(x.max()), float(y.min()), float(y.max())
+    if x.size <= _FEW_POINTS:  # a frame's new points: Python is quicker than numpy's calls
+        kept = [(a, b) for a, b in zip(x.tolist(), y.tolist(), strict=True) if math.isfinite(a) and math.isfinite(b)]
+        if not kept:
+            return around
+        xs, ys = [a for a, _ in kept], [b for _, b in kept]
+        left, right, low, high = min(xs), max(xs), min(ys), max(ys)
+    else:
+        finite = np.isfinite(x) & np.isfinite(y)
+        if not finite.all():
+            x, y = x[finite], y[finite]
+        if x.size == 0:
+            return around
+        left, right, low, high = float(x.min()), float(x.max()), float(y.min()), float(y.max())
     if around is not None:
         left, right = min(left, around.left()), max(right, around.right())
         low, high = min(low, around.top()), max(high, around.bottom())
