@@ -206,8 +206,9 @@ class FastCurve(pg.GraphicsObject):
             new_y = np.log10(np.where(y[head:] > 0, y[head:], np.nan)) if self._log[1] else y[head:]
         self._shown = (np.concatenate([old_x[:head], new_x]), np.concatenate([old_y[:head], new_y])) if head \
             else (new_x, new_y)
-        # Grown: the old box and the new points' (a replaced point may leave the box a little large: bounds).
-        grown = self._data_rect is not None and first is not None
+        # Grown from a kept start: the old box and the new points' (a replaced point may leave the box a little
+        # large: it only bounds the curve). Nothing kept (a new curve, a cleared one): its own box.
+        grown = self._data_rect is not None and first is not None and first >= 1
         self._data_rect = _box(*((new_x, new_y) if grown else self._shown), self._data_rect if grown else None)
         if first is None or not self._redraw_changed(first):
             self._geometry_changed()
