@@ -142,7 +142,7 @@ def test_a_fast_curve_bounds_its_stroke_and_its_dots_after_every_change(qtbot) -
     widget.setYRange(0.0, 2.0, padding=0)
     qtbot.wait(10)
     fast.setData(np.array([1.0, 2.0]), np.array([1.0, 1.5]))  # another curve in its place: its own bounds
-    assert -0.5 < fast.boundingRect().top() and fast.boundingRect().bottom() < 2.5, "not the old curve's -2…9"
+    assert fast.boundingRect().top() > -0.5 and fast.boundingRect().bottom() < 2.5, "not the old curve's -2…9"
     fast.clear()
     assert fast.boundingRect().isEmpty(), "a cleared curve bounds nothing"
 
