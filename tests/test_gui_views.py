@@ -331,16 +331,17 @@ def test_while_a_run_trains_every_figure_in_the_panel_is_its_own(qtbot, window) 
     shown: list[tuple[str, str, str, str]] = []
 
     def on_frame() -> None:
-        """Connected after the window's own redraw. The panel updates about four times a second; a frame that
-        updated it with figures must show the newest batch's, all of one line. (The run's first frames may
-        still show the cleared panel: its figures wait for the four-a-second update.)"""
+        """Connected after the window's own slot that shows the panel's figures, once the frame's plots have
+        painted. The panel updates about four times a second; when it has just shown figures, they must be the
+        newest batch's, all of one line. (The run's first frames may still show the cleared panel: its figures
+        wait for the four-a-second update.)"""
         texts = panel_texts(window.panel)
         if newest and texts[0] != NO_LINE and (not shown or texts != shown[-1]):
             live.append((*newest[-1], texts))
             newest.clear()
         shown.append(texts)
 
-    window.frame_timer.timeout.connect(on_frame)
+    window._panel_after_paints.timeout.connect(on_frame)
     qtbot.mouseClick(window.panel.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(live) >= 3, timeout=20_000)
     with qtbot.waitSignal(window.trainingFinished, timeout=5_000) as finished:
