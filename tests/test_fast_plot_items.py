@@ -74,6 +74,34 @@ def test_a_pixel_line_item_draws_the_pixels_a_line_item_draws(qtbot) -> None:
     assert (np.abs(reference - fast).sum(axis=2) > 60).mean() < 0.002
 
 
+def test_a_pixel_line_items_kept_bounds_follow_its_line_its_pen_and_the_view(qtbot) -> None:
+    """Its bounds are kept between moves (Qt asks for them several times a frame); a move, another pen or a
+    zoom must give the bounds worked out afresh, or a repaint leaves the old line's edges behind."""
+    widget = _plot(qtbot)
+    item = PixelLineItem(QLineF(0.5, 1.0, 3.5, 8.0))
+    item.setPen(pg.mkPen(QColor(20, 20, 20), width=2))
+    widget.addItem(item)
+    view_box = widget.getPlotItem().getViewBox()
+    view_box.sigTransformChanged.connect(lambda *_: item.view_changed())  # as the landscape's arrows do
+    qtbot.wait(10)
+
+    def assert_fresh() -> None:
+        kept = QRectF(item.boundingRect())
+        assert kept == item._padded_bounds() and kept.contains(QRectF(item.line().p1(), item.line().p2()).normalized())
+
+    assert_fresh()
+    item.setLine(-0.5, 2.0, 4.0, -1.0)
+    assert_fresh()
+    item.setPen(pg.mkPen(QColor(20, 20, 20), width=9))
+    assert_fresh()
+    widget.setXRange(-20.0, 30.0, padding=0)
+    qtbot.wait(10)
+    assert_fresh()
+    widget.resize(260, 500)
+    qtbot.wait(10)
+    assert_fresh()
+
+
 def test_a_steady_scatter_bounds_what_a_scatter_bounds_after_every_change(qtbot) -> None:
     widget = _plot(qtbot)
     steady = SteadyScatter(x=[0.0, 2.0], y=[1.0, 5.0], size=9)
@@ -197,6 +225,11 @@ def test_a_slope_line_bounds_what_pyqtgraphs_line_bounds_as_it_moves_and_the_vie
     line.setPos(QPointF(0.0, bias + 1.5))
     line.setAngle(float(np.degrees(np.arctan(weight / 3))))
     assert_as_pyqtgraph()
+    widget.resize(300, 520)  # a pixel is another size in data units: the kept view geometry goes
+    qtbot.wait(10)
+    assert_as_pyqtgraph()
+    line.place(weight / 2, bias - 1.0)
+    assert_as_pyqtgraph()
 
 
 def test_a_moving_slope_line_left_out_of_the_range_does_not_make_the_view_range_itself_again(qtbot) -> None:
@@ -216,3 +249,44 @@ def test_a_moving_slope_line_left_out_of_the_range_does_not_make_the_view_range_
     assert not view_box._autoRangeNeedsUpdate
     counted.setPos(QPointF(0.0, 4.0))
     assert view_box._autoRangeNeedsUpdate
+    view_box.updateAutoRange()
+    ignored.place(2.0, -1.0)
+    assert not view_box._autoRangeNeedsUpdate, "placed without its bounds: the view is not told"
+    counted.place(-1.0, 5.0)
+    assert view_box._autoRangeNeedsUpdate, "placed with its bounds: the view ranges again"
+
+
+@pytest.mark.parametrize("ignore_bounds", [True, False])
+def test_a_placed_slope_line_is_where_set_pos_and_set_angle_put_it_and_leaves_nothing_behind(
+        qtbot, ignore_bounds: bool) -> None:
+    """place() moves the data plot's lines every frame without pyqtgraph's item-change round trips: the line
+    must end where setPos and setAngle put it (position, angle, bounds) and the window must show what a fresh
+    paint shows: the old line's pixels repainted, the new one drawn."""
+    from tests.test_curve_pixels import _backing_store
+
+    widget = _plot(qtbot)
+    pen = pg.mkPen(QColor(200, 30, 30), width=2)
+    placed = SlopeLine(pos=(0.0, 0.0), angle=0.0, pen=pen, movable=False)
+    view_box = widget.getPlotItem().getViewBox()
+    view_box.addItem(placed, ignoreBounds=ignore_bounds)
+    blank = _pixels(widget)
+    for weight, bias in ((2.0, 0.0), (-0.7, 4.0), (0.0, 3.0), (25.0, -2.0), (0.3, 9.0)):
+        placed.place(weight, bias)
+        qtbot.wait(1)
+        shown, fresh = _backing_store(widget), _pixels(widget)
+        reference = pg.InfiniteLine(pos=(0.0, bias), angle=float(np.degrees(np.arctan(weight))), pen=pen)
+        view_box.addItem(reference, ignoreBounds=True)
+        assert placed.angle == reference.angle and placed.pos() == reference.pos() and placed.p == reference.p
+        assert placed.sceneTransform() == reference.sceneTransform()
+        placed._boundingRect = None
+        fast, expected_rect = QRectF(placed.boundingRect()), pg.InfiniteLine._computeBoundingRect(placed)
+        assert [fast.left(), fast.right(), fast.top(), fast.bottom()] == pytest.approx(
+            [expected_rect.left(), expected_rect.right(), expected_rect.top(), expected_rect.bottom()], rel=1e-9)
+        placed.setVisible(False)
+        expected = _pixels(widget)  # pyqtgraph's own line alone
+        view_box.removeItem(reference)
+        placed.setVisible(True)
+        assert (np.abs(fresh - blank).sum(axis=2) > 60).sum() > 100, "the line is drawn"
+        assert (np.abs(expected - fresh).sum(axis=2) > 60).mean() < 0.002, "drawn where pyqtgraph draws it"
+        differing = np.abs(shown - fresh).sum(axis=2) > 30
+        assert not differing.any(), f"{differing.sum()} pixels left from before at w={weight}, b={bias}"

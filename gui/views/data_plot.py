@@ -160,7 +160,7 @@ class DataPlotWidget(pg.PlotWidget):
             if self._fit_pen is not pen:  # setPen copies the pen and repaints: only when it changes
                 self._fit_pen = pen
                 self.fit_line.setPen(pen)
-            _place_line(self.fit_line, weight, bias)
+            self.fit_line.place(weight, bias)
             self.fit_line.setVisible(True)
         self._refresh_residuals()
 
@@ -178,7 +178,7 @@ class DataPlotWidget(pg.PlotWidget):
                 self.before_line.setPen(pen)
         if self._before != (weight, bias):
             self._before = (weight, bias)
-            _place_line(self.before_line, weight, bias)
+            self.before_line.place(weight, bias)
         self.before_line.setVisible(True)
 
     def fit(self) -> tuple[float, float] | None:
@@ -285,7 +285,7 @@ class DataPlotWidget(pg.PlotWidget):
         """The exact least-squares line (None when there is none), drawn faint and dashed."""
         self._ghost = None if weight is None or bias is None else (weight, bias)
         if self._ghost is not None:
-            _place_line(self.ghost_line, *self._ghost)
+            self.ghost_line.place(*self._ghost)
         self.ghost_line.setVisible(self.show_ghost and self._ghost is not None)
 
     def set_show_ghost(self, shown: bool) -> None:
@@ -367,8 +367,3 @@ class DataPlotWidget(pg.PlotWidget):
         else:
             self.highlight.setData(x=[self.model.x()[row]], y=[self.model.y()[row]])
         self.highlight.setVisible(row is not None)  # an empty scatter still costs a paint on every frame
-
-
-def _place_line(line: SlopeLine, weight: float, bias: float) -> None:
-    line.setPos(QPointF(0.0, bias))
-    line.setAngle(math.degrees(math.atan(weight)))

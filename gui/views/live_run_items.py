@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF
 
 from gui.kit import plot_style
 from gui.kit.pixel_lines import SlopeLine
@@ -79,6 +78,5 @@ class LiveRunItems:
                 if latest is None or not (math.isfinite(latest[1]) and math.isfinite(latest[2])):
                     item.setVisible(False)
                     continue
-                item.setPos(QPointF(0.0, latest[2]))  # as the plot places its lines
-                item.setAngle(math.degrees(math.atan(latest[1])))
+                item.place(latest[1], latest[2])  # as the plot places its lines
                 item.setVisible(True)
