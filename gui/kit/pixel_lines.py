@@ -11,10 +11,11 @@ device coordinates, so a reset transform does not move it.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtGui import QPainter, QPainterPath, QPen
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QGraphicsObject, QStyleOptionGraphicsItem, QWidget
 
 # The view's rect (left, top, right, bottom), its x and y scale (pixels per unit) and its size (a QSizeF)
@@ -40,13 +41,15 @@ class SlopeLine(pg.InfiniteLine):
     the fitted line moves every frame while a run plays, and each move made pyqtgraph map the view into the
     line's coordinates and find a pixel's size across it in Python (~0.2 ms a line, two lines a frame)."""
 
+    _box: tuple[float, float, float, float] | None = None  # the bounds last built, as floats
+
     def place(self, weight: float, bias: float) -> None:
         """Make this the line y = weight·x + bias: through (0, bias) at atan(weight), as setPos and setAngle
         place it. A race moves four such lines every frame, and each move made Qt call back into Python for
         every item change (~70 µs a move). A line its view does not range over needs to hear of none: it
         stops asking for them (pyqtgraph only tells the view of a move)."""
         angle = math.degrees(math.atan(weight))
-        if self.p == [0.0, bias] and self.angle == angle:
+        if self.p == [0.0, bias] and self.angle == angle:  # type: ignore[has-type]
             return
         counted = self._counted()
         sends = QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
@@ -106,13 +109,13 @@ class SlopeLine(pg.InfiniteLine):
         left, right = self._ends(min(along), max(along))
         half = self._half_width(m11, m12, m21, m22)
         box = (min(left, right), -abs(half), abs(right - left), 2 * abs(half))  # as QRectF.normalized() has it
-        if box != getattr(self, "_box", None) or self._lastViewSize is not view_size:  # type: ignore[has-type]
+        if box != self._box or self._lastViewSize is not view_size:  # type: ignore[has-type]
             self._box = box
             across = [cos * y - sin * x for x, y in corners]
             self._set_bounds(QRectF(*box), view_size, QRectF(
                 min(along), min(across), max(along) - min(along), max(across) - min(across)))
         self._endPoints = (left, right)
-        return self._bounds
+        return self._bounds  # type: ignore[has-type]
 
     def _geometry(self) -> _ViewGeometry | None:
         """The view's rect (data units), its data→pixel scale and its size, when this line sits directly in a
@@ -202,13 +205,13 @@ class PixelLineItem(QGraphicsLineItem):
         pad_y = (abs(to_item.m12()) + abs(to_item.m22())) * pad
         return rect.adjusted(-pad_x, -pad_y, pad_x, pad_y)
 
-    def setLine(self, *line: object) -> None:
+    def setLine(self, *line: Any) -> None:
         # Forgotten before and after: Qt asks for the old bounds while it moves the line.
         self._kept = None
         super().setLine(*line)
         self._kept = None
 
-    def setPen(self, pen: QPen) -> None:
+    def setPen(self, pen: QPen | Qt.PenStyle | QColor) -> None:
         self._kept = None
         super().setPen(pen)
         self._kept = None
