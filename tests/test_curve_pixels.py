@@ -19,10 +19,19 @@ from tests.test_fast_plot_items import _pixels, _plot
 RED = QColor(200, 30, 30)
 
 
+def _drawn(pixels: CurvePixels) -> list[np.ndarray]:
+    """The points of each polygon it strokes."""
+    return [pg.functions.ndarray_from_qpolygonf(polygon).copy() for polygon in pixels.polygons]
+
+
 def _same_lines(grown: CurvePixels, whole: CurvePixels) -> bool:
+    """The same polylines, and the same points in the polygons stroked (a grown curve refills its
+    predecessor's polygon in place)."""
     pairs = zip(grown.lines, whole.lines, strict=False)
+    drawn = zip(_drawn(grown), _drawn(whole), strict=False)
     return len(grown.lines) == len(whole.lines) and all(
-        np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) for a, b in pairs)
+        np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) for a, b in pairs) and all(
+        np.array_equal(a, b) for a, b in drawn) and len(grown.polygons) == len(whole.polygons)
 
 
 @settings(max_examples=150, deadline=None)
@@ -67,6 +76,25 @@ def test_a_grown_curve_draws_what_the_whole_curve_draws_and_boxes_every_change(
             for xs, ys_ in ((old_x[start:], old_y[start:]), (new_x[start:], new_y[start:])):
                 assert np.all((xs >= box.left()) & (xs <= box.right()) & (ys_ >= box.top()) & (ys_ <= box.bottom()))
         pixels, size = grown, new_size
+
+
+@pytest.mark.parametrize("peaks", [False, True])
+def test_two_curves_grown_from_one_each_draw_their_own_points(peaks: bool) -> None:
+    """The first curve grown from a curve takes its polygon over and refills it from the first change; a
+    second one grown from the same curve (another branch) must build its own and leave the first as it is."""
+    x = np.arange(300.0)
+    y = np.cos(x / 13)
+    key = (1.5, 0.0, 0.0, -40.0, 2.0, 120.0)
+    start = CurvePixels.of(x[:200], y[:200], key, peaks=peaks)
+    other = y.copy()
+    other[198:] += 0.5
+    first, second = start.grown(x[:210], y[:210], 200), start.grown(x[:230], other[:230], 198)
+    assert first is not None and second is not None
+    assert _same_lines(first[0], CurvePixels.of(x[:210], y[:210], key, peaks=peaks))
+    assert _same_lines(second[0], CurvePixels.of(x[:230], other[:230], key, peaks=peaks))
+    third = first[0].grown(x[:250], y[:250], 210)
+    assert third is not None and _same_lines(third[0], CurvePixels.of(x[:250], y[:250], key, peaks=peaks))
+    assert _same_lines(second[0], CurvePixels.of(x[:230], other[:230], key, peaks=peaks)), "left as it was"
 
 
 def test_a_break_or_a_changed_start_is_drawn_again_whole() -> None:

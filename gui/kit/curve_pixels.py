@@ -11,7 +11,7 @@ cost. `grown` gives the very polylines `CurvePixels.of` gives for the whole new 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
@@ -37,6 +37,9 @@ class CurvePixels:
     peaks: bool  # x only grows: points sharing a pixel column are drawn as its peaks (column_picks)
     whole: bool  # every point is finite: one polyline through them all (or their peaks)
     picks: np.ndarray | None
+    # [True] once a curve grown from this one took its polygon over (refilled in place): it no longer holds
+    # these polylines, and a second growth builds its own
+    handed_on: list[bool] = field(default_factory=lambda: [False], compare=False, repr=False)
 
     @classmethod
     def of(cls, x: np.ndarray, y: np.ndarray, key: Key, *, peaks: bool) -> CurvePixels:
@@ -88,11 +91,27 @@ class CurvePixels:
             tail = column_picks(px[start:], py[start:]) if px.size - start > _FEW else \
                 np.array(_few_column_picks(px[start:].tolist(), py[start:].tolist()), dtype=np.intp)
             picks = np.concatenate([self.picks[:kept], start + tail])
-            line = (px[picks], py[picks])
-        pixels = CurvePixels(self.key, px, py, [line], [polygon(*line)], self.peaks, True, picks)
+            old_x, old_y = self.lines[0]
+            line = (np.concatenate([old_x[:kept], px[start + tail]]), np.concatenate([old_y[:kept], py[start + tail]]))
+        pixels = CurvePixels(self.key, px, py, [line], [self._handed_on(line, kept)], self.peaks, True, picks,
+                             [False])
         # From the segment before the first that changed: a one-pixel pen draws a polyline's last segment a
         # little otherwise than the same segment inside it (its end cap shifts every pixel along it).
         return pixels, _changed_box(self.lines[0], line, max(kept - 2, 0))
+
+    def _handed_on(self, line: Line, kept: int) -> QPolygonF:
+        """The polyline of `line`, whose first `kept` points are this one's: this one's polygon refilled from
+        there (a frame's few new points, where building it afresh copied the whole curve), once; a second
+        curve grown from this one builds its own."""
+        if self.handed_on[0] or len(self.polygons) != 1:
+            return polygon(*line)
+        self.handed_on[0] = True
+        drawn = self.polygons[0]
+        drawn.resize(line[0].size)
+        points = pg.functions.ndarray_from_qpolygonf(drawn)
+        points[kept:, 0] = line[0][kept:]
+        points[kept:, 1] = line[1][kept:]
+        return drawn
 
 
 def column_picks(px: np.ndarray, py: np.ndarray) -> np.ndarray:

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from gui.kit.curve_pixels import CurvePixels, Key, parts_within
 
+Box = tuple[float, float, float, float]  # left, top, right, bottom (top < bottom), in data units
 DOT_SIZE = 6.0  # pixels across a dot of a short curve
 _LONG_LINE = 256  # points: a repaint of part of a longer loss curve strokes only that part
 _FEW_POINTS = 32
@@ -56,8 +57,9 @@ class FastCurve(pg.GraphicsObject):
         self.yData: np.ndarray | None = None
         self._shown: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0))  # after log mapping
         self._log = (False, False)
-        self._data_rect: QRectF | None = None  # a box holding the shown finite points; None: none
+        self._data_box: Box | None = None  # a box holding the shown finite points; None: none
         self._bounds: QRectF | None = None  # kept until the data, the pen or the view changes
+        self._union: Box | None = None  # the data's box and the view's that `_bounds` pads
         self._painted: CurvePixels | None = None  # the pixels painted (or due), kept until the data or view changes
         self._pixel: tuple[float, float] | None = None  # the view's pixel size in data units, kept until it changes
 
@@ -154,23 +156,25 @@ class FastCurve(pg.GraphicsObject):
     # --- geometry ------------------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
         if self._bounds is None:
-            self._bounds = self._wanted_bounds()
+            self._bounds, self._union = self._wanted_bounds()
         return QRectF(self._bounds)
 
-    def _wanted_bounds(self) -> QRectF:
-        """The data's box and the view's, padded by the stroke: a curve growing inside its view keeps them."""
-        rect = self._data_rect
-        if rect is None:
-            return QRectF()
+    def _wanted_bounds(self) -> tuple[QRectF, Box | None]:
+        """The data's box and the view's, padded by the stroke (a curve growing inside its view keeps them),
+        and that union before the padding."""
+        box = self._data_box
+        if box is None:
+            return QRectF(), None
+        left, top, right, bottom = box
         view_box = self.getViewBox()
         if view_box is not None:  # (not QRectF.united: it drops the box of a single point)
             view = view_box.viewRect()
-            left, right = min(rect.left(), view.left()), max(rect.right(), view.right())
-            top, bottom = min(rect.top(), view.top()), max(rect.bottom(), view.bottom())
-            rect = QRectF(left, top, right - left, bottom - top)
+            left, right = min(left, view.left()), max(right, view.right())
+            top, bottom = min(top, view.top()), max(bottom, view.bottom())
         pixel_x, pixel_y = self._pixel_size()
         pad = self._pad_pixels()
-        return rect.adjusted(-pad * pixel_x, -pad * pixel_y, pad * pixel_x, pad * pixel_y)
+        return (QRectF(left, top, right - left, bottom - top).adjusted(-pad * pixel_x, -pad * pixel_y, pad * pixel_x,
+                                                                       pad * pixel_y), (left, top, right, bottom))
 
     def viewTransformChanged(self) -> None:
         """A pan or zoom: the pixel padding is another size in data units."""
@@ -201,15 +205,13 @@ class FastCurve(pg.GraphicsObject):
         if first is None or first > old_x.size:
             first = None
         head = 0 if first is None else first  # the shown points before it are kept
-        with np.errstate(divide="ignore", invalid="ignore"):
-            new_x = np.log10(np.where(x[head:] > 0, x[head:], np.nan)) if self._log[0] else x[head:]
-            new_y = np.log10(np.where(y[head:] > 0, y[head:], np.nan)) if self._log[1] else y[head:]
+        new_x, new_y = _logged(x[head:], self._log[0]), _logged(y[head:], self._log[1])
         self._shown = (np.concatenate([old_x[:head], new_x]), np.concatenate([old_y[:head], new_y])) if head \
             else (new_x, new_y)
         # Grown from a kept start: the old box and the new points' (a replaced point may leave the box a little
         # large: it only bounds the curve). Nothing kept (a new curve, a cleared one): its own box.
-        grown = self._data_rect is not None and first is not None and first >= 1
-        self._data_rect = _box(*((new_x, new_y) if grown else self._shown), self._data_rect if grown else None)
+        grown = self._data_box is not None and first is not None and first >= 1
+        self._data_box = _box(*((new_x, new_y) if grown else self._shown), self._data_box if grown else None)
         if first is None or not self._redraw_changed(first):
             self._geometry_changed()
 
@@ -217,8 +219,7 @@ class FastCurve(pg.GraphicsObject):
         """Mark dirty only the pixels the changed points touch; False where that cannot be worked out from
         them alone (never painted, the view changed since, the bounds move, dots, see CurvePixels.grown)."""
         old = self._painted
-        if old is None or self._bounds is None or self.opts["symbol"] is not None \
-                or self._wanted_bounds() != self._bounds:
+        if old is None or self._bounds is None or self.opts["symbol"] is not None or not self._bounds_hold():
             return False
         grown = old.grown(*self._shown, first)
         if grown is None:
@@ -233,11 +234,21 @@ class FastCurve(pg.GraphicsObject):
         self.informViewBoundsChanged()
         return True
 
+    def _bounds_hold(self) -> bool:
+        """The kept bounds are still the wanted ones. While they are kept the view, the pen and the dots are
+        what they were, so they hold while the data's box stays inside the union they pad."""
+        box, union = self._data_box, self._union
+        if box is None or union is None:
+            return False
+        if union[0] <= box[0] and box[2] <= union[2] and union[1] <= box[1] and box[3] <= union[3]:
+            return True
+        return self._wanted_bounds()[0] == self._bounds
+
     def _geometry_changed(self, *, bounds_moved: bool = True) -> None:
         """`bounds_moved`: the data's bounds (or the padding around them) changed: an auto-ranged view
         frames again."""
         self.prepareGeometryChange()
-        self._bounds = None
+        self._bounds = self._union = None
         self._painted = None
         self.update()
         if bounds_moved:
@@ -300,9 +311,17 @@ def _first_change(old_x: np.ndarray | None, old_y: np.ndarray | None, x: np.ndar
     return common if same.all() else int(np.argmin(same))
 
 
-def _box(x: np.ndarray, y: np.ndarray, around: QRectF | None) -> QRectF | None:
-    """The box of the finite points (x, y) and of `around`; None when there is neither. (Not QRectF.united:
-    it drops a box of one point, whose width and height are 0.)"""
+def _logged(values: np.ndarray, log: bool) -> np.ndarray:
+    """`values` as a log axis shows them (not positive: NaN, a break in the line), or as they are."""
+    if not log:
+        return values
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log10(np.where(values > 0, values, np.nan))
+
+
+def _box(x: np.ndarray, y: np.ndarray, around: Box | None) -> Box | None:
+    """The box (left, top, right, bottom) of the finite points (x, y) and of `around`; None when there is
+    neither. (Not QRectF.united: it drops a box of one point, whose width and height are 0.)"""
     if x.size <= _FEW_POINTS:  # a frame's new points: Python is quicker than numpy's calls
         kept = [(a, b) for a, b in zip(x.tolist(), y.tolist(), strict=True) if math.isfinite(a) and math.isfinite(b)]
         if not kept:
@@ -317,9 +336,9 @@ def _box(x: np.ndarray, y: np.ndarray, around: QRectF | None) -> QRectF | None:
             return around
         left, right, low, high = float(x.min()), float(x.max()), float(y.min()), float(y.max())
     if around is not None:
-        left, right = min(left, around.left()), max(right, around.right())
-        low, high = min(low, around.top()), max(high, around.bottom())
-    return QRectF(left, low, right - left, high - low)
+        left, right = min(left, around[0]), max(right, around[2])
+        low, high = min(low, around[1]), max(high, around[3])
+    return left, low, right, high
 
 
 def _transform(key: Key) -> QTransform:
