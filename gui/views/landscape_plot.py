@@ -41,7 +41,8 @@ LIVE_DOT_SIZE = 13  # as big as the timeline's step marker: every racer's dot re
 END_DOT_SIZE = 9
 SLICE_INTERVAL_S = 0.5  # a live polynomial run's slice is shaded again at most this often
 PATH_LOSS_LIMIT = 25.0  # a diverging path is framed only while its loss is within this factor of its start
-_Looked = tuple[int, int, tuple[float, float, float, float]]  # a path's points kept, stride, the view
+# a path's points kept, its stride, the view, and its start's loss (None: no finite point yet)
+_Looked = tuple[int, int, tuple[float, float, float, float], float | None]
 
 
 class LandscapeWidget(QWidget):
@@ -221,13 +222,14 @@ class LandscapeWidget(QWidget):
     def redraw(self) -> None:
         """Each live run whose path grew since the last frame: its path, the dots, the view if it left it."""
         grown = [run for number, run in self.live_runs.items() if run.path.latest != self._drawn_latest.get(number)]
+        paths = {run.number: self._path_arrays(run) for run in grown}  # built once a frame per run
         for run in grown:
             self._drawn_latest[run.number] = run.path.latest
-            self._draw_path(run)
+            self._draw_path(run, paths[run.number])
         if grown:
             self._draw_position()
             for run in grown:
-                self._widen_for(run)
+                self._widen_for(run, paths[run.number])
         if self._surface_dirty:
             self._draw_surface()
         sliced = self._slice_run()
@@ -253,7 +255,7 @@ class LandscapeWidget(QWidget):
             ws += [self.optimum.weight - half_w, self.optimum.weight + half_w]
             bs += [self.optimum.bias - half_b, self.optimum.bias + half_b]
         for run in self.runs.shown_runs():
-            w, b = self._framed_path(run)
+            w, b, _ = self._framed_path(run)
             ws.extend(w.tolist())
             bs.extend(b.tolist())
         if not ws:
@@ -294,11 +296,11 @@ class LandscapeWidget(QWidget):
             return loss_grid(self.moments, weights, biases) + self.objective.penalty(weights)[np.newaxis, :]
         return line_loss_grid(self.sample.x, self.sample.y, weights, biases, self.objective)
 
-    def _draw_path(self, run: Run) -> None:
+    def _draw_path(self, run: Run, path: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         item = self.paths.get(run.number)
         if item is None:
             return
-        w, b = self._path_arrays(run)
+        w, b = path if path is not None else self._path_arrays(run)
         pixel = self.plot.getPlotItem().getViewBox().viewPixelSize()
         item.setData(*on_screen_path(w, b, pixel))
 
@@ -328,38 +330,43 @@ class LandscapeWidget(QWidget):
     def _path_arrays(self, run: Run) -> tuple[np.ndarray, np.ndarray]:
         return path_arrays(run)
 
-    def _framed_path(self, run: Run, checked: _Looked | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """The path's finite points that are not a diverging excursion (far above the start's loss).
-        `checked`: (points kept, stride, view) at the last look: only the points kept since then and the
-        newest, while neither the thinning nor the view changed."""
-        w, b = self._path_arrays(run)
-        finite = np.isfinite(w) & np.isfinite(b)
-        if not finite.any():
-            return w[:0], b[:0]
-        first = int(np.argmax(finite))
-        start_loss = float(self.moments.loss(w[first:first + 1], b[first:first + 1])[0])
-        if checked is not None and checked[1:] == (run.path.stride, self._view_range()) \
+    def _framed_path(self, run: Run, path: tuple[np.ndarray, np.ndarray] | None = None,
+                     checked: _Looked | None = None) -> tuple[np.ndarray, np.ndarray, float | None]:
+        """The path's finite points that are not a diverging excursion (far above the start's loss), and the
+        start's loss (None: no finite point). `checked`: (points kept, stride, view, start's loss) at the last
+        look: only the points kept since then and the newest, while neither the thinning nor the view changed."""
+        w, b = path if path is not None else self._path_arrays(run)
+        kept_loss = checked[3] if checked is not None else None
+        if checked is not None and kept_loss is not None and checked[1:3] == (run.path.stride, self._view_range()) \
                 and 0 < checked[0] <= len(run.path):
-            w, b, finite = w[checked[0]:], b[checked[0]:], finite[checked[0]:]  # w[i + 1] is kept point i
+            start_loss = kept_loss
+            w, b = w[checked[0]:], b[checked[0]:]  # w[i + 1] is kept point i
+            finite = np.isfinite(w) & np.isfinite(b)
+        else:
+            finite = np.isfinite(w) & np.isfinite(b)
+            if not finite.any():
+                return w[:0], b[:0], None
+            first = int(np.argmax(finite))
+            start_loss = float(self.moments.loss(w[first:first + 1], b[first:first + 1])[0])
         w, b = w[finite], b[finite]
         if w.size == 0:
-            return w, b
+            return w, b, start_loss
         losses = self.moments.loss(w, b)
         limit = max(start_loss, self.optimum.loss if self.optimum else 0.0) * PATH_LOSS_LIMIT
         keep = losses <= limit if limit > 0 else np.ones(w.size, dtype=bool)
-        return w[keep], b[keep]
+        return w[keep], b[keep], start_loss
 
     def _view_range(self) -> tuple[float, float, float, float]:
         (w0, w1), (b0, b1) = self.plot.getPlotItem().getViewBox().viewRange()
         return float(w0), float(w1), float(b0), float(b1)
 
-    def _widen_for(self, run: Run) -> None:
+    def _widen_for(self, run: Run, path: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         """Frame again only when part of the live path (its start included) lies outside the view. Each
         frame looks only at the points that arrived since the last look (O(new points), not O(path))."""
-        w, b = self._framed_path(run, self._widen_checked.get(run.number))
+        w, b, start_loss = self._framed_path(run, path, self._widen_checked.get(run.number))
         view = self._view_range()
         w0, w1, b0, b1 = view
-        self._widen_checked[run.number] = (len(run.path), run.path.stride, view)
+        self._widen_checked[run.number] = (len(run.path), run.path.stride, view, start_loss)
         if w.size and not (w0 <= w.min() and w.max() <= w1 and b0 <= b.min() and b.max() <= b1):
             self._widen_checked.pop(run.number, None)
             self.frame()
