@@ -20,6 +20,7 @@ from engine.errors import EngineError
 from engine.files.project_file import Project
 from engine.training.losses import LOSSES
 from engine.training.results import ProgressBatch, TrainingResult
+from gui.kit.one_pass_paint import paint_scenes_together
 from gui.session.app_settings import AppSettings
 from gui.session.document import APP_NAME, Document
 from gui.session.points_model import PointsTableModel
@@ -295,6 +296,9 @@ class MainWindow(QMainWindow):
         self.landscape.redraw()
         self.data_plot.redraw_live()
         self.timeline.on_frame()
+        # The three plots in one pass of the window, not one pass (and one flush to the screen) each
+        paint_scenes_together(self, [view.scene() for view in (self.loss_plot.plot, self.landscape.plot,
+                                                               self.data_plot)])
 
     def _on_run_done(self, run: Run) -> None:
         if run is self._panel_run:
