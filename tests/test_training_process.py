@@ -5,6 +5,7 @@ warms up, seconds), started exactly as TrainingChild starts it; the last test qu
 from __future__ import annotations
 
 import multiprocessing
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from engine.process.messages import (
     RunResult,
     TrainRequest,
 )
-from engine.process.training_server import FLAG_COUNT, FLAGS_TYPECODE, PACE, PAUSE, STOP, serve
+from engine.process.training_server import CHILD_NICENESS, FLAG_COUNT, FLAGS_TYPECODE, PACE, PAUSE, STOP, serve
 from engine.training.config import TrainingConfig
 from engine.training.results import TrainingResult
 
@@ -97,6 +98,14 @@ def result(child: Child) -> tuple[TrainingResult, list[Progress]]:
 def test_ready_lists_the_devices(child: Child) -> None:
     assert child.devices and all(isinstance(id_, str) and isinstance(label, str) for id_, label in child.devices)
     assert "cpu" in [id_ for id_, _ in child.devices]
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="process priorities are POSIX")
+def test_the_training_process_yields_to_the_window(child: Child) -> None:
+    """Where every core is busy, the window's frame comes before a training step: the child runs a few
+    niceness levels below the process that started it."""
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, child.process.pid) == min(mine + CHILD_NICENESS, 19)
 
 
 def test_a_run_in_the_child_matches_the_same_run_in_process(result: tuple[TrainingResult, list[Progress]]) -> None:

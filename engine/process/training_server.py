@@ -54,6 +54,7 @@ FLAG_COUNT = 3
 FLAGS_TYPECODE = "q"
 PACE_SCALE = 1000
 _PAUSE_POLL_S = 0.02
+CHILD_NICENESS = 5  # added to the training process's niceness: below the window, above other programs' batch jobs
 
 
 class SharedFlagsControl:
@@ -107,10 +108,22 @@ def _beat(sender: LockedSender, done: threading.Event) -> None:
             return
 
 
+def _yield_to_the_window() -> None:
+    """Run a little below the window's priority: where the cores are all busy, the window paints its frame
+    first and training waits a moment, rather than the other way round. An idle core still trains at full
+    speed (a priority only orders who waits)."""
+    if hasattr(os, "nice"):
+        try:
+            os.nice(CHILD_NICENESS)
+        except OSError as error:  # not allowed here: train at the window's priority
+            log.debug("could not lower the training process's priority: %s", error)
+
+
 def serve(connection: Connection, flags: Any) -> None:
     """The child process's main loop: announce the devices, then train or export whatever is asked, in
     order, until a QuitRequest or the window's end of the pipe closes. The heartbeat starts first, so
     the window hears from the process while torch is imported and warmed up too."""
+    _yield_to_the_window()
     sender = LockedSender(connection)
     done = threading.Event()
     heart = threading.Thread(target=_beat, args=(sender, done), name="gds-heartbeat", daemon=True)
