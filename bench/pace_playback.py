@@ -14,7 +14,7 @@ window's own buttons and prints, from the first batch + 0.5 s to the run's end:
 - the CPU share of the window's process and of its GUI thread, and per view the wall and CPU time of its
   paints and of the frame timer's redraws (CPU time: what a loaded machine does not inflate).
 Usage: python bench/pace_playback.py [--paces 10,100,250,1000] [--seconds 5] [--no-race] [--keep-history]
-       [--profile PACE]
+       [--neighbour SHARE] [--profile PACE]
 Runs offscreen on a 1600×1000 screen unless QT_QPA_PLATFORM is set (e.g. xcb with DISPLAY on an Xvfb).
 """
 
@@ -27,6 +27,7 @@ import io
 import json
 import os
 import pstats
+import subprocess
 import sys
 import tempfile
 import time
@@ -270,7 +271,8 @@ def report(figures: dict[str, Any]) -> str:
             f"(worst {', '.join(f'{g:.0f}' for g in figures['worst_gaps'])}); painted in: {share}\n"
             f"  batch arrival → frame with the three plots painted: p50 {figures['lat_p50']:.1f} ms, "
             f"p95 {figures['lat_p95']:.1f} ms, max {figures['lat_max']:.1f} ms | CPU: window process "
-            f"{figures['gui_cpu']:.0%}, its GUI thread {figures['thread_cpu']:.0%} | "
+            f"{figures['gui_cpu']:.0%}, its GUI thread {figures['thread_cpu']:.0%} "
+            f"({figures['thread_cpu'] * 1000 / max(figures['ticks_per_s'], 1e-9):.1f} ms a frame tick) | "
             f"load {figures['load'][0]:.2f}→{figures['load'][1]:.2f} | {verdict}\n"
             f"  garbage collector: {figures['gc']}\n"
             f"  per call (mean/p95/max):\n    {figures['timings']}")
@@ -284,12 +286,31 @@ def print_profile(profiler: cProfile.Profile) -> None:
         print("\n".join(line for line in text.getvalue().splitlines() if line.strip())[:6000])
 
 
+_NEIGHBOUR = """
+import sys, time
+busy = float(sys.argv[1]) * 0.01
+while True:
+    started = time.perf_counter()
+    while time.perf_counter() - started < busy:
+        pass
+    time.sleep(0.01 - busy)
+"""
+
+
+def start_neighbour(share: float) -> subprocess.Popen[bytes]:
+    """Another program on the machine, busy `share` of every 10 ms: a noisy minute made repeatable."""
+    share = min(max(share, 0.0), 0.99)
+    return subprocess.Popen([sys.executable, "-c", _NEIGHBOUR, str(share)])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--paces", default="10,100,250,1000")
     parser.add_argument("--seconds", type=float, default=5.0, help="how long each run plays")
     parser.add_argument("--no-race", action="store_true", help="skip the race of the three optimizers at 250")
     parser.add_argument("--keep-history", action="store_true", help="keep the earlier runs drawn (default: clear)")
+    parser.add_argument("--neighbour", type=float, default=0.0, metavar="SHARE",
+                        help="run a busy neighbour beside it: a process busy this share of every 10 ms (0–1)")
     parser.add_argument("--profile", type=float, default=None,
                         help="cProfile the GUI thread at this pace (the race plays at 250)")
     args = parser.parse_args()
@@ -315,6 +336,9 @@ def main() -> None:
     print(f"platform {app.platformName()}, screen {screen.width()}×{screen.height()}, window "
           f"{window.width()}×{window.height()}, frame timer {window.frame_timer.interval()} ms; "
           f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    neighbour = start_neighbour(args.neighbour) if args.neighbour > 0 else None
+    if neighbour is not None:
+        print(f"a busy neighbour: pid {neighbour.pid}, busy {args.neighbour:.0%} of every 10 ms")
     jobs = [(float(p), False) for p in args.paces.split(",") if p.strip()]
     if not args.no_race:
         jobs.append((250.0, True))
@@ -325,6 +349,9 @@ def main() -> None:
         if figures["profile"] is not None:
             print_profile(figures["profile"])
     window.close()
+    if neighbour is not None:
+        neighbour.kill()
+        neighbour.wait()
     settings_path.unlink(missing_ok=True)
     if "_SCREEN" in globals():
         _SCREEN.unlink(missing_ok=True)
