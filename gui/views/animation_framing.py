@@ -8,6 +8,7 @@ from typing import Protocol
 import numpy as np
 
 from engine.analysis.least_squares import LeastSquaresFit, Moments
+from gui.views.landscape_paths import framed_points
 
 
 class RunFilm(Protocol):
@@ -28,7 +29,6 @@ class RunFilm(Protocol):
     @property
     def shaded(self) -> bool: ...
 
-PATH_LOSS_LIMIT = 25.0  # like the window: a diverged stretch of path does not set the landscape's frame
 PADDING = 0.12
 
 def data_view(film: RunFilm) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -59,10 +59,7 @@ def landscape_view(film: RunFilm, optimum: LeastSquaresFit | None) -> tuple[tupl
     w, b = w[finite], b[finite]
     ws, bs = [float(v) for v in w[:1]], [float(v) for v in b[:1]]
     if w.size and film.moments.n and film.shaded:  # the MSE of a line tells how far off a path ran
-        losses = film.moments.loss(w, b)
-        limit = max(float(losses[0]), optimum.loss if optimum else 0.0) * PATH_LOSS_LIMIT
-        keep = losses <= limit if limit > 0 else np.ones(w.size, dtype=bool)
-        w, b = w[keep], b[keep]
+        w, b, _ = framed_points(w, b, film.moments, optimum.loss if optimum else 0.0)
     if w.size:
         ws += [float(w.min()), float(w.max())]
         bs += [float(b.min()), float(b.max())]

@@ -10,8 +10,11 @@ import pyqtgraph as pg
 from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
+from engine.analysis.least_squares import Moments
 from gui.kit import plot_style
 from gui.session.run_history import Run
+
+PATH_LOSS_LIMIT = 25.0  # a diverging path frames the view only while its loss is within this factor of its start
 
 _dot_styles: dict[tuple[int, bool], tuple[QPen, QBrush]] = {}
 
@@ -39,6 +42,25 @@ def on_screen_path(w: np.ndarray, b: np.ndarray, pixel: tuple[float, float]) -> 
     keep[1:] = (cells_w[1:] != cells_w[:-1]) | (cells_b[1:] != cells_b[:-1])
     keep[-1] = True
     return w[keep], b[keep]
+
+
+def framed_points(w: np.ndarray, b: np.ndarray, moments: Moments, optimum_loss: float,
+                  start_loss: float | None = None) -> tuple[np.ndarray, np.ndarray, float | None]:
+    """The points of a path that frame the landscape: the finite ones that are not a diverging excursion (a
+    loss over PATH_LOSS_LIMIT times the start's, or the optimum's), and the start's loss: the loss at its first
+    finite point (None: it has none). `start_loss` given: (w, b) are later points of a path that began there."""
+    finite = np.isfinite(w) & np.isfinite(b)
+    if start_loss is None:
+        if not finite.any():
+            return w[:0], b[:0], None
+        first = int(np.argmax(finite))
+        start_loss = float(moments.loss(w[first:first + 1], b[first:first + 1])[0])
+    w, b = w[finite], b[finite]
+    if w.size == 0:
+        return w, b, start_loss
+    limit = max(start_loss, optimum_loss) * PATH_LOSS_LIMIT
+    keep = moments.loss(w, b) <= limit if limit > 0 else np.ones(w.size, dtype=bool)
+    return w[keep], b[keep], start_loss
 
 
 def path_arrays(run: Run) -> tuple[np.ndarray, np.ndarray]:

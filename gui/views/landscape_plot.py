@@ -29,7 +29,14 @@ from gui.kit.fixed_lines import FixedLinesLabel
 from gui.kit.steady_scatter import SteadyScatter
 from gui.kit.widget_names import named
 from gui.session.run_history import Run, RunHistoryModel
-from gui.views.landscape_paths import PositionDots, dot_style, last_finite, on_screen_path, path_arrays
+from gui.views.landscape_paths import (
+    PositionDots,
+    dot_style,
+    framed_points,
+    last_finite,
+    on_screen_path,
+    path_arrays,
+)
 from gui.views.landscape_shading import banded, dark_grey_bands, grey_bands, objective_text, sample_text
 from gui.views.landscape_slice import LandscapeSlice
 from gui.views.step_arrows import StepOverlay
@@ -40,7 +47,6 @@ FRAME_PADDING = 0.25
 LIVE_DOT_SIZE = 13  # as big as the timeline's step marker: every racer's dot reads as a moving run
 END_DOT_SIZE = 9
 SLICE_INTERVAL_S = 0.5  # a live polynomial run's slice is shaded again at most this often
-PATH_LOSS_LIMIT = 25.0  # a diverging path is framed only while its loss is within this factor of its start
 # a path's points kept, its stride, the view, and its start's loss (None: no finite point yet)
 _Looked = tuple[int, int, tuple[float, float, float, float], float | None]
 
@@ -336,25 +342,13 @@ class LandscapeWidget(QWidget):
         start's loss (None: no finite point). `checked`: (points kept, stride, view, start's loss) at the last
         look: only the points kept since then and the newest, while neither the thinning nor the view changed."""
         w, b = path if path is not None else self._path_arrays(run)
-        kept_loss = checked[3] if checked is not None else None
-        if checked is not None and kept_loss is not None and checked[1:3] == (run.path.stride, self._view_range()) \
+        start_loss = checked[3] if checked is not None else None
+        if checked is not None and start_loss is not None and checked[1:3] == (run.path.stride, self._view_range()) \
                 and 0 < checked[0] <= len(run.path):
-            start_loss = kept_loss
             w, b = w[checked[0]:], b[checked[0]:]  # w[i + 1] is kept point i
-            finite = np.isfinite(w) & np.isfinite(b)
         else:
-            finite = np.isfinite(w) & np.isfinite(b)
-            if not finite.any():
-                return w[:0], b[:0], None
-            first = int(np.argmax(finite))
-            start_loss = float(self.moments.loss(w[first:first + 1], b[first:first + 1])[0])
-        w, b = w[finite], b[finite]
-        if w.size == 0:
-            return w, b, start_loss
-        losses = self.moments.loss(w, b)
-        limit = max(start_loss, self.optimum.loss if self.optimum else 0.0) * PATH_LOSS_LIMIT
-        keep = losses <= limit if limit > 0 else np.ones(w.size, dtype=bool)
-        return w[keep], b[keep], start_loss
+            start_loss = None
+        return framed_points(w, b, self.moments, self.optimum.loss if self.optimum else 0.0, start_loss)
 
     def _view_range(self) -> tuple[float, float, float, float]:
         (w0, w1), (b0, b1) = self.plot.getPlotItem().getViewBox().viewRange()
