@@ -342,16 +342,18 @@ def main() -> None:
     jobs = [(float(p), False) for p in args.paces.split(",") if p.strip()]
     if not args.no_race:
         jobs.append((250.0, True))
-    for pace, race in jobs:
-        profile = args.profile is not None and pace == args.profile
-        figures = play(app, window, recorder, timings, pace, args.seconds, race, profile, args.keep_history)
-        print(report(figures), flush=True)
-        if figures["profile"] is not None:
-            print_profile(figures["profile"])
+    try:
+        for pace, race in jobs:
+            profile = args.profile is not None and pace == args.profile
+            figures = play(app, window, recorder, timings, pace, args.seconds, race, profile, args.keep_history)
+            print(report(figures), flush=True)
+            if figures["profile"] is not None:
+                print_profile(figures["profile"])
+    finally:  # never leave the busy loop running (a failed or interrupted bench too)
+        if neighbour is not None:
+            neighbour.kill()
+            neighbour.wait()
     window.close()
-    if neighbour is not None:
-        neighbour.kill()
-        neighbour.wait()
     settings_path.unlink(missing_ok=True)
     if "_SCREEN" in globals():
         _SCREEN.unlink(missing_ok=True)

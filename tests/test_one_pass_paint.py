@@ -76,15 +76,16 @@ def test_plots_changed_together_are_painted_in_one_pass_and_shown_as_drawn(qtbot
             for curve in curves:
                 curve.setData(np.arange(10.0), rng.uniform(0.1, 0.9, 10))
             paint_scenes_together(window, [plot.scene() for plot in plots])
-            qtbot.wait(5)
+            qtbot.waitUntil(lambda: {"plot 0", "plot 1", "plot 2"} <= set(passes.log), timeout=2_000)
             assert _painted_per_pass(passes.log) == [["plot 0", "plot 1", "plot 2"]], passes.log
             for plot in plots:
                 assert np.array_equal(_on_screen(window, plot), _pixels(plot)), "the window shows the new plot"
+        # Afterwards a plot changed on its own is repainted as ever (the window is not left waiting for a pass).
+        passes.log.clear()
+        curves[1].setData(np.arange(10.0), np.full(10, 0.5))
+        qtbot.waitUntil(lambda: "plot 1" in passes.log, timeout=2_000)
     finally:
         qapp.removeEventFilter(passes)
-    # Afterwards a plot changed on its own is repainted as ever (the window is not left waiting for a pass).
-    curves[1].setData(np.arange(10.0), np.full(10, 0.5))
-    qtbot.wait(20)
     assert np.array_equal(_on_screen(window, plots[1]), _pixels(plots[1]))
 
 
