@@ -56,8 +56,24 @@ def _window(qtbot) -> tuple[QWidget, list[pg.PlotWidget], list[pg.PlotDataItem]]
     window.resize(900, 300)
     window.show()
     qtbot.waitExposed(window)
-    qtbot.wait(20)
+    _settle(qtbot, window)
     return window, plots, curves
+
+
+def _settle(qtbot, window: QWidget, quiet_ms: int = 200) -> None:
+    """Wait until the window has not been repainted for `quiet_ms`: a window just shown goes on laying out
+    its plots (axes, view ranges) for a while, and repaints each plot on its own as it does."""
+    passes = _Passes({})
+    window.installEventFilter(passes)
+    try:
+        for _ in range(50):
+            seen = len(passes.log)
+            qtbot.wait(quiet_ms)
+            if len(passes.log) == seen:
+                return
+        raise AssertionError("the window kept repainting for 10 s after it was shown")
+    finally:
+        window.removeEventFilter(passes)
 
 
 def _on_screen(window: QWidget, plot: pg.PlotWidget) -> np.ndarray:
@@ -92,7 +108,6 @@ def test_plots_changed_together_are_painted_in_one_pass_and_shown_as_drawn(qtbot
 def test_nothing_changed_asks_for_no_pass(qtbot, qapp) -> None:
     window, plots, _ = _window(qtbot)
     passes = _Passes({id(plot.viewport()): f"plot {index}" for index, plot in enumerate(plots)})
-    qtbot.wait(20)
     qapp.installEventFilter(passes)
     try:
         paint_scenes_together(window, [plot.scene() for plot in plots])
